@@ -5,10 +5,12 @@ Run as `python -I -m sandbox.child` in a fresh process with no inherited environ
 
 from __future__ import annotations
 
+import base64
 import importlib
 import importlib.util
 import io
 import json
+import pickle
 import resource
 import sys
 import time
@@ -24,14 +26,32 @@ def _jsonable(value):
         return repr(value)
 
 
-def _load_function(target: dict):
+def _load_module(target: dict):
     if "module" in target:
-        module = importlib.import_module(target["module"])
+        return importlib.import_module(target["module"])
+    spec = importlib.util.spec_from_file_location("toolmint_user_tools", target["file"])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # so instances of its classes pickle by reference
+    spec.loader.exec_module(module)
+    return module
+
+
+def _call(target: dict, arguments: dict, state: str | None, result: dict):
+    """Call a function, or a method of a stateful environment.
+
+    A stateful environment's instance travels between calls as an opaque pickle, made and
+    opened only here, in the sandbox; the parent stores it and hands it back, never opens it.
+    """
+    module = _load_module(target)
+    if "class" not in target:
+        return getattr(module, target["function"])(**arguments)
+    if state is None:
+        instance = getattr(module, target["class"])(**target.get("init", {}))
     else:
-        spec = importlib.util.spec_from_file_location("toolmint_user_tools", target["file"])
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return getattr(module, target["function"])
+        instance = pickle.loads(base64.b64decode(state))
+    value = getattr(instance, target["method"])(**arguments)
+    result["state"] = base64.b64encode(pickle.dumps(instance)).decode()
+    return value
 
 
 def run(request: dict) -> dict:
@@ -50,7 +70,7 @@ def run(request: dict) -> dict:
                 exec(compile(request["code"], "<model-code>", "exec"), scope)
                 value = scope.get("result")
             else:
-                value = _load_function(request["target"])(**request["arguments"])
+                value = _call(request["target"], request["arguments"], request.get("state"), result)
         result["value"] = _jsonable(value)
     except MemoryError:
         result.update(status="memory_limit", exc_type="MemoryError", message="memory limit exceeded")

@@ -13,6 +13,7 @@ import tempfile
 import time
 from dataclasses import asdict
 
+from sandbox.http import call_http
 from sandbox.limits import Limits
 
 
@@ -21,8 +22,13 @@ class Sandbox:
         self.limits = limits or Limits()
         self.workers = workers
 
-    def call_tool(self, target: dict, arguments: dict, limits: Limits | None = None) -> dict:
-        return self._run({"target": target, "arguments": arguments}, limits)
+    def call_tool(self, target: dict, arguments: dict, limits: Limits | None = None,
+                  state: str | None = None) -> dict:
+        """Run one tool call. `state` is the opaque blob a stateful environment's previous call
+        returned in result["state"]; pass None for the first call of an episode."""
+        if target.get("kind") == "http":
+            return call_http(target, arguments, limits or self.limits)
+        return self._run({"target": target, "arguments": arguments, "state": state}, limits)
 
     def run_code(self, code: str, limits: Limits | None = None) -> dict:
         return self._run({"code": code}, limits)
