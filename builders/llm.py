@@ -1,0 +1,116 @@
+"""The llama.cpp engine: one loaded model per process, chat with the model's own template,
+JSON constrained by a JSON Schema (llama.cpp grammar), seeded sampling, token counts per call.
+
+Stage functions only see the small `chat` / `chat_json` interface, so tests can drive them with
+a scripted LLM (tests/scripted.py) and the pipeline with the real one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+
+@dataclass
+class Completion:
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    seconds: float
+    finish_reason: str = "stop"
+    value: object = None  # the parsed JSON, for chat_json; None when it did not parse
+
+    @property
+    def parsed(self) -> bool:
+        return self.value is not None
+
+
+def threads_per_process(processes: int, cores: int | None = None) -> int:
+    """llama.cpp threads spin: keep processes × threads ≤ cores (DESIGN.md, measured)."""
+    cores = cores or len(os.sched_getaffinity(0))
+    return max(1, cores // max(1, processes))
+
+
+@contextmanager
+def _quiet_stderr():
+    """llama.cpp prints context warnings from C even with verbose=False; keep the terminal clean."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+class Engine:
+    """A loaded GGUF model. Build one through `get_engine` so each process loads it once."""
+
+    def __init__(self, model_path: str, n_ctx: int = 2048, n_threads: int = 1, chat_format: str | None = None):
+        from llama_cpp import Llama
+
+        self.model_path = model_path
+        self.n_threads = n_threads
+        with _quiet_stderr():
+            self.llama = Llama(model_path=model_path, n_ctx=n_ctx, n_threads=n_threads,
+                               n_threads_batch=n_threads, chat_format=chat_format, verbose=False)
+        self._grammars: dict[str, object] = {}
+
+    def _grammar(self, schema: dict):
+        from llama_cpp import LlamaGrammar
+
+        key = json.dumps(schema, sort_keys=True)
+        if key not in self._grammars:
+            with _quiet_stderr():
+                self._grammars[key] = LlamaGrammar.from_json_schema(key, verbose=False)
+        return self._grammars[key]
+
+    def chat(self, messages: list[dict], *, temperature: float = 0.7, max_tokens: int = 160,
+             seed: int = 0, schema: dict | None = None) -> Completion:
+        start = time.perf_counter()
+        grammar = self._grammar(schema) if schema is not None else None
+        out = self.llama.create_chat_completion(
+            messages=messages, temperature=temperature, max_tokens=max_tokens, seed=seed, grammar=grammar,
+        )
+        choice = out["choices"][0]
+        usage = out.get("usage") or {}
+        return Completion(
+            text=choice["message"].get("content") or "",
+            prompt_tokens=usage.get("prompt_tokens", 0),
+            completion_tokens=usage.get("completion_tokens", 0),
+            seconds=time.perf_counter() - start,
+            finish_reason=choice.get("finish_reason") or "stop",
+        )
+
+    def chat_json(self, messages: list[dict], schema: dict, **kw) -> Completion:
+        """Grammar-constrained JSON. The value parses unless generation was cut off (max_tokens)."""
+        completion = self.chat(messages, schema=schema, **kw)
+        completion.value = parse_json(completion.text)
+        return completion
+
+
+def parse_json(text: str):
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, TypeError):
+        return None
+
+
+_ENGINES: dict[tuple, Engine] = {}
+
+
+def get_engine(model_path: str, n_ctx: int = 2048, n_threads: int = 1, chat_format: str | None = None) -> Engine:
+    """The per-process model cache: a Dask worker loads its model once, on its first task."""
+    key = (model_path, n_ctx, n_threads, chat_format)
+    if key not in _ENGINES:
+        _ENGINES[key] = Engine(model_path, n_ctx=n_ctx, n_threads=n_threads, chat_format=chat_format)
+    return _ENGINES[key]

