@@ -68,10 +68,12 @@ class Engine:
     def _grammar(self, schema: dict):
         from llama_cpp import LlamaGrammar
 
+        from builders.grammar import json_schema_to_gbnf
+
         key = json.dumps(schema, sort_keys=True)
         if key not in self._grammars:
             with _quiet_stderr():
-                self._grammars[key] = LlamaGrammar.from_json_schema(key, verbose=False)
+                self._grammars[key] = LlamaGrammar.from_string(json_schema_to_gbnf(schema), verbose=False)
         return self._grammars[key]
 
     def chat(self, messages: list[dict], *, temperature: float = 0.7, max_tokens: int = 160,
