@@ -7,12 +7,14 @@ reasons and go to the `rejected` config.
 
 Reason codes: malformed_output, unknown_tool, missing_required, wrong_type, enum_violation,
 unexpected_argument, invalid_arguments, execution_error, timeout, cpu_limit, memory_limit,
-output_limit, forbidden, crashed, empty_answer, answer_ungrounded, schema_invalid.
+output_limit, forbidden, crashed, query_copies_doc, empty_answer, answer_ungrounded, schema_invalid.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from difflib import SequenceMatcher
 from functools import lru_cache
 
 import jsonschema
@@ -52,6 +54,27 @@ def grounded(answer: str, observation: str) -> bool:
     return False
 
 
+COPY_CHARS = 32
+
+
+def copies_doc(query: str, tools_json: str) -> bool:
+    """A user does not write the tool's identifier or paste its documentation: an imagined query
+    that does was made from the prompt, not imagined, and teaches nothing."""
+    q = query.lower()
+    try:
+        specs = json.loads(tools_json or "[]")
+    except ValueError:
+        return False
+    for spec in specs:
+        name, doc = spec.get("name", ""), spec.get("description", "").lower()
+        if "_" in name and name.lower() in q:
+            return True
+        match = SequenceMatcher(None, q, doc, autojunk=False).find_longest_match(0, len(q), 0, len(doc))
+        if match.size >= COPY_CHARS:
+            return True
+    return False
+
+
 @lru_cache(maxsize=1)
 def _validator():
     return jsonschema.Draft202012Validator(schemas.load("trajectory"))
@@ -64,6 +87,8 @@ def schema_problems(traj: dict) -> list[str]:
 def judge(traj: dict) -> dict:
     """Set `accepted` and `reasons` in place; returns the trajectory."""
     reasons = list(traj.get("reasons") or [])
+    if traj.get("query") and copies_doc(traj["query"], traj.get("tools", "")):
+        reasons.append("query_copies_doc")
     if not reasons:
         if not traj.get("final_answer", "").strip():
             reasons.append("empty_answer")

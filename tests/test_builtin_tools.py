@@ -53,4 +53,4 @@ def test_every_builtin_runs_in_the_sandbox():
         for name, tool in builtin_tools().items():
             result = box.call_tool(tool.target, examples[name])
             assert result["status"] == "ok", result
-    assert box.call_tool(builtin_tools()["calculator"].target, {"expression": "1/0"})["status"] == "error"
+        assert box.call_tool(builtin_tools()["calculator"].target, {"expression": "1/0"})["status"] == "error"

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from builders import ste
-from builders.judge import grounded, judge
+from builders.judge import copies_doc, grounded, judge
 from builders.tools import builtin_tools
 from sandbox import Limits, Sandbox
 from tests.scripted import ScriptedLLM
@@ -123,6 +123,17 @@ def test_grounding_allows_rounding_and_separators():
     assert grounded("It costs 1,234.50 dollars", '{"total": 1234.5}')
     assert grounded("Done.", '{"status": "saved"}')
     assert not grounded("It is 8.", '{"value": 42}')
+
+
+def test_queries_that_paste_the_documentation_are_rejected(box):
+    doc = builtin_tools()["convert_units"].description
+    llm = ScriptedLLM([{"query": "How to use it: " + doc[:60]},
+                       {"name": "convert_units", "arguments": {"value": 1, "from_unit": "km", "to_unit": "m"}},
+                       "1 km is 1000 m."])
+    [traj] = ste.run_episode(context(llm, box), episode("convert_units"))
+    assert judge(traj)["reasons"] == ["query_copies_doc"]
+    assert not copies_doc("How many metres are in 3 miles?", traj["tools"])
+    assert copies_doc("please run convert_units on 3 mi", traj["tools"])
 
 
 def test_seeds_are_stable_and_distinct():
