@@ -100,6 +100,9 @@ class Sandbox:
         task["limits"] = asdict(limits)
         start = time.perf_counter()
         worker = self._idle.get()
+        if not worker.alive():  # died while idle (killed from outside): replace it, lose no task
+            self._replace(worker)
+            worker = self._idle.get()
         try:
             result = worker.request(task, limits.wall_s)
         except WorkerDied as exc:
