@@ -2,7 +2,8 @@
 
 Forbidden calls kill the whole task process (SIGSYS), which the worker reports as `forbidden`, so
 guest code cannot catch the refusal and carry on. What is forbidden: new processes (fork, vfork,
-clone without CLONE_THREAD, execve), sockets other than AF_UNIX, ptrace and cross-process memory
+clone without CLONE_THREAD, execve), socket() of any family (only connected AF_UNIX pairs from
+socketpair(), which asyncio needs, and which can reach nothing outside the task), ptrace and cross-process memory
 access, namespaces and mounts, io_uring (it can do network I/O behind the socket filter), kernel
 keyrings, BPF, perf, module loading, and the 32-bit / x32 system call tables. `clone3` answers
 ENOSYS so that glibc falls back to `clone`, whose flags a filter can inspect.
@@ -65,14 +66,14 @@ def build_filter() -> bytes:
         ins(_JEQ, number, jt="kill")
     ins(_JEQ, _CLONE3, jt="enosys")
     ins(_JEQ, _CLONE, jt="clone")
-    ins(_JEQ, _SOCKET, jt="socket")
-    ins(_JEQ, _SOCKETPAIR, jt="socket")
+    ins(_JEQ, _SOCKET, jt="kill")
+    ins(_JEQ, _SOCKETPAIR, jt="socketpair")
     ins(_RET, _RET_ALLOW)
     prog.append("clone")
     ins(_LD_W_ABS, _OFF_ARG0)
     ins(_JSET, _CLONE_NAMESPACES, jt="kill")
     ins(_JSET, CLONE_THREAD, jt="allow", jf="kill")
-    prog.append("socket")
+    prog.append("socketpair")
     ins(_LD_W_ABS, _OFF_ARG0)
     ins(_JEQ, AF_UNIX, jt="allow", jf="kill")
     prog.append("enosys")

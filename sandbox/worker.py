@@ -99,7 +99,7 @@ def setup_protections(config: dict) -> tuple[child.Hardening, dict]:
         report["landlock"] = {"active": False, "detail": "Landlock is not available in this kernel"}
     program = seccomp.build_filter() if seccomp.supported() else None
     report["seccomp"] = ({"active": True, "detail": f"{len(program) // 8}-instruction BPF filter: no fork/exec, "
-                          "no sockets but AF_UNIX, no ptrace/mount/namespaces/io_uring/bpf"} if program else
+                          "no socket() (only AF_UNIX socketpair), no ptrace/mount/namespaces/io_uring/bpf"} if program else
                          {"active": False, "detail": "the filter is written for x86_64 only"})
     report["rlimits"] = {"active": True, "detail": "CPU, address space, file size, open files, core=0"}
     h = child.Hardening(scratch=scratch, stdout_path=os.path.join(private, "stdout"),
@@ -175,7 +175,8 @@ def run_task(task: dict, h: child.Hardening, control_fd: int) -> dict:
             importlib.import_module(target["module"])
         except Exception as exc:  # noqa: BLE001
             return _result("error", start, exc_type=type(exc).__name__, message=f"cannot import tool module: {exc}")
-    if target.get("file") and not os.path.isfile(target["file"]):
+    if target.get("file") and not (target["file"].endswith(".py") and os.path.isfile(target["file"])):
+        # the file is read with the worker's rights (see child._read_source): Python files only
         return _result("error", start, exc_type="FileNotFoundError", message=f"no tool file {target['file']}")
     read_fd, write_fd = os.pipe()
     pid = os.fork()

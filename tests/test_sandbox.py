@@ -192,3 +192,9 @@ def test_close_stops_the_workers():
     assert not any(_alive(pid) for pid in pids)
     with pytest.raises(RuntimeError):
         box.run_code("result = 1")
+
+
+def test_file_targets_must_be_python_files(box):
+    """The worker reads tool files with its own rights, so a target cannot point at e.g. a token file."""
+    result = box.call_tool({"kind": "python", "file": "/etc/hostname", "function": "f"}, {})
+    assert result["status"] == "error" and result["exc_type"] == "FileNotFoundError"

@@ -44,7 +44,7 @@ def attack(box: Sandbox, name: str, prelude: str = "", limits: Limits = LIMITS) 
     return result
 
 
-@pytest.mark.parametrize("name", ["tcp_connect.py", "udp_send.py", "tcp_bind.py", "fork_bomb.py",
+@pytest.mark.parametrize("name", ["tcp_connect.py", "udp_send.py", "tcp_bind.py", "unix_socket.py", "fork_bomb.py",
                                   "subprocess_exec.py", "exec_in_place.py", "ctypes_syscall.py",
                                   "ctypes_unshare.py"])
 def test_forbidden_system_calls(box, name):
@@ -154,3 +154,12 @@ def test_grandchild_cannot_outlive_the_task(box, tmp_path):
 def test_every_attack_file_is_covered():
     source = Path(__file__).read_text()
     assert all(path.name in source for path in ATTACKS.glob("*.py"))
+
+
+def test_threads_and_asyncio_still_work(box):
+    """What the filter allows on purpose: threads (clone with CLONE_THREAD) and socketpair (asyncio)."""
+    code = ("import asyncio, threading\nout = []\nt = threading.Thread(target=out.append, args=(1,))\n"
+            "t.start(); t.join()\nasync def f():\n    await asyncio.sleep(0)\n    return 2\n"
+            "result = out + [asyncio.run(f())]")
+    result = box.run_code(code)
+    assert result["status"] == "ok" and result["value"] == [1, 2], result
