@@ -75,6 +75,7 @@ def setup_protections(config: dict) -> tuple[child.Hardening, dict]:
     report["cgroup_pids"] = _join_pids_cgroup(config.get("pids_max", 128))
 
     base = config.get("scratch_base") or "/tmp"
+    _sweep_stale_scratch(base)
     private = os.path.join(base, f"toolmint-sbx-{os.getpid()}")
     shutil.rmtree(private, ignore_errors=True)
     os.makedirs(private, mode=0o711)
@@ -106,6 +107,14 @@ def setup_protections(config: dict) -> tuple[child.Hardening, dict]:
                         stderr_path=os.path.join(private, "stderr"), ruleset_fd=ruleset_fd,
                         seccomp_program=program, drop_uid=root)
     return h, report
+
+
+def _sweep_stale_scratch(base: str) -> None:
+    """Remove the private folders of workers that were killed before they could clean up."""
+    for entry in os.scandir(base):
+        pid = entry.name.removeprefix("toolmint-sbx-")
+        if entry.name.startswith("toolmint-sbx-") and pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+            shutil.rmtree(entry.path, ignore_errors=True)
 
 
 def _join_pids_cgroup(pids_max: int) -> dict:
