@@ -36,6 +36,7 @@ class Hardening:
     ruleset_fd: int | None
     seccomp_program: bytes | None
     drop_uid: bool
+    keep_fds: list[int]  # library folders imports are routed through (worker.reroute_imports)
 
 
 def harden(task: dict, h: Hardening, result_fd: int) -> str | None:
@@ -48,7 +49,7 @@ def harden(task: dict, h: Hardening, result_fd: int) -> str | None:
     os.dup2(devnull, 0)
     os.dup2(os.open(h.stdout_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 1)
     os.dup2(os.open(h.stderr_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 2)
-    keep = sorted({0, 1, 2, result_fd} | ({h.ruleset_fd} if h.ruleset_fd is not None else set()))
+    keep = sorted({0, 1, 2, result_fd, *h.keep_fds} | ({h.ruleset_fd} if h.ruleset_fd is not None else set()))
     for low, high in zip(keep, keep[1:] + [65536]):
         os.closerange(low + 1, high)
     os.chdir(h.scratch)

@@ -105,7 +105,7 @@ def setup_protections(config: dict) -> tuple[child.Hardening, dict]:
     report["rlimits"] = {"active": True, "detail": "CPU, address space, file size, open files, core=0"}
     h = child.Hardening(scratch=scratch, stdout_path=os.path.join(private, "stdout"),
                         stderr_path=os.path.join(private, "stderr"), ruleset_fd=ruleset_fd,
-                        seccomp_program=program, drop_uid=root)
+                        seccomp_program=program, drop_uid=root, keep_fds=reroute_imports(root))
     return h, report
 
 
@@ -115,6 +115,45 @@ def _sweep_stale_scratch(base: str) -> None:
         pid = entry.name.removeprefix("toolmint-sbx-")
         if entry.name.startswith("toolmint-sbx-") and pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
             shutil.rmtree(entry.path, ignore_errors=True)
+
+
+def _reachable_by_others(path: str) -> bool:
+    while path not in ("/", ""):
+        path = os.path.dirname(path)
+        if not os.stat(path).st_mode & 0o001:
+            return False
+    return True
+
+
+def reroute_imports(drop_uid: bool) -> list[int]:
+    """Let the task user (nobody) import from library folders it cannot reach, e.g. pyenv's under a
+    0700 /root: the worker opens each such folder once and imports go through /proc/self/fd/N,
+    which only checks permissions from that folder down. Landlock still decides what is readable."""
+    if not drop_uid:
+        return []
+    routes, fds = {}, []
+    for entry in sys.path:
+        if entry and os.path.isdir(entry) and not _reachable_by_others(entry):
+            fd = os.open(entry, os.O_PATH | os.O_DIRECTORY)
+            os.set_inheritable(fd, True)
+            routes[entry] = f"/proc/self/fd/{fd}"
+            fds.append(fd)
+    if not routes:
+        return []
+
+    def route(path: str) -> str:
+        for old in sorted(routes, key=len, reverse=True):
+            if path == old or path.startswith(old + "/"):
+                return routes[old] + path[len(old):]
+        return path
+
+    sys.path[:] = [route(p) for p in sys.path]
+    for module in list(sys.modules.values()):
+        search = getattr(module, "__path__", None)
+        if isinstance(search, list):
+            search[:] = [route(p) for p in search]
+    sys.path_importer_cache.clear()
+    return fds
 
 
 def _join_pids_cgroup(pids_max: int) -> dict:

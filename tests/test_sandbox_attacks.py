@@ -62,6 +62,13 @@ def test_write_outside_scratch(box, tmp_path):
         assert not os.path.exists(target)
 
 
+def test_any_standard_module_imports(box):
+    """The task user cannot reach the interpreter's folder (pyenv under a 0700 /root) yet may import
+    from it through the worker's folder descriptors; reading it by its real path stays refused."""
+    result = box.run_code("import xml.dom.minidom, email.mime.text, http.client\nresult = 1")
+    assert result["status"] == "ok", result
+
+
 def test_writing_inside_scratch_is_allowed_and_cleaned(box):
     result = box.run_code("import os\nopen('note.txt', 'w').write('x')\nresult = sorted(os.listdir('.'))")
     assert result["status"] == "ok" and result["value"] == ["note.txt"]
@@ -83,6 +90,8 @@ def test_read_token_file_under_home(box):
         result = attack(box, "read_token_file.py", f"SECRET = {str(secret)!r}\n")
         assert result["status"] == "forbidden", result
         assert result["exc_type"] == "PermissionError"
+        escape = attack(box, "escape_via_fd_route.py", f"SECRET = {str(secret)!r}\n")
+        assert escape["status"] == "forbidden", escape
         # the real Hub token path is refused too (whether or not it exists here)
         other = box.run_code((ATTACKS / "read_token_file.py").read_text())
         assert other["status"] in ("forbidden", "error") and other["value"] is None
