@@ -43,8 +43,13 @@ class Sandbox:
         self._lock = threading.Lock()
         self._closed = False
         started = [WorkerProcess(self._config) for _ in range(max(1, workers))]
-        for worker in started:
-            self._add(worker)
+        try:
+            for worker in started:
+                self._add(worker)
+        except BaseException:
+            for worker in started:
+                worker.kill()
+            raise
         self.protections: dict = self._all[0].ready["protections"]
         self.missing = [name for name in ESSENTIAL if not self.protections.get(name, {}).get("active")]
         if self.missing:
