@@ -16,8 +16,8 @@ A result is a plain JSON-able dict:
 """
 
 from sandbox.limits import Limits
-from sandbox.runner import Sandbox
+from sandbox.runner import Sandbox, SandboxRefused
 
 STATUSES = ("ok", "error", "timeout", "cpu_limit", "memory_limit", "output_limit", "forbidden", "crashed")
 
-__all__ = ["Limits", "Sandbox", "STATUSES"]
+__all__ = ["Limits", "Sandbox", "SandboxRefused", "STATUSES"]

@@ -1,0 +1,98 @@
+"""`toolmint sandbox exec FILE.py [--recipe R]` and `toolmint doctor`.
+
+The main CLI calls `register(subparsers)`; `python -m sandbox.commands ...` runs them stand-alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import yaml
+
+from sandbox.limits import default_workers, from_recipe
+from sandbox.runner import Sandbox, SandboxRefused
+
+TRIVIAL = {"kind": "python", "module": "builders.tools.builtin", "function": "calculator"}
+
+
+def register(subparsers) -> None:
+    sandbox = subparsers.add_parser("sandbox", help="run code in the sandbox")
+    actions = sandbox.add_subparsers(dest="sandbox_command", required=True)
+    run = actions.add_parser("exec", help="run a Python file in the sandbox and print the JSON result")
+    run.add_argument("file", help="Python code; the value of its global `result` is returned")
+    run.add_argument("--recipe", help="take limits from this recipe's `sandbox:` section")
+    run.set_defaults(func=exec_file)
+    doctor = subparsers.add_parser("doctor", help="show which sandbox protections are active here")
+    doctor.add_argument("--seconds", type=float, default=1.0, help="how long to measure the rate")
+    doctor.set_defaults(func=doctor_report)
+
+
+def _recipe_section(path: str | None) -> dict:
+    if not path:
+        return {}
+    with open(path, encoding="utf-8") as f:
+        return (yaml.safe_load(f) or {}).get("sandbox") or {}
+
+
+def exec_file(args) -> int:
+    """Exit status 0 when the code ran to completion (status ok), 1 otherwise."""
+    limits, _, accept_weaker = from_recipe(_recipe_section(args.recipe))
+    with open(args.file, encoding="utf-8") as f:
+        code = f.read()
+    with Sandbox(limits, workers=1, accept_weaker=accept_weaker) as box:
+        try:
+            result = box.run_code(code)
+        except SandboxRefused as exc:
+            print(f"refused: {exc}", file=sys.stderr)
+            return 2
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    return 0 if result["status"] == "ok" else 1
+
+
+def measure_rate(box: Sandbox, seconds: float) -> float:
+    """Trivial tool calls per second with one calling thread per worker."""
+    deadline = time.perf_counter() + seconds
+
+    def loop(_):
+        n = 0
+        while time.perf_counter() < deadline:
+            assert box.call_tool(TRIVIAL, {"expression": "1+1"})["value"] == 2
+            n += 1
+        return n
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(box.workers) as pool:
+        calls = sum(pool.map(loop, range(box.workers)))
+    return calls / (time.perf_counter() - start)
+
+
+def doctor_report(args) -> int:
+    """Exit status 0 when every essential protection is active, 1 otherwise."""
+    with Sandbox(workers=default_workers()) as box:
+        print(f"toolmint sandbox on {platform.system()} {platform.release()} ({platform.machine()}), "
+              f"{box.workers} workers")
+        for name, info in box.protections.items():
+            mark = "yes" if info.get("active") else "NO "
+            print(f"  [{mark}] {name:<12} {info.get('detail', '')}")
+        rate = measure_rate(box, args.seconds)
+        print(f"  measured: {rate:.0f} isolated executions/s")
+        if box.missing:
+            print(f"  missing: {', '.join(box.missing)} -> model-written code is refused unless the recipe sets "
+                  "sandbox.accept_weaker: true")
+        return 1 if box.missing else 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sandbox.commands")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

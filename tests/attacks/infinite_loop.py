@@ -1,0 +1,3 @@
+"""Burn CPU for ever. Expected: cpu_limit (RLIMIT_CPU)."""
+while True:
+    pass
