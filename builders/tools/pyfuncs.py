@@ -328,7 +328,8 @@ def describe_module(module, where: dict, origin: str) -> tuple[list[dict], list[
     """Tools defined in a module: its public functions and the public methods of its classes.
 
     `where` is the target's location ({"module": …} or {"file": …}). Returns (tools, problems,
-    callables) where callables maps each public function to {params, required, var_kw} (used to
+    callables): problems are {"names": [identifiers an `include` list may use], "message": line};
+    callables maps each public function to {params, required, var_kw} (used to
     bind OpenAI-style definitions to their implementation).
     """
     tools, problems, callables = [], [], {}
@@ -345,7 +346,7 @@ def describe_module(module, where: dict, origin: str) -> tuple[list[dict], list[
             try:
                 spec = describe_callable(obj)
             except DefinitionError as exc:
-                problems.append(f"{origin}: function {attr}: {exc}")
+                problems.append({"names": [attr], "message": f"{origin}: function {attr}: {exc}"})
                 spec = None
             if spec:
                 spec["target"] = {"kind": "python", **where, "function": attr}
@@ -358,8 +359,9 @@ def describe_module(module, where: dict, origin: str) -> tuple[list[dict], list[
             needs = [p for p, v in (init.parameters.items() if init else [])
                      if v.default is v.empty and v.kind not in (v.VAR_KEYWORD, v.VAR_POSITIONAL)]
             if needs:
-                problems.append(f"{origin}: class {attr}: a stateful environment must be constructible "
-                                f"without arguments, but __init__ needs {needs}")
+                problems.append({"names": [attr] + [m for m in vars(obj) if not m.startswith("_")],
+                                 "message": f"{origin}: class {attr}: a stateful environment must be constructible "
+                                            f"without arguments, but __init__ needs {needs}"})
                 continue
             for mname, method in vars(obj).items():
                 if mname.startswith("_") or not inspect.isfunction(method):
@@ -367,7 +369,8 @@ def describe_module(module, where: dict, origin: str) -> tuple[list[dict], list[
                 try:
                     spec = describe_callable(method, skip_first=True)
                 except DefinitionError as exc:
-                    problems.append(f"{origin}: method {attr}.{mname}: {exc}")
+                    problems.append({"names": [attr, mname, f"{attr}.{mname}"],
+                                     "message": f"{origin}: method {attr}.{mname}: {exc}"})
                     continue
                 spec["target"] = {"kind": "python", **where, "class": attr, "method": mname, "init": {}}
                 tools.append(spec)
@@ -396,21 +399,22 @@ def introspect(where: dict, timeout: float = 60.0) -> dict:
     """
     origin = where.get("file") or where.get("module")
     if "file" in where and not Path(where["file"]).is_file():
-        return {"tools": [], "problems": [f"{origin}: no such file"], "callables": {}}
+        return {"tools": [], "problems": [{"names": [], "message": f"{origin}: no such file"}], "callables": {}}
     with tempfile.TemporaryDirectory(prefix="toolmint-introspect-") as scratch:
         try:
             proc = subprocess.run([sys.executable, "-I", "-m", "builders.tools.pyfuncs", json.dumps(where)],
                                   capture_output=True, text=True, timeout=timeout, cwd=scratch,
                                   env={"PATH": "/usr/bin:/bin", "HOME": scratch})
         except subprocess.TimeoutExpired:
-            return {"tools": [], "problems": [f"{origin}: importing it took longer than {timeout:.0f}s"],
-                    "callables": {}}
+            return {"tools": [], "callables": {},
+                    "problems": [{"names": [], "message": f"{origin}: importing it took longer than {timeout:.0f}s"}]}
     lines = proc.stdout.strip().splitlines()
     try:
         return json.loads(lines[-1])
     except (IndexError, json.JSONDecodeError):
         tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        return {"tools": [], "problems": [f"{origin}: does not import ({tail})"], "callables": {}}
+        return {"tools": [], "problems": [{"names": [], "message": f"{origin}: does not import ({tail})"}],
+                "callables": {}}
 
 
 def _import(where: dict):
@@ -427,14 +431,14 @@ def _import(where: dict):
 
 def _main(where: dict) -> dict:
     origin = where.get("file") or where.get("module")
+    import contextlib
+    import io
     try:
-        import contextlib
-        import io
         with contextlib.redirect_stdout(io.StringIO()):
             module = _import(where)
     except SyntaxError as exc:
-        return {"tools": [], "problems": [f"{origin}: does not import: SyntaxError at line {exc.lineno}: {exc.msg}"],
-                "callables": {}}
+        return {"tools": [], "callables": {}, "problems": [
+            {"names": [], "message": f"{origin}: does not import: SyntaxError at line {exc.lineno}: {exc.msg}"}]}
     except BaseException as exc:  # noqa: BLE001 - the user's import failure is the message
         line = ""
         tb = exc.__traceback__
@@ -442,8 +446,8 @@ def _main(where: dict) -> dict:
             if tb.tb_frame.f_code.co_filename == where.get("file"):
                 line = f" at line {tb.tb_lineno}"
             tb = tb.tb_next
-        return {"tools": [], "problems": [f"{origin}: does not import{line}: {type(exc).__name__}: {exc}"],
-                "callables": {}}
+        return {"tools": [], "callables": {}, "problems": [
+            {"names": [], "message": f"{origin}: does not import{line}: {type(exc).__name__}: {exc}"}]}
     tools, problems, callables = describe_module(module, where, origin)
     return {"tools": tools, "problems": problems, "callables": callables}
 
