@@ -177,7 +177,7 @@ def load_openapi(ref: str, base_url: str | None, base_dir: str | Path,
             op = item.get(method)
             if not isinstance(op, dict):
                 continue
-            name = op.get("operationId") or re.sub(r"[^A-Za-z0-9_]+", "_", f"{method}_{path}").strip("_")
+            name = op.get("operationId") or re.sub(r"[^A-Za-z0-9]+", "_", f"{method} {path}").strip("_")
             seen.add(name)
             if wanted is not None and name not in wanted:
                 continue
