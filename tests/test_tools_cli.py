@@ -85,8 +85,8 @@ def test_module_entry_point():
     ("calculator", {"expression": 3}, {"wrong_type"}),
     ("calculator", {"expression": "1", "extra": 1}, {"unexpected_argument"}),
     ("convert_units", {"value": 1, "from_unit": "m", "to_unit": "lightyear"}, {"enum_violation"}),
-    ("int_to_roman", {"number": 0}, {"out_of_range"}),
-    ("date_info", {"date": "yesterday"}, {"bad_format"}),
+    ("int_to_roman", {"number": 0}, {"invalid_arguments"}),
+    ("date_info", {"date": "yesterday"}, {"invalid_arguments"}),
     ("split_bill", {"items": [{"person": "A"}]}, {"missing_required"}),
     ("split_bill", {"items": [{"person": "A", "price": "x"}]}, {"wrong_type"}),
     ("nope", {}, {"unknown_tool"}),
@@ -96,6 +96,16 @@ def test_reason_codes(name, arguments, reasons):
     assert {e.reason for e in errors} == reasons
     if name == "split_bill":
         assert errors[0].path.startswith("items.0")
+
+
+def test_finer_checks_in_details():
+    tools = builtin_tools()
+    [low] = validate_arguments(tools["int_to_roman"], {"number": 0})
+    assert low.details == {"keyword": "minimum", "check": "out_of_range"}
+    [fmt] = validate_arguments(tools["date_info"], {"date": "2024-13-45"})
+    assert fmt.details["check"] == "bad_format"
+    [miss] = validate_arguments(tools["calculator"], {})
+    assert miss.details["argument"] == "expression"
 
 
 def test_non_object_arguments():

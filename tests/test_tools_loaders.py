@@ -363,7 +363,8 @@ def test_openapi_against_a_real_server(inventory, box):
     assert checked_call(tools["quote_items"], {"body": [1, 1, 5]}, episode=episode)["value"]["total"] == 64.0
     bad = checked_call(tools["reserve_item"], {"item_id": 3, "quantity": 0}, episode=episode)
     assert bad["status"] == "invalid_arguments"
-    assert {e["reason"] for e in bad["errors"]} == {"out_of_range", "missing_required"}
+    assert {e["reason"] for e in bad["errors"]} == {"invalid_arguments", "missing_required"}
+    assert {e["details"].get("check") for e in bad["errors"]} == {"out_of_range", None}
 
 
 def test_openapi_headers_refs_and_problems(tmp_path, inventory):

@@ -88,14 +88,18 @@ _REASONS = {
     "const": "enum_violation",
     "additionalProperties": "unexpected_argument",
     "unevaluatedProperties": "unexpected_argument",
+}
+REASONS = ("unknown_tool", "missing_required", "wrong_type", "enum_violation", "unexpected_argument",
+           "invalid_arguments")
+# Finer kinds of `invalid_arguments`, given in ToolCallError.details["check"] (the reason codes
+# above are the stable set the rejected rows and docs/dataset.md use).
+_CHECKS = {
     "minimum": "out_of_range", "maximum": "out_of_range",
     "exclusiveMinimum": "out_of_range", "exclusiveMaximum": "out_of_range",
     "minLength": "out_of_range", "maxLength": "out_of_range",
     "minItems": "out_of_range", "maxItems": "out_of_range",
     "format": "bad_format", "pattern": "bad_format",
 }
-REASONS = ("unknown_tool", "missing_required", "wrong_type", "enum_violation", "unexpected_argument",
-           "out_of_range", "bad_format", "invalid_arguments")
 
 
 @lru_cache(maxsize=1024)
@@ -115,7 +119,14 @@ def validate_arguments(tool: Tool | None, arguments, tool_name: str = "") -> lis
     errors = []
     for err in sorted(validator.iter_errors(arguments), key=lambda e: list(e.absolute_path)):
         path = ".".join(str(p) for p in err.absolute_path)
-        errors.append(ToolCallError(_REASONS.get(err.validator, "invalid_arguments"), err.message, path))
+        details = {"keyword": err.validator}
+        if err.validator in _CHECKS:
+            details["check"] = _CHECKS[err.validator]
+        if err.validator == "required":
+            missing = re.match(r"'([^']+)' is a required property", err.message)
+            if missing:
+                details["argument"] = missing.group(1)
+        errors.append(ToolCallError(_REASONS.get(err.validator, "invalid_arguments"), err.message, path, details))
     return errors
 
 
