@@ -1,90 +1,130 @@
-"""The built-in catalogue, and resolution of a recipe's `tools` list into Tool objects."""
+"""The built-in catalogue, and resolution of a recipe's `tools` list into Tool objects.
+
+A recipe's `tools` entries:
+    "calculator"                                  a built-in tool, or "all" for the whole catalogue
+    {python: FILE_OR_MODULE, include: [names]}    typed, documented functions; classes = stateful environments
+    {openai: FILE.json|yaml, implementation: FILE_OR_MODULE}
+    {openapi: FILE, base_url: URL, include: [operationIds]}
+"""
 
 from __future__ import annotations
 
+import importlib
+import logging
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+
 from builders.errors import UserError
-from builders.tools.builtin import UNIT_NAMES
+from builders.tools.builtin import DOMAINS
+from builders.tools.loaders import load_openai, load_openapi, load_python
+from builders.tools.pyfuncs import describe_module
 from builders.tools.spec import Tool
 
-
-def _builtin(function: str, description: str, parameters: dict, version: str = "1") -> Tool:
-    return Tool(
-        name=function,
-        description=description,
-        parameters=parameters,
-        target={"kind": "python", "module": "builders.tools.builtin", "function": function},
-        version=version,
-    )
+log = logging.getLogger("toolmint.tools")
 
 
-BUILTIN: dict[str, Tool] = {t.name: t for t in [
-    _builtin(
-        "calculator",
-        "Evaluate an arithmetic expression. Supports + - * / // % ** and parentheses, "
-        "the functions sqrt, log, log10, exp, sin, cos, tan, abs, round, floor, ceil, min, max "
-        "and the constants pi and e. Fails on anything else or on division by zero.",
-        {
-            "type": "object",
-            "properties": {"expression": {"type": "string", "minLength": 1, "maxLength": 200,
-                                          "description": "e.g. '(12.5 * 4) / 3' or 'sqrt(2) * pi'"}},
-            "required": ["expression"],
-            "additionalProperties": False,
-        },
-    ),
-    _builtin(
-        "convert_units",
-        "Convert a quantity from one unit to another of the same dimension: length (m km cm mm mi yd ft in), "
-        "mass (kg g mg t lb oz), volume (l ml m3 gal qt cup), time (s min h day week), speed (m/s km/h mph kn), "
-        "temperature (C F K). Fails if the units measure different things.",
-        {
-            "type": "object",
-            "properties": {
-                "value": {"type": "number", "description": "the quantity to convert"},
-                "from_unit": {"type": "string", "enum": UNIT_NAMES},
-                "to_unit": {"type": "string", "enum": UNIT_NAMES},
-            },
-            "required": ["value", "from_unit", "to_unit"],
-            "additionalProperties": False,
-        },
-    ),
-    _builtin(
-        "date_arithmetic",
-        "Date arithmetic on ISO dates (YYYY-MM-DD): give `start` and `days` to get the date that many days "
-        "later (negative for earlier) and its weekday, or `start` and `end` to count the days between them.",
-        {
-            "type": "object",
-            "properties": {
-                "start": {"type": "string", "format": "date", "description": "YYYY-MM-DD"},
-                "days": {"type": "integer", "minimum": -100000, "maximum": 100000},
-                "end": {"type": "string", "format": "date", "description": "YYYY-MM-DD"},
-            },
-            "required": ["start"],
-            "additionalProperties": False,
-        },
-    ),
-]}
+@lru_cache(maxsize=1)
+def _catalogue() -> dict[str, Tool]:
+    tools: dict[str, Tool] = {}
+    for domain in DOMAINS:
+        module = importlib.import_module(f"builders.tools.builtin.{domain}")
+        specs, problems, _ = describe_module(module, {"module": module.__name__}, module.__name__)
+        if problems:  # a bug in toolmint itself, caught by the tests
+            raise RuntimeError("; ".join(p["message"] for p in problems))
+        for spec in specs:
+            if spec["name"] in tools:
+                raise RuntimeError(f"built-in tool {spec['name']!r} is defined twice")
+            tools[spec["name"]] = Tool(
+                name=spec["name"], description=spec["description"], parameters=spec["parameters"],
+                target=spec["target"], version=spec["version"], returns=spec.get("returns"),
+                examples=tuple(spec.get("examples") or ()), source="builtin", domain=domain)
+    return tools
 
 
 def builtin_tools() -> dict[str, Tool]:
-    return dict(BUILTIN)
+    """Every built-in tool by name, in catalogue order (domain by domain)."""
+    return dict(_catalogue())
 
 
-def resolve_tools(entries: list, source: str = "recipe") -> list[Tool]:
-    """Turn a recipe's `tools` list (built-in names, or "all") into Tool objects, in order."""
+def __getattr__(name: str):
+    if name == "BUILTIN":  # the old module-level dict, built on first use
+        return builtin_tools()
+    raise AttributeError(name)
+
+
+@dataclass
+class Toolset:
+    """The tools a recipe names, and the problems met while loading them (skipped when on_error='skip')."""
+
+    tools: list[Tool]
+    problems: list[str] = field(default_factory=list)
+
+    def by_name(self) -> dict[str, Tool]:
+        return {t.name: t for t in self.tools}
+
+
+def load_toolset(entries: list, source: str = "recipe", *, base_dir: str | Path | None = None,
+                 on_error: str = "fail") -> Toolset:
+    """Resolve a recipe's `tools` list. With on_error='fail' any problem raises UserError (one line per
+    problem, "FILE: tools[i]: …"); with 'skip' the faulty tools are left out and the problems kept."""
+    if on_error not in ("fail", "skip"):
+        raise UserError(f"{source}: on_tool_error must be 'fail' or 'skip', not {on_error!r}")
+    if base_dir is None:
+        src = Path(str(source))
+        base_dir = src.parent if src.suffix in (".yaml", ".yml", ".json") else Path.cwd()
+    catalogue = _catalogue()
     tools: list[Tool] = []
-    problems = []
+    problems: list[str] = []
+    if not isinstance(entries, list) or not entries:
+        raise UserError(f"{source}: tools: give a non-empty list of tools")
     for i, entry in enumerate(entries):
+        where = f"{source}: tools[{i}]"
+        found: list[Tool] = []
+        found_problems: list[str] = []
         if entry == "all":
-            tools.extend(BUILTIN.values())
-        elif isinstance(entry, str) and entry in BUILTIN:
-            tools.append(BUILTIN[entry])
+            found = list(catalogue.values())
+        elif isinstance(entry, str):
+            if entry in catalogue:
+                found = [catalogue[entry]]
+            else:
+                found_problems = [f"unknown tool {entry!r} (built-in: {', '.join(sorted(catalogue))})"]
+        elif isinstance(entry, dict) and "python" in entry:
+            found, found_problems = load_python(entry["python"], base_dir, entry.get("include"))
+        elif isinstance(entry, dict) and "openai" in entry:
+            found, found_problems = load_openai(entry["openai"], entry.get("implementation"), base_dir)
+        elif isinstance(entry, dict) and "openapi" in entry:
+            found, found_problems = load_openapi(entry["openapi"], entry.get("base_url"), base_dir, entry.get("include"))
         else:
-            problems.append(f"{source}: tools[{i}]: unknown tool {entry!r} (built-in: {', '.join(sorted(BUILTIN))})")
-    seen = set()
+            found_problems = [f"not a tool entry: {entry!r} (a built-in name, 'all', or python / openai / openapi)"]
+        tools += found
+        problems += [f"{where}: {p}" for p in found_problems]
+    unique: dict[str, Tool] = {}
     for tool in tools:
-        if tool.name in seen:
-            problems.append(f"{source}: tools: {tool.name!r} is listed twice")
-        seen.add(tool.name)
-    if problems:
+        if tool.name in unique:
+            first = unique[tool.name]
+            if first == tool:
+                problems.append(f"{source}: tools: {tool.name!r} is listed twice")
+            else:
+                problems.append(f"{source}: tools: two tools are named {tool.name!r}: from {first.source} and "
+                                f"from {tool.source} (rename one, or use include: to pick)")
+            continue
+        unique[tool.name] = tool
+    if problems and on_error == "fail":
         raise UserError(*problems)
-    return tools
+    for p in problems:
+        log.warning("skipped: %s", p)
+    if not unique:
+        raise UserError(*(problems or [f"{source}: tools: no tools"]), f"{source}: tools: no usable tools are left")
+    return Toolset(list(unique.values()), problems)
+
+
+def resolve_tools(entries: list, source: str = "recipe", *, base_dir: str | Path | None = None,
+                  on_error: str = "fail") -> list[Tool]:
+    """Turn a recipe's `tools` list into Tool objects, in order (see load_toolset)."""
+    return load_toolset(entries, source, base_dir=base_dir, on_error=on_error).tools
+
+
+def with_base_url(tool: Tool, base_url: str) -> Tool:
+    """The same HTTP tool pointed at another server (tests, staging)."""
+    return replace(tool, target=dict(tool.target, base_url=base_url))
