@@ -71,7 +71,7 @@ def cores() -> int:
 
 def make_plan(recipe: Recipe, output: str | None = None) -> Plan:
     model = resolve_model(recipe.model, source=recipe.path, base_dir=recipe.base_dir)
-    tools = resolve_tools(recipe.tools, source=recipe.path)
+    tools = resolve_tools(recipe.tools, source=recipe.path, base_dir=recipe.base_dir, on_error=recipe.on_tool_error)
     digest = run_hash(recipe, model.sha256, tools, __version__)
     # Episodes ordered by tool, so a partition's prompts share the tool's description (KV cache reuse).
     units = [ste.Episode(t.name, i, ste.episode_seed(recipe.seed, t.name, i))
@@ -94,14 +94,18 @@ def make_plan(recipe: Recipe, output: str | None = None) -> Plan:
 _SANDBOXES: dict = {}
 
 
-def _sandbox(limits: dict):
-    """One sandbox per worker process, closed when the process exits."""
-    from sandbox import Limits, Sandbox
+def _sandbox(section: dict):
+    """One sandbox per worker process, closed when the process exits. A Dask worker makes one
+    call at a time, so `workers: auto` means one sandbox worker per Dask worker here."""
+    from sandbox import Sandbox
+    from sandbox.limits import from_recipe
 
-    key = tuple(sorted(limits.items()))
+    key = tuple(sorted(section.items()))
     if key not in _SANDBOXES:
-        box = Sandbox(Limits(**{k: limits[k] for k in ("wall_s", "cpu_s", "memory_mb", "output_bytes")}),
-                      workers=1 if limits.get("workers", "auto") == "auto" else limits["workers"])
+        limits, workers, accept_weaker = from_recipe({**section, "workers": section.get("workers", "auto")})
+        if section.get("workers", "auto") == "auto":
+            workers = 1
+        box = Sandbox(limits, workers=workers, accept_weaker=accept_weaker)
         atexit.register(box.close)
         _SANDBOXES[key] = box
     return _SANDBOXES[key]

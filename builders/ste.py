@@ -15,6 +15,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+from builders.tools import environment
 from builders.tools.spec import Tool, validate_arguments
 
 OBSERVATION_CHARS = 1500
@@ -110,8 +111,10 @@ def choose_call(ctx: Context, tools: list[Tool], query: str, trials: list[dict],
     return out.value if isinstance(out.value, dict) else None
 
 
-def execute_call(ctx: Context, call: dict) -> dict:
-    """Validate the arguments, then run the call in the sandbox. Returns one trial record."""
+def execute_call(ctx: Context, call: dict, calls: environment.Episode | None = None) -> dict:
+    """Validate the arguments, then run the call in the sandbox. Returns one trial record.
+
+    `calls` carries the episode's stateful environments (one instance per episode)."""
     name, arguments = call.get("name", ""), call.get("arguments")
     trial = {"name": name, "arguments": json.dumps(arguments, sort_keys=True), "status": "", "reason": "",
              "message": "", "observation": "", "wall_ms": 0.0}
@@ -122,7 +125,7 @@ def execute_call(ctx: Context, call: dict) -> dict:
         text = "; ".join(f"{p.path + ': ' if p.path else ''}{p.message}" for p in problems)
         trial.update(status="invalid", reason=first.reason, message=text, observation=f"invalid arguments: {text}")
         return trial
-    result = ctx.sandbox.call_tool(tool.target, arguments)
+    result = (calls or environment.Episode(ctx.sandbox)).call(tool, arguments)
     status = result.get("status", "crashed")
     trial["status"] = status
     trial["wall_ms"] = float(result.get("wall_ms") or 0.0)
@@ -152,7 +155,8 @@ def _sampling(ctx: Context) -> dict:
     return {"temperature": ctx.settings.get("temperature", 0.7), "max_tokens": ctx.settings.get("max_tokens", 160)}
 
 
-def explore_query(ctx: Context, episode: Episode, query_index: int, memory: list[str]) -> dict:
+def explore_query(ctx: Context, episode: Episode, query_index: int, memory: list[str],
+                  calls: environment.Episode | None = None) -> dict:
     """One query of an episode, from imagination to answer: a trajectory, judged later."""
     tool = ctx.tools[episode.tool]
     usage = Usage()
@@ -169,7 +173,7 @@ def explore_query(ctx: Context, episode: Episode, query_index: int, memory: list
             if call is None:
                 traj["reasons"].append("malformed_output")
                 break
-            trial = execute_call(ctx, call)
+            trial = execute_call(ctx, call, calls)
             traj["trials"].append(trial)
             if trial["status"] == "ok":
                 break
@@ -188,7 +192,8 @@ def explore_query(ctx: Context, episode: Episode, query_index: int, memory: list
 
 def run_episode(ctx: Context, episode: Episode) -> list[dict]:
     memory: list[str] = []  # short-term memory: this episode's queries
-    return [explore_query(ctx, episode, q, memory) for q in range(ctx.settings.get("queries_per_episode", 1))]
+    calls = environment.Episode(ctx.sandbox)  # stateful environments live as long as the episode
+    return [explore_query(ctx, episode, q, memory, calls) for q in range(ctx.settings.get("queries_per_episode", 1))]
 
 
 def new_trajectory(ctx: Context, episode: Episode, query_index: int) -> dict:

@@ -84,7 +84,7 @@ def test_unknown_tool_and_missing_argument_reasons(box):
 
 def test_timeouts_are_rejected_with_their_reason():
     class SlowSandbox:
-        def call_tool(self, target, arguments):
+        def call_tool(self, target, arguments, **kw):
             return {"status": "timeout", "message": "wall time limit of 3s exceeded", "wall_ms": 3000.0}
 
     llm = ScriptedLLM([{"query": "Compute 2 to the 10th"}, {"name": "calculator", "arguments": {"expression": "2**10"}}])
