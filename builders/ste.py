@@ -155,6 +155,13 @@ def _sampling(ctx: Context) -> dict:
     return {"temperature": ctx.settings.get("temperature", 0.7), "max_tokens": ctx.settings.get("max_tokens", 160)}
 
 
+def companions(ctx: Context, tool: Tool) -> list[Tool]:
+    """The other methods of a stateful environment: reading a file needs writing one first."""
+    if not tool.environment:
+        return []
+    return [t for t in ctx.tools.values() if t.environment == tool.environment and t.name != tool.name]
+
+
 def explore_query(ctx: Context, episode: Episode, query_index: int, memory: list[str],
                   calls: environment.Episode | None = None) -> dict:
     """One query of an episode, from imagination to answer: a trajectory, judged later."""
@@ -168,8 +175,10 @@ def explore_query(ctx: Context, episode: Episode, query_index: int, memory: list
     else:
         traj["query"] = query
         memory.append(query)
+        offered = [tool, *companions(ctx, tool)]
+        traj["tools"] = json.dumps([t.spec() for t in offered])
         for attempt in range(ctx.settings.get("max_calls_per_query", 1)):
-            call = choose_call(ctx, [tool], query, traj["trials"], seed + attempt + 1, usage)
+            call = choose_call(ctx, offered, query, traj["trials"], seed + attempt + 1, usage)
             if call is None:
                 traj["reasons"].append("malformed_output")
                 break

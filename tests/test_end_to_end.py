@@ -82,3 +82,39 @@ def test_accepted_rows_are_valid_chat_rows(run_output):
         call = messages[1]["tool_calls"][0]
         assert call["name"] in [t["name"] for t in json.loads(tools)]
         json.loads(call["arguments"])
+
+
+def test_own_tools_from_every_loader_run_end_to_end(tmp_path):
+    """Built-ins, a Python file with a stateful class, OpenAI-style definitions and an OpenAPI
+    service on loopback, in one recipe, on the real model and cluster."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    sys.path.insert(0, str(root / "recipes" / "tools"))
+    try:
+        from inventory_server import serve
+    finally:
+        sys.path.pop(0)
+    server = serve(port=0)
+    try:
+        port = server.server_address[1]
+        out = tmp_path / "own"
+        proc = subprocess.run([str(Path(sys.executable).parent / "toolmint"), "run", "recipes/own_tools.yaml",
+                               "--output", str(out), "--set", f"tools[4].base_url=http://127.0.0.1:{port}",
+                               "--set", "method.queries_per_episode=1"],
+                              capture_output=True, text=True, cwd=root, timeout=900, env={**os.environ, "COLUMNS": "200"})
+    finally:
+        server.shutdown()
+    assert proc.returncode == 0, proc.stderr
+    con = duckdb.connect()
+    rows = con.execute(f"""SELECT tool_name, trials FROM read_parquet('{out}/*/*.parquet')""").fetchall()
+    tools = {r[0] for r in rows}
+    assert {"calculator", "shipping_cost", "write_file", "find_book", "get_item"} <= tools  # every loader
+    http_ok = [t for name, trials in rows if name in {"list_items", "get_item", "reserve_item", "quote_items"}
+               for t in trials if t["status"] == "ok"]
+    assert http_ok, "no call reached the HTTP service"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["counts"]["ste"] + manifest["counts"]["rejected"] == len(rows) == 15

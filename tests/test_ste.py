@@ -139,3 +139,35 @@ def test_queries_that_paste_the_documentation_are_rejected(box):
 def test_seeds_are_stable_and_distinct():
     assert ste.episode_seed(0, "calculator", 1) == ste.episode_seed(0, "calculator", 1)
     assert len({ste.episode_seed(s, t, i) for s in (0, 1) for t in ("a", "b") for i in range(5)}) == 20
+
+
+def test_a_stateful_environment_lives_as_long_as_its_episode(box):
+    from builders.tools import resolve_tools
+
+    tools = {t.name: t for t in resolve_tools([{"python": "recipes/tools/workshop.py"}], source="test")}
+    assert tools["write_file"].environment and tools["write_file"].environment == tools["read_file"].environment
+
+    def script():
+        return ScriptedLLM([{"query": "Save 'milk, eggs' as /shopping.txt"},
+                            {"name": "write_file", "arguments": {"path": "/shopping.txt", "text": "milk, eggs"}},
+                            "Saved 10 characters.",
+                            {"query": "What is in /shopping.txt?"},
+                            {"name": "read_file", "arguments": {"path": "/shopping.txt"}},
+                            "It says milk, eggs."])
+
+    def ctx(llm, queries):
+        return ste.Context(engine=llm, sandbox=box, tools=tools,
+                           settings={**SETTINGS, "queries_per_episode": queries, "max_calls_per_query": 1})
+
+    llm = script()
+    first = ste.run_episode(ctx(llm, 2), ste.Episode("write_file", 0, 1))
+    assert [t["trials"][0]["status"] for t in first] == ["ok", "ok"]
+    assert first[1]["observation"] == '"milk, eggs"'  # the second query saw the first one's file
+    # an episode of one method offers the model its environment's other methods too
+    offered = {o["properties"]["name"]["const"] for o in llm.calls[1]["schema"]["anyOf"]}
+    assert offered == {"write_file", "read_file", "list_files", "delete_file"}
+    # a new episode starts from a fresh instance: the file is gone
+    llm = ScriptedLLM([{"query": "What is in /shopping.txt?"},
+                       {"name": "read_file", "arguments": {"path": "/shopping.txt"}}])
+    [again] = ste.run_episode(ctx(llm, 1), ste.Episode("read_file", 1, 2))
+    assert again["trials"][0]["status"] == "error" and again["reasons"] == ["execution_error"]
