@@ -116,3 +116,8 @@ def get_engine(model_path: str, n_ctx: int = 2048, n_threads: int = 1, chat_form
     if key not in _ENGINES:
         _ENGINES[key] = Engine(model_path, n_ctx=n_ctx, n_threads=n_threads, chat_format=chat_format)
     return _ENGINES[key]
+
+
+def loaded_engines() -> int:
+    """How many models this process has loaded (the pipeline checks it stays at one per worker)."""
+    return len(_ENGINES)

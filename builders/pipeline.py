@@ -21,7 +21,7 @@ from builders import __version__
 from builders import dataset, ste
 from builders.errors import UserError
 from builders.judge import judge
-from builders.llm import get_engine, threads_per_process
+from builders.llm import get_engine, loaded_engines, threads_per_process
 from builders.model_file import ModelFile, resolve_model
 from builders.recipe import Recipe, run_hash
 from builders.tools import Tool, resolve_tools
@@ -102,9 +102,8 @@ def _sandbox(section: dict):
 
     key = tuple(sorted(section.items()))
     if key not in _SANDBOXES:
-        limits, workers, accept_weaker = from_recipe({**section, "workers": section.get("workers", "auto")})
-        if section.get("workers", "auto") == "auto":
-            workers = 1
+        limits, _, accept_weaker = from_recipe(section)
+        workers = 1 if section.get("workers", "auto") == "auto" else section["workers"]
         box = Sandbox(limits, workers=workers, accept_weaker=accept_weaker)
         atexit.register(box.close)
         _SANDBOXES[key] = box
@@ -142,16 +141,10 @@ def run_partition(spec: tuple[int, list[ste.Episode]], settings: Settings, conte
         "completion_tokens": sum(t["completion_tokens"] for t in trajectories),
         "llm_seconds": round(sum(t["llm_seconds"] for t in trajectories), 3),
         "seconds": round(time.perf_counter() - start, 3),
-        "model_loads_in_process": _model_loads(),
+        "model_loads_in_process": loaded_engines(),
     }
     dataset.write_json(marker, summary)
     return {**summary, "skipped": False}
-
-
-def _model_loads() -> int:
-    from builders import llm
-
-    return len(llm._ENGINES)
 
 
 # --- on the client -----------------------------------------------------------------------------
