@@ -146,8 +146,7 @@ def write_answer(ctx: Context, query: str, trial: dict, seed: int, usage: Usage)
                                     f"{trial['arguments']} and returned: {trial['observation']}\n\n"
                                     "Answer the request in one or two sentences."},
     ]
-    out = usage.add(ctx.engine.chat(messages, seed=seed, temperature=ctx.settings.get("temperature", 0.7),
-                                    max_tokens=ctx.settings.get("max_tokens", 160)))
+    out = usage.add(ctx.engine.chat(messages, seed=seed, **_sampling(ctx)))
     return out.text.strip()
 
 
