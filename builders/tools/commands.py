@@ -78,16 +78,16 @@ def cmd_list(args) -> int:
         return 0
     table = Table(title=f"{len(tools)} tools", show_lines=False)
     table.add_column("name", no_wrap=True)
-    table.add_column("domain / source", overflow="fold", max_width=28)
+    table.add_column("domain / source", overflow="fold", max_width=24)
     table.add_column("v", no_wrap=True)
-    table.add_column("parameters (? optional)", overflow="fold", max_width=34)
-    table.add_column("description", overflow="ellipsis", no_wrap=True, max_width=60)
+    table.add_column("parameters (? optional)", overflow="fold", max_width=30)
+    table.add_column("description (first sentence)", overflow="fold", ratio=1)
     for t in tools.values():
         origin = t.domain if t.source == "builtin" else t.source + (f" ({t.environment})" if t.environment else "")
         props = t.parameters.get("properties", {})
         req = set(t.parameters.get("required", []))
         params = ", ".join(p + ("" if p in req else "?") for p in props)
-        desc = t.description
+        desc = t.description.split(". ")[0].rstrip(".") + "."
         table.add_row(t.name, origin, t.version, params, desc)
     console.print(table)
     for p in problems:
