@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT))
 
 from builders import pipeline, ste  # noqa: E402
 from builders.judge import judge  # noqa: E402
-from builders.llm import Engine  # noqa: E402
+from builders.llm import Engine, cores  # noqa: E402
 from builders.recipe import load_recipe  # noqa: E402
 from sandbox import Limits, Sandbox  # noqa: E402
 
@@ -28,7 +28,7 @@ def plain_loop(plan) -> tuple[int, float]:
     """The baseline: one process, model loaded here (load time included), no Dask."""
     start = time.perf_counter()
     settings = plan.settings()
-    engine = Engine(settings.model_path, n_ctx=settings.n_ctx, n_threads=pipeline.cores())
+    engine = Engine(settings.model_path, n_ctx=settings.n_ctx, n_threads=cores())
     with Sandbox(Limits(wall_s=5)) as box:
         ctx = ste.Context(engine=engine, sandbox=box, tools={t.name: t for t in plan.tools},
                           settings=settings.method, provenance=settings.provenance)
@@ -48,7 +48,7 @@ def main() -> None:
     cluster_tokens = manifest["tokens"]["completion"]
     loop_rate, cluster_rate = loop_tokens / loop_s, cluster_tokens / cluster_s
     print(f"episodes: {sum(len(p) for p in plan.partitions)}  workers: {plan.workers}")
-    print(f"plain loop, 1 process × {pipeline.cores()} threads: {loop_tokens} tokens in {loop_s:.1f} s = {loop_rate:.1f} tokens/s")
+    print(f"plain loop, 1 process × {cores()} threads: {loop_tokens} tokens in {loop_s:.1f} s = {loop_rate:.1f} tokens/s")
     print(f"dask pipeline, {plan.workers} processes × {manifest['llama_threads_per_worker']} threads: "
           f"{cluster_tokens} tokens in {cluster_s:.1f} s = {cluster_rate:.1f} tokens/s")
     print(f"ratio pipeline / loop: {cluster_rate / loop_rate:.2f}")

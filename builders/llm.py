@@ -28,10 +28,14 @@ class Completion:
         return self.value is not None
 
 
-def threads_per_process(processes: int, cores: int | None = None) -> int:
+def cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0))
+
+
+def threads_per_process(processes: int, available: int | None = None) -> int:
     """llama.cpp threads spin: keep processes × threads ≤ cores (DESIGN.md, measured)."""
-    cores = cores or len(os.sched_getaffinity(0))
-    return max(1, cores // max(1, processes))
+    return max(1, (available or cores()) // max(1, processes))
 
 
 @contextmanager

@@ -7,7 +7,6 @@ that already has its marker for this run hash is not run again, so an interrupte
 
 from __future__ import annotations
 
-import atexit
 import logging
 import math
 import os
@@ -21,7 +20,7 @@ from builders import __version__
 from builders import dataset, ste
 from builders.errors import UserError
 from builders.judge import judge
-from builders.llm import get_engine, loaded_engines, threads_per_process
+from builders.llm import cores, get_engine, loaded_engines, threads_per_process
 from builders.model_file import ModelFile, resolve_model
 from builders.recipe import Recipe, run_hash
 from builders.tools import Tool, resolve_tools
@@ -65,10 +64,6 @@ class Plan:
         )
 
 
-def cores() -> int:
-    return len(os.sched_getaffinity(0))
-
-
 def make_plan(recipe: Recipe, output: str | None = None) -> Plan:
     model = resolve_model(recipe.model, source=recipe.path, base_dir=recipe.base_dir)
     tools = resolve_tools(recipe.tools, source=recipe.path, base_dir=recipe.base_dir, on_error=recipe.on_tool_error)
@@ -95,7 +90,7 @@ _SANDBOXES: dict = {}
 
 
 def _sandbox(section: dict):
-    """One sandbox per worker process, closed when the process exits. A Dask worker makes one
+    """One sandbox per worker process (it closes itself at exit). A Dask worker makes one
     call at a time, so `workers: auto` means one sandbox worker per Dask worker here."""
     from sandbox import Sandbox
     from sandbox.limits import from_recipe
@@ -104,9 +99,7 @@ def _sandbox(section: dict):
     if key not in _SANDBOXES:
         limits, _, accept_weaker = from_recipe(section)
         workers = 1 if section.get("workers", "auto") == "auto" else section["workers"]
-        box = Sandbox(limits, workers=workers, accept_weaker=accept_weaker)
-        atexit.register(box.close)
-        _SANDBOXES[key] = box
+        _SANDBOXES[key] = Sandbox(limits, workers=workers, accept_weaker=accept_weaker)
     return _SANDBOXES[key]
 
 

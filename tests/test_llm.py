@@ -17,10 +17,10 @@ def engine(model_path):
 
 
 def test_threads_keep_processes_times_threads_within_cores():
-    assert threads_per_process(1, cores=2) == 2
-    assert threads_per_process(2, cores=2) == 1
-    assert threads_per_process(4, cores=2) == 1
-    assert threads_per_process(2, cores=16) == 8
+    assert threads_per_process(1, available=2) == 2
+    assert threads_per_process(2, available=2) == 1
+    assert threads_per_process(4, available=2) == 1
+    assert threads_per_process(2, available=16) == 8
 
 
 def test_engine_is_loaded_once_per_process(engine, model_path):
