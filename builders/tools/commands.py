@@ -9,13 +9,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
-import yaml
 from rich.console import Console
 from rich.table import Table
 
-from builders.errors import UserError
+from builders.recipe import load_recipe
 from builders.tools.catalogue import builtin_tools, load_toolset
 from builders.tools.environment import checked_call
 
@@ -53,17 +51,9 @@ def _toolset(args):
     tools = builtin_tools()
     problems: list[str] = []
     if getattr(args, "recipe", None):
-        path = Path(args.recipe)
-        if not path.is_file():
-            raise UserError(f"{args.recipe}: no such recipe file")
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise UserError(f"{args.recipe}: not valid YAML: {exc}") from None
-        if not isinstance(data, dict) or "tools" not in data:
-            raise UserError(f"{args.recipe}: the recipe has no `tools` list")
-        toolset = load_toolset(data["tools"], source=str(path), base_dir=path.resolve().parent,
-                               on_error=data.get("on_tool_error", "fail"))
+        recipe = load_recipe(args.recipe)
+        toolset = load_toolset(recipe.tools, source=recipe.path, base_dir=recipe.base_dir,
+                               on_error=recipe.on_tool_error)
         for tool in toolset.tools:
             tools[tool.name] = tool  # a recipe's own tool shadows a built-in of the same name
         problems = toolset.problems
@@ -129,15 +119,10 @@ def cmd_call(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="toolmint")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except UserError as exc:
-        for line in exc.problems:
-            print(f"error: {line}", file=sys.stderr)
-        return 2
+    """`python -m builders.tools.commands …` is `toolmint …`."""
+    from builders.cli import main as toolmint
+
+    return toolmint(argv)
 
 
 if __name__ == "__main__":
