@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass, field
 
 from builders.tools import environment
-from builders.tools.spec import Tool, validate_arguments
+from builders.tools.spec import Tool
 
 OBSERVATION_CHARS = 1500
 
@@ -118,14 +118,13 @@ def execute_call(ctx: Context, call: dict, calls: environment.Episode | None = N
     name, arguments = call.get("name", ""), call.get("arguments")
     trial = {"name": name, "arguments": json.dumps(arguments, sort_keys=True), "status": "", "reason": "",
              "message": "", "observation": "", "wall_ms": 0.0}
-    tool = ctx.tools.get(name)
-    problems = validate_arguments(tool, arguments, name)
-    if problems:
-        first = problems[0]
-        text = "; ".join(f"{p.path + ': ' if p.path else ''}{p.message}" for p in problems)
-        trial.update(status="invalid", reason=first.reason, message=text, observation=f"invalid arguments: {text}")
+    episode = calls or environment.Episode(ctx.sandbox)
+    result = environment.checked_call(ctx.tools.get(name), arguments, episode=episode, tool_name=name)
+    if result["status"] == "invalid_arguments":
+        errors = result["errors"]
+        text = "; ".join(f"{e['path'] + ': ' if e['path'] else ''}{e['message']}" for e in errors)
+        trial.update(status="invalid", reason=errors[0]["reason"], message=text, observation=f"invalid arguments: {text}")
         return trial
-    result = (calls or environment.Episode(ctx.sandbox)).call(tool, arguments)
     status = result.get("status", "crashed")
     trial["status"] = status
     trial["wall_ms"] = float(result.get("wall_ms") or 0.0)
