@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
@@ -49,11 +50,21 @@ def shard_name(index: int, total: int, split: str = "train") -> str:
     return f"{split}-{index:05d}-of-{total:05d}.parquet"
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+@contextmanager
+def replacing(path: Path):
+    """Yield a temporary path beside `path`; on success it is renamed to `path` in one step."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    with replacing(path) as tmp:
+        tmp.write_bytes(data)
 
 
 def write_shard(out_dir: Path, config: str, index: int, total: int, rows: list[dict]) -> Path:
@@ -61,10 +72,8 @@ def write_shard(out_dir: Path, config: str, index: int, total: int, rows: list[d
     schema = SCHEMAS[config]
     table = pa.Table.from_pylist([{k: r.get(k) for k in schema.names} for r in rows], schema=schema)
     path = Path(out_dir) / config / shard_name(index, total)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table, tmp, compression="zstd")
-    os.replace(tmp, path)
+    with replacing(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
     return path
 
 
