@@ -1,0 +1,95 @@
+"""What a method is: the seam between the pipeline and STE, CREATOR, α-UMi or a user's own method.
+
+A method declares
+  name        the recipe's `method.name`
+  section     JSON Schema properties of its recipe section (defaults written there, only there)
+  records     the record kinds it writes; each kind's `config` is a dataset config
+  checks      what its records must pass (each: record → reason code or None)
+  about       a paragraph for the dataset card
+and implements
+  units(recipe, tools)   the work: a list of Units, each in a group that runs in order in one process
+  run(units, ctx)        one group's units, in order, against a Context → records
+  derive(records, ctx)   optional: more records made from a partition's accepted ones (role rows,
+                         fine-tuning rows of exploration episodes); they are judged too
+  combine(read)          optional: records made once from the whole dataset at the end (a
+                         deduplicated tool library); `read(config)` yields every accepted row so far
+
+The pipeline, the writer, the judge, the card and the CLI know methods only through this class.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator
+
+from builders.record import Record
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One piece of work. Units of one `group` run in order in one process (memory across them)."""
+    key: str                        # stable and unique in the run, e.g. "calculator/3"
+    group: str                      # e.g. the tool an STE episode explores
+    seed: int
+    data: dict = field(default_factory=dict)   # anything else the method needs (plain JSON)
+
+
+def unit_seed(recipe_seed: int, *parts) -> int:
+    """A seed from the recipe seed and a unit's identity: stable across runs, machines and partitionings."""
+    digest = hashlib.sha256(":".join(map(str, (recipe_seed, *parts))).encode()).digest()
+    return int.from_bytes(digest[:4], "little")
+
+
+@dataclass
+class Context:
+    """What a stage may use. Built once per worker process by the runtime; tests build their own."""
+    engine: Any        # .chat(messages, *, temperature, max_tokens, seed, schema) / .chat_json(...) → Completion
+    sandbox: Any       # sandbox.Sandbox: .call_tool(target, arguments) / .run_code(code) → result dict
+    tools: dict        # name → builders.tools.Tool
+    settings: dict     # the recipe's method section, defaults filled
+    provenance: dict = field(default_factory=dict)  # run_hash, recipe, model, model_sha256
+    judge: Any = None  # the engine that judges rows (None: the same as `engine`)
+
+    def stamp(self, unit: Unit, method: str) -> dict:
+        """The provenance fields every record of `unit` carries (see builders.record.Record)."""
+        p = self.provenance
+        return {"run_hash": p.get("run_hash", ""), "recipe": p.get("recipe", ""), "model": p.get("model", ""),
+                "model_sha256": p.get("model_sha256", ""), "method": method, "switches": dict(self.settings),
+                "seed": unit.seed, "group": unit.group}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One validity check: `fn(record)` returns a reason code, or None when the record passes.
+    `kinds` limits it to some record kinds (None: every kind)."""
+    name: str
+    fn: Callable[[Record], str | None]
+    kinds: tuple = ()
+
+    def applies(self, record: Record) -> bool:
+        return not self.kinds or isinstance(record, self.kinds)
+
+
+class Method:
+    name: str = ""
+    section: dict = {}
+    records: tuple = ()
+    checks: tuple = ()
+    about: str = ""
+
+    def units(self, recipe, tools: list) -> list[Unit]:
+        raise NotImplementedError
+
+    def run(self, units: list[Unit], ctx: Context) -> Iterable[Record]:
+        raise NotImplementedError
+
+    def derive(self, records: list[Record], ctx: Context) -> Iterable[Record]:
+        return ()
+
+    def combine(self, read: Callable[[str], Iterator[dict]], provenance: dict) -> Iterable[Record]:
+        return ()
+
+    @property
+    def configs(self) -> tuple[str, ...]:
+        return tuple(r.config for r in self.records)
