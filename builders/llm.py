@@ -125,3 +125,33 @@ def get_engine(model_path: str, n_ctx: int = 2048, n_threads: int = 1, chat_form
 def loaded_engines() -> int:
     """How many models this process has loaded (the pipeline checks it stays at one per worker)."""
     return len(_ENGINES)
+
+
+class Usage:
+    """Token and time totals of a set of completions (one record's, or one partition's)."""
+
+    def __init__(self):
+        self.prompt_tokens = self.completion_tokens = self.calls = 0
+        self.seconds = 0.0
+
+    def add(self, completion: Completion) -> Completion:
+        self.prompt_tokens += completion.prompt_tokens
+        self.completion_tokens += completion.completion_tokens
+        self.seconds += completion.seconds
+        self.calls += 1
+        return completion
+
+
+class Metered:
+    """An engine that counts what passes through it: the pipeline wraps each partition's engine
+    in one, so token totals need no help from the method."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.usage = Usage()
+
+    def chat(self, messages, **kw) -> Completion:
+        return self.usage.add(self.engine.chat(messages, **kw))
+
+    def chat_json(self, messages, schema, **kw) -> Completion:
+        return self.usage.add(self.engine.chat_json(messages, schema, **kw))

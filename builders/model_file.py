@@ -105,28 +105,71 @@ def _cache_file() -> Path:
     return Path(root) / "toolmint" / "sha256.json"
 
 
-def file_sha256(path: str) -> str:
-    """sha256 of a file, cached by (real path, size, mtime) so a 100 MB model is hashed once."""
+def _cache_key(path: str) -> str:
     real = os.path.realpath(path)
     stat = os.stat(real)
-    key = f"{real}|{stat.st_size}|{stat.st_mtime_ns}"
-    cache_path = _cache_file()
+    return f"{real}|{stat.st_size}|{stat.st_mtime_ns}"
+
+
+def _read_cache() -> dict:
     try:
-        cache = json.loads(cache_path.read_text())
+        return json.loads(_cache_file().read_text())
     except (OSError, ValueError):
-        cache = {}
-    if key in cache:
-        return cache[key]
-    digest = hashlib.sha256()
-    with open(real, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    cache[key] = digest.hexdigest()
+        return {}
+
+
+def _write_cache(cache: dict) -> None:
+    cache_path = _cache_file()
     try:
         cache_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache_path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps(cache, indent=0))
         os.replace(tmp, cache_path)
     except OSError:
-        pass  # a read-only cache only costs us the hash next time
+        pass  # a read-only cache only costs us the work next time
+
+
+def file_sha256(path: str) -> str:
+    """sha256 of a file, cached by (real path, size, mtime) so a 100 MB model is hashed once."""
+    key = _cache_key(path)
+    cache = _read_cache()
+    if key in cache:
+        return cache[key]
+    digest = hashlib.sha256()
+    with open(os.path.realpath(path), "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    cache[key] = digest.hexdigest()
+    _write_cache(cache)
     return cache[key]
+
+
+_PROBE = """
+import sys
+from llama_cpp import Llama
+Llama(model_path=sys.argv[1], n_ctx=64, n_threads=1, n_batch=8, verbose=False)
+"""
+
+
+def check_loads(model: ModelFile, source: str = "recipe") -> None:
+    """Load the model once, in a separate process, before any work starts: a file with the GGUF
+    magic that llama.cpp cannot load (truncated, another architecture) fails here with one message
+    instead of in every partition. Remembered per file (path, size, mtime) once it loaded."""
+    import subprocess
+    import sys
+
+    key = _cache_key(model.path) + "|loads"
+    cache = _read_cache()
+    if cache.get(key) == model.sha256:
+        return
+    try:
+        proc = subprocess.run([sys.executable, "-c", _PROBE, model.path], capture_output=True, text=True, timeout=600)
+    except subprocess.TimeoutExpired:
+        raise UserError(f"{source}: model: {model.path}: llama.cpp did not finish loading it in 600 s") from None
+    if proc.returncode != 0:
+        lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+        detail = next((ln for ln in reversed(lines) if "Error" in ln or "error" in ln), lines[-1] if lines else "")
+        raise UserError(f"{source}: model: {model.path} does not load in llama.cpp "
+                        f"(truncated or not a supported model?): {detail.strip()[:300]}")
+    cache[key] = model.sha256
+    _write_cache(cache)

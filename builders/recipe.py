@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import copy
 import difflib
-import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,8 +119,24 @@ def apply_override(data: dict, item: str) -> str:
     return field_path(parts)
 
 
+def recipe_schema() -> dict:
+    """The recipe schema with each registered method's section: `method.name` is one of the
+    registry's names, and the section of the method named is checked and defaulted."""
+    from builders.methods import REGISTRY
+
+    schema = copy.deepcopy(schemas.load("recipe"))
+    method = schema["properties"]["method"]
+    method["properties"]["name"] = {"enum": sorted(REGISTRY)}
+    method["allOf"] = [
+        {"if": {"properties": {"name": {"const": name}}},
+         "then": {"properties": {"name": True, **m.section}, "additionalProperties": False}}
+        for name, m in sorted(REGISTRY.items())
+    ]
+    return schema
+
+
 def validation_problems(data: dict, path: str, set_fields: dict) -> list[str]:
-    schema = schemas.load("recipe")
+    schema = recipe_schema()
     validator = jsonschema.Draft202012Validator(schema)
     lines = []
     errors = [leaf for err in validator.iter_errors(data) for leaf in _most_specific(err)]
@@ -192,24 +206,11 @@ def _section_defaults(props: dict) -> dict:
 
 def _fill_defaults(data: dict) -> None:
     """Fill defaults from the schema itself, so the schema is the one place they are written."""
-    schema = schemas.load("recipe")
-    props = schema["properties"]
+    from builders.methods import get
+
+    props = schemas.load("recipe")["properties"]
     for key, value in _section_defaults(props).items():
         data.setdefault(key, value)
     for section in ("sandbox", "dask"):
         data[section] = {**_section_defaults(props[section]["properties"]), **(data.get(section) or {})}
-    method = data["method"]
-    for branch in props["method"]["allOf"]:
-        if branch["if"]["properties"]["name"]["const"] == method["name"]:
-            data["method"] = {**_section_defaults(branch["then"]["properties"]), **method}
-
-
-def run_hash(recipe: Recipe, model_sha256: str, tools: list, version: str) -> str:
-    """Names a run: same recipe content, model bytes, tool specs and toolmint → same rows → same hash."""
-    material = {
-        "recipe": recipe.identity(),
-        "model_sha256": model_sha256,
-        "tools": [{"spec": t.spec(), "version": t.version} for t in tools],
-        "toolmint": version,
-    }
-    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()[:16]
+    data["method"] = {**_section_defaults(get(data["method"]["name"]).section), **data["method"]}

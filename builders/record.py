@@ -69,9 +69,27 @@ class Record:
     def with_verdict(self, reasons: list[str], detail: str = "") -> "Record":
         return replace(self, reasons=list(reasons), accepted=not reasons, detail=detail or self.detail)
 
+    def path_calls(self) -> list["Call"]:
+        """The calls that appear in the row's training messages (checked generically: each must have run)."""
+        return []
+
     def to_row(self) -> dict:
         """The row as plain JSON values (the shape the JSON Schema describes)."""
         return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Call:
+    """One tool call as it ran: what was asked, how the sandbox answered."""
+    name: str = column("the tool called")
+    arguments: Json = column("the arguments, a JSON object", default_factory=dict)
+    status: str = column("ok, invalid (refused before running), or the sandbox's status", default="",
+                         enum=["", "ok", "invalid", "error", "timeout", "cpu_limit", "memory_limit",
+                               "output_limit", "forbidden", "crashed"])
+    reason: str = column("the reason code when it failed", default="")
+    message: str = column("the error message when it failed", default="")
+    observation: str = column("what the model was shown: the result, or the error", default="")
+    wall_ms: float = column("time in the sandbox", default=0.0, minimum=0)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -109,16 +127,18 @@ def _data_fields(cls):
     return [f for f in fields(cls) if f.init]
 
 
-def arrow_type(tp) -> pa.DataType:
+def arrow_type(tp, storage: bool = False) -> pa.DataType:
+    """The Arrow type of a field; `storage=True` gives JSON as plain strings (what rows are built
+    from before the cast to the extension type)."""
     tp, _ = _strip_optional(tp)
     if _is_json(tp):
-        return pa.json_(pa.string())
+        return pa.string() if storage else pa.json_(pa.string())
     if dataclasses.is_dataclass(tp):
         hints = _hints(tp)
-        return pa.struct([pa.field(f.name, arrow_type(hints[f.name])) for f in _data_fields(tp)])
+        return pa.struct([pa.field(f.name, arrow_type(hints[f.name], storage)) for f in _data_fields(tp)])
     origin = typing.get_origin(tp)
     if origin in (list, tuple):
-        return pa.list_(arrow_type(typing.get_args(tp)[0]))
+        return pa.list_(arrow_type(typing.get_args(tp)[0], storage))
     simple = {str: pa.string(), int: pa.int64(), float: pa.float64(), bool: pa.bool_()}
     if tp in simple:
         return simple[tp]
@@ -180,8 +200,9 @@ def to_table(cls, records: list[Record]) -> pa.Table:
     """Rows of one kind as an Arrow table with the derived schema (Json fields as JSON text)."""
     schema = arrow_schema(cls)
     hints = _hints(cls)
+    storage = pa.schema([pa.field(f.name, arrow_type(hints[f.name], storage=True)) for f in _data_fields(cls)])
     rows = [_arrow_value(hints, r) for r in records]
-    return pa.Table.from_pylist(rows, schema=schema)
+    return pa.Table.from_pylist(rows, schema=storage).cast(schema)
 
 
 def _arrow_value(hints: dict, record) -> dict:

@@ -1,4 +1,5 @@
-"""A scripted LLM for fast, deterministic tests of stage logic (never the only test of a feature)."""
+"""The one scripted LLM of the test suite, for fast, deterministic tests of logic (never the only
+test of a feature), and a runtime factory that hands it to the real pipeline through its seam."""
 
 from __future__ import annotations
 
@@ -9,23 +10,29 @@ from builders.llm import Completion, parse_json
 
 class ScriptedLLM:
     """Answers each call with the next scripted reply; a reply is a str, a JSON-able value, or a
-    function of (messages, schema) → str. Records every call for assertions."""
+    function of (messages, schema) → reply. When the script runs out, `rule(messages, schema, seed)`
+    answers if given. Records every call for assertions."""
 
-    def __init__(self, replies):
+    def __init__(self, replies=(), rule=None):
         self.replies = list(replies)
+        self.rule = rule
         self.calls: list[dict] = []
 
-    def _next(self, messages, schema):
-        if not self.replies:
+    def _next(self, messages, schema, seed):
+        if self.replies:
+            reply = self.replies.pop(0)
+            if callable(reply):
+                reply = reply(messages, schema)
+        elif self.rule is not None:
+            reply = self.rule(messages, schema, seed)
+        else:
             raise AssertionError(f"ScriptedLLM ran out of replies at call {len(self.calls) + 1}")
-        reply = self.replies.pop(0)
-        if callable(reply):
-            reply = reply(messages, schema)
         return reply if isinstance(reply, str) else json.dumps(reply)
 
     def chat(self, messages, *, temperature=0.7, max_tokens=160, seed=0, schema=None):
-        text = self._next(messages, schema)
-        self.calls.append({"messages": messages, "schema": schema, "seed": seed, "text": text})
+        text = self._next(messages, schema, seed)
+        self.calls.append({"messages": messages, "schema": schema, "seed": seed, "text": text,
+                           "temperature": temperature})
         return Completion(text=text, prompt_tokens=sum(len(m["content"].split()) for m in messages),
                           completion_tokens=len(text.split()), seconds=0.001)
 
@@ -33,3 +40,17 @@ class ScriptedLLM:
         completion = self.chat(messages, schema=schema, **kw)
         completion.value = parse_json(completion.text)
         return completion
+
+
+class ScriptedRuntime:
+    """A runtime factory for `builders.run.run(plan, runtime=…)`: every partition gets `llm` and the
+    process's real sandbox."""
+
+    def __init__(self, llm: ScriptedLLM):
+        self.llm = llm
+
+    def __call__(self, spec):
+        from builders.run.runtime import Runtime, process_sandbox
+
+        box = process_sandbox(spec.sandbox)
+        return Runtime(engine=self.llm, sandbox=box, warnings=list(getattr(box, "warnings", [])))

@@ -5,7 +5,7 @@ import pytest
 
 from builders import llm
 from builders.llm import get_engine, threads_per_process
-from builders.ste import call_schema
+from builders.methods.ste.trial import call_schema
 from builders.tools import builtin_tools
 
 pytestmark = pytest.mark.model

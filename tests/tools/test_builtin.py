@@ -14,7 +14,7 @@ from builders.tools.builtin import arithmetic, dates, finance, geography, knowle
 from builders.tools.spec import check_definition
 from sandbox import Sandbox
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TOOLS = builtin_tools()
 
 # One valid call per tool, run through the sandbox, and a check of the value it returns.

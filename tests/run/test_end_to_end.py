@@ -17,7 +17,7 @@ def run_output(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("e2e") / "quick"
     exe = str(Path(sys.executable).parent / "toolmint")
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     proc = subprocess.run([exe, "run", "recipes/quickstart.yaml", "--output", str(out),
                            "--set", "method.episodes=2", "--set", "method.queries_per_episode=2",
                            "--set", "dask.workers=2"],
@@ -92,7 +92,7 @@ def test_own_tools_from_every_loader_run_end_to_end(tmp_path):
     import sys
     from pathlib import Path
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     sys.path.insert(0, str(root / "recipes" / "tools"))
     try:
         from inventory_server import serve

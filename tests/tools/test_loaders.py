@@ -18,7 +18,7 @@ from builders.tools.environment import Episode, checked_call
 from builders.tools.pyfuncs import describe_callable, parse_docstring, schema_for
 from sandbox import Sandbox
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "recipes" / "tools"
 
 

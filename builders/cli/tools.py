@@ -1,7 +1,6 @@
 """`toolmint tools list | show | call`: the catalogue, one tool's schema, one call through the sandbox.
 
-The main CLI calls `register(subparsers)`; `python -m builders.tools.commands tools list` works on
-its own too. Exit status: 0 success, 1 the tool failed, 2 invalid arguments / unknown tool / bad input.
+Exit status: 0 success, 1 the tool failed, 2 invalid arguments / unknown tool / bad input.
 """
 
 from __future__ import annotations
@@ -116,14 +115,3 @@ def cmd_call(args) -> int:
     if result["status"] == "invalid_arguments":
         return 2
     return 0 if result["status"] == "ok" else 1
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m builders.tools.commands …` is `toolmint …`."""
-    from builders.cli import main as toolmint
-
-    return toolmint(argv)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

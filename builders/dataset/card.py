@@ -1,0 +1,91 @@
+"""The dataset card (README.md), generated from the manifest: the YAML header that the Hub viewer
+and `datasets.load_dataset` read (configs, data files per split, licence, tags), then what made the
+data and how to load and query it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from builders.dataset.shards import atomic_write_bytes
+
+
+def _size_category(n: int) -> str:
+    for bound, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
+        if n < bound:
+            return name
+    return "n>1M"
+
+
+def front_matter(manifest: dict) -> str:
+    lines = ["---", "configs:"]
+    for config, splits in manifest["configs"].items():
+        lines.append(f"- config_name: {config}")
+        lines.append("  data_files:")
+        for split in sorted(splits, key=lambda s: (s != "train", s)):
+            if splits[split] or split == "train":
+                lines += [f"  - split: {split}", f"    path: {config}/{split}-*.parquet"]
+        if config == manifest["default_config"]:
+            lines.append("  default: true")
+    total = sum(sum(s.values()) for c, s in manifest["configs"].items() if c != "rejected")
+    lines += [
+        f"license: {manifest.get('license', 'other')}",
+        "task_categories:", "- text-generation",
+        "tags:", "- tool-use", "- function-calling", "- synthetic", "- toolmint", f"- {manifest['method']['name']}",
+        "size_categories:", f"- {_size_category(total)}",
+        f"pretty_name: {manifest['recipe']}",
+        "---",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def render(manifest: dict) -> str:
+    configs = manifest["configs"]
+    rows = "".join(f"| {c} | {' / '.join(f'{s} {n}' for s, n in sorted(splits.items()))} |\n"
+                   for c, splits in configs.items())
+    reasons = "".join(f"| {r} | {n} |\n" for r, n in manifest["rejected_by_reason"].items()) or "| — | 0 |\n"
+    kept = sum(sum(s.values()) for c, s in configs.items() if c != "rejected")
+    judged = kept + sum(configs.get("rejected", {}).values())
+    rate = f"{100 * kept / judged:.1f} %" if judged else "—"
+    tools = ", ".join(f"`{t['name']}`" for t in manifest["tools"]) or "—"
+    settings = ", ".join(f"{k}={v}" for k, v in sorted(manifest["method"]["settings"].items()) if k != "name")
+    default = manifest["default_config"]
+    return front_matter(manifest) + f"""
+# {manifest['recipe']}
+
+Tool-use data built offline by toolmint. {manifest['method'].get('about', '')}
+Every tool call ran in a sandbox; every row was judged, and the rows that failed a check are in
+`rejected`, each with all its reason codes.
+
+- model: `{manifest['model']}` (sha256 `{manifest['model_sha256']}`)
+- method: `{manifest['method']['name']}` ({settings})
+- tools: {tools}
+- run: `{manifest['run_hash']}`, recipe seed {manifest['seed']}, toolmint {manifest['toolmint']}
+- tokens: {manifest['tokens']['prompt']} prompt, {manifest['tokens']['completion']} generated
+
+| config | rows |
+| --- | --- |
+{rows}
+Acceptance: {rate} of judged rows.
+
+| rejection reason | rows |
+| --- | --- |
+{reasons}
+## Load and query
+
+```python
+from datasets import load_dataset
+rows = load_dataset("path/or/repo", "{default}", split="train")
+```
+
+```
+toolmint query . "SELECT messages[1]->>'$.content' AS query FROM {default} LIMIT 5"
+```
+
+`messages` and `tools` follow the chat contract of transformers' chat templates (calls carry their
+arguments as JSON objects, each call is followed by its result); they are stored with Arrow's JSON
+type, which `datasets` reads as `Json` and DuckDB as JSON.
+"""
+
+
+def write_card(out_dir: Path, manifest: dict) -> None:
+    atomic_write_bytes(Path(out_dir) / "README.md", render(manifest).encode())

@@ -1,0 +1,26 @@
+"""The method registry: `method.name` in a recipe → a Method (builders/methods/base.py).
+
+Built-in methods are listed here; tests and plug-ins add theirs with `register`, through the same door.
+"""
+
+from __future__ import annotations
+
+from builders.methods.base import Check, Context, Method, Unit, unit_seed
+from builders.methods.ste import METHOD as _STE
+
+REGISTRY: dict[str, Method] = {}
+
+
+def register(method: Method) -> Method:
+    REGISTRY[method.name] = method
+    return method
+
+
+def get(name: str) -> Method:
+    return REGISTRY[name]
+
+
+for _method in (_STE,):
+    register(_method)
+
+__all__ = ["REGISTRY", "register", "get", "Method", "Unit", "Context", "Check", "unit_seed"]

@@ -1,0 +1,149 @@
+"""Running a plan: prepare the output folder, map partitions over an executor, combine, write the
+manifest and the card.
+
+    plan = make_plan(load_recipe("recipes/quickstart.yaml"))
+    manifest = run(plan)                         # the real model, a Dask LocalCluster
+    manifest = run(plan, runtime=my_factory)     # tests: a scripted engine through the same seam
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections import Counter
+from functools import partial
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from builders import __version__
+from builders.dataset import shards
+from builders.dataset.card import write_card
+from builders.errors import UserError
+from builders.judge import judge
+from builders.record import Rejected, decode_row
+from builders.run.executors import DaskCluster, InProcess
+from builders.run.partition import count_rows, run_partition
+from builders.run.plan import Plan, make_plan
+
+__all__ = ["run", "make_plan", "Plan", "executor_for"]
+
+
+def configs_of(plan: Plan) -> tuple[str, ...]:
+    return (*plan.method.configs, Rejected.config)
+
+
+def prepare_output(plan: Plan, overwrite: bool) -> None:
+    """Refuse to mix two runs in one folder, unless told to replace the old one."""
+    out = plan.out_dir
+    try:
+        old = shards.read_json(out / "manifest.json")
+        parts = out / ".parts"
+        others = sorted(p.name for p in parts.iterdir() if p.name != plan.run_key) if parts.is_dir() else []
+        if old and old.get("run_key") != plan.run_key:
+            others.append(old.get("run_key") or old.get("run_hash", "?"))
+        if others and not overwrite:
+            raise UserError(f"{out}: holds another run ({', '.join(sorted(set(others)))}); this recipe is run "
+                            f"{plan.run_key}. Use --overwrite to replace it, or --output to write elsewhere.")
+        if others:
+            for child in out.iterdir():
+                if child.is_dir() and (child.name == ".parts" or any(child.glob("*.parquet"))):
+                    shutil.rmtree(child)
+            for name in ("manifest.json", "README.md"):
+                (out / name).unlink(missing_ok=True)
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".write-test-{plan.run_key}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise UserError(f"{out}: cannot write the output folder here: {exc.strerror or exc}") from None
+
+
+def executor_for(plan: Plan):
+    scheduler = plan.recipe.dask["scheduler"]
+    if scheduler == "sync":
+        return InProcess()
+    return DaskCluster(None if scheduler == "local" else scheduler, plan.workers, source=plan.recipe.path)
+
+
+def run(plan: Plan, overwrite: bool = False, progress=None, runtime=None, executor=None) -> dict:
+    """Run every partition not yet done, then combine and describe the dataset."""
+    prepare_output(plan, overwrite)
+    settings = plan.settings(runtime)
+    start = time.perf_counter()
+    summaries, failures = [], []
+    specs = list(enumerate(plan.partitions))
+    with executor or executor_for(plan) as ex:
+        for (index, _), summary, error in ex.map(partial(run_partition, settings=settings), specs):
+            if error:
+                failures.append(f"partition {index + 1} of {len(specs)} failed: {error}")
+                continue
+            summaries.append(summary)
+            if progress:
+                progress(summary, len(specs))
+    wall = time.perf_counter() - start
+    if failures:
+        raise UserError(*[f"{plan.out_dir}: {f}" for f in failures],
+                        f"{plan.out_dir}: {len(summaries)} of {len(specs)} partitions are written; "
+                        "run the same command again to finish the others")
+    written = {rel for s in summaries for rel in s["files"]}
+    combined, combined_files = combine(plan, settings)
+    shards.sweep(plan.out_dir, configs_of(plan), written | set(combined_files))
+    manifest = build_manifest(plan, summaries, combined, wall)
+    shards.write_json(plan.out_dir / "manifest.json", manifest)
+    write_card(plan.out_dir, manifest)
+    return manifest
+
+
+def combine(plan: Plan, settings) -> tuple[dict, list[str]]:
+    """Records a method makes once from the whole dataset (e.g. a deduplicated tool library)."""
+    def read(config: str):
+        kind = next(k for k in plan.method.records if k.config == config)
+        for path in sorted((plan.out_dir / config).glob("*.parquet")):
+            for row in pq.read_table(path).to_pylist():
+                yield decode_row(kind, row)
+
+    made = [judge(r, plan.method.checks) for r in plan.method.combine(read, settings.provenance)]
+    if not made:
+        return {}, []
+    files = []
+    by_kind: dict = {}
+    for r in made:
+        row = r if r.accepted else Rejected.of(r)
+        by_kind.setdefault((type(row), r.split), []).append(row)
+    for (kind, split), rows in by_kind.items():
+        files.append(shards.write_shard(plan.out_dir, kind, split, 0, 1, rows))
+    return count_rows(made), files
+
+
+def build_manifest(plan: Plan, summaries: list[dict], combined: dict, wall: float) -> dict:
+    ran = [s for s in summaries if not s.get("skipped")]
+    configs = {c: {} for c in configs_of(plan)}
+    for counts in [s["counts"] for s in summaries] + [combined]:
+        for config, splits in counts.items():
+            for split, n in splits.items():
+                configs.setdefault(config, {}).setdefault(split, 0)
+                configs[config][split] += n
+    reasons = Counter()
+    for s in summaries:
+        reasons.update(s["rejected_by_reason"])
+    return {
+        "run_hash": plan.run_hash, "run_key": plan.run_key, "recipe": plan.recipe.name,
+        "recipe_file": plan.recipe.path, "model": plan.model.name, "model_sha256": plan.model.sha256,
+        "toolmint": __version__, "seed": plan.recipe.seed,
+        "method": {"name": plan.method.name, "settings": plan.recipe.method, "about": plan.method.about},
+        "tools": [{"name": t.name, "version": t.version} for t in plan.tools],
+        "partitions": len(plan.partitions), "workers": plan.workers, "llama_threads_per_worker": plan.threads,
+        "configs": configs, "default_config": plan.method.configs[0],
+        "rejected_by_reason": dict(reasons.most_common()),
+        "tokens": {"prompt": sum(s["prompt_tokens"] for s in summaries),
+                   "completion": sum(s["completion_tokens"] for s in summaries)},
+        "timings": {
+            "wall_seconds": round(wall, 3),
+            "partitions_run": len(ran), "partitions_resumed": len(summaries) - len(ran),
+            "llm_seconds": round(sum(s["llm_seconds"] for s in summaries), 3),
+            "generated_tokens_per_s": round(sum(s["completion_tokens"] for s in ran) / wall, 2) if ran and wall else None,
+        },
+        "warnings": sorted({w for s in summaries for w in s.get("warnings", [])}),
+        "files": sorted({rel for s in summaries for rel in s["files"]}),
+    }

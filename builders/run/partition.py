@@ -1,0 +1,86 @@
+"""One partition, on a worker: units → records → judge → shards → marker.
+
+The method runs each unit group in order against a Context made from the process's runtime; every
+record is judged; accepted rows go to their kind's config, the others to `rejected` with every
+reason; rows derived from the accepted ones (`Method.derive`) are judged and written the same way.
+The marker is written last and lists the files, so a partition is done only when all of it is.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from dataclasses import replace
+
+from builders.dataset import shards
+from builders.judge import judge
+from builders.llm import Metered, loaded_engines
+from builders.methods.base import Context
+from builders.record import Rejected, split_of
+from builders.run.plan import Settings
+
+
+def groups_of(units: list) -> list[list]:
+    out: dict[str, list] = {}
+    for unit in units:
+        out.setdefault(unit.group, []).append(unit)
+    return list(out.values())
+
+
+def run_partition(spec: tuple, settings: Settings) -> dict:
+    """Run one partition unless its marker says it is done; returns its summary."""
+    index, units = spec
+    out_dir = settings.out_dir
+    marker = shards.part_marker(out_dir, settings.run_key, index)
+    done = shards.read_json(marker)
+    if shards.finished(out_dir, done):
+        return {**done, "skipped": True}
+    start = time.perf_counter()
+    runtime = settings.runtime(settings.runtime_spec)
+    engine = Metered(runtime.engine)
+    ctx = Context(engine=engine, sandbox=runtime.sandbox, tools={t.name: t for t in settings.tools},
+                  settings=settings.method_settings, provenance=settings.provenance)
+    method = settings.method
+    test_fraction = settings.method_settings.get("test_fraction", 0)
+
+    def judged(records):
+        return [judge(replace(r, split=split_of(r.group, test_fraction)), method.checks) for r in records]
+
+    made = judged(r for group in groups_of(units) for r in method.run(group, ctx))
+    made += judged(method.derive([r for r in made if r.accepted], ctx))
+    files = write_rows(out_dir, method, index, settings.total, made)
+    rejected = [r for r in made if not r.accepted]
+    summary = {
+        "index": index, "pid": os.getpid(), "units": len(units),
+        "counts": count_rows(made),
+        "rejected_by_reason": dict(Counter(reason for r in rejected for reason in r.reasons)),
+        "prompt_tokens": engine.usage.prompt_tokens, "completion_tokens": engine.usage.completion_tokens,
+        "llm_calls": engine.usage.calls, "llm_seconds": round(engine.usage.seconds, 3),
+        "seconds": round(time.perf_counter() - start, 3),
+        "model_loads_in_process": loaded_engines(),
+        "warnings": list(runtime.warnings),
+        "files": shards.file_sizes(out_dir, files),
+    }
+    shards.write_json(marker, summary)
+    return {**summary, "skipped": False}
+
+
+def count_rows(records) -> dict:
+    counts: dict = {}
+    for r in records:
+        config = r.config if r.accepted else Rejected.config
+        counts.setdefault(config, {}).setdefault(r.split, 0)
+        counts[config][r.split] += 1
+    return counts
+
+
+def write_rows(out_dir, method, index: int, total: int, records) -> list[str]:
+    """One shard per config and split that has rows; the train shard of every config always, so each
+    config has a table even when it is empty."""
+    by_kind: dict = {(kind, "train"): [] for kind in (*method.records, Rejected)}
+    for r in records:
+        row = r if r.accepted else Rejected.of(r)
+        by_kind.setdefault((type(row), r.split), []).append(row)
+    return [shards.write_shard(out_dir, kind, split, index, total, rows) for (kind, split), rows in by_kind.items()
+            if rows or split == "train"]

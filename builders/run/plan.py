@@ -1,0 +1,160 @@
+"""Recipe → a Plan: the model and tools resolved, the method's units cut into partitions, the run named.
+
+Partitions depend on the recipe alone, never on the machine: a unit group (STE: one tool's episodes)
+is never split, and groups are packed into at most `dask.partitions` partitions (auto: one per group,
+at most 64). The same recipe therefore names the same run, and resumes, on any machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import builders
+from builders import __version__
+from builders.errors import UserError
+from builders.llm import cores, threads_per_process
+from builders.methods import Method, Unit, get
+from builders.model_file import ModelFile, check_loads, resolve_model
+from builders.recipe import Recipe
+from builders.run.runtime import RuntimeSpec, local_runtime
+from builders.tools import Tool, resolve_tools
+
+AUTO_PARTITIONS = 64
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a worker needs to run any partition: plain, picklable, the same for every partition."""
+    out_dir: str
+    run_key: str
+    total: int
+    method: Method
+    method_settings: dict
+    tools: tuple[Tool, ...]
+    runtime_spec: RuntimeSpec
+    runtime: Callable = local_runtime
+    provenance: dict = field(default_factory=dict)
+
+
+@dataclass
+class Plan:
+    recipe: Recipe
+    method: Method
+    model: ModelFile
+    tools: list[Tool]
+    run_hash: str
+    out_dir: Path
+    workers: int
+    partitions: list[list[Unit]]
+
+    @property
+    def run_key(self) -> str:
+        """Markers are only valid for the same rows cut into the same partitions."""
+        return f"{self.run_hash}-p{len(self.partitions)}"
+
+    @property
+    def threads(self) -> int:
+        return threads_per_process(self.workers)
+
+    def settings(self, runtime: Callable | None = None) -> Settings:
+        model = self.recipe.model if isinstance(self.recipe.model, dict) else {}
+        spec = RuntimeSpec(model_path=self.model.path, n_ctx=model.get("n_ctx", 2048), n_threads=self.threads,
+                           chat_format=model.get("chat_format"), sandbox=dict(self.recipe.sandbox))
+        return Settings(
+            out_dir=str(self.out_dir), run_key=self.run_key, total=len(self.partitions), method=self.method,
+            method_settings=dict(self.recipe.method), tools=tuple(self.tools), runtime_spec=spec,
+            runtime=runtime or local_runtime,
+            provenance={"run_hash": self.run_hash, "recipe": self.recipe.name, "model": self.model.name,
+                        "model_sha256": self.model.sha256},
+        )
+
+
+def make_plan(recipe: Recipe, output: str | None = None, *, check_model: bool = True) -> Plan:
+    if recipe.dask["threads_per_worker"] != 1:
+        raise UserError(f"{recipe.path}: dask.threads_per_worker: {recipe.dask['threads_per_worker']}: each worker "
+                        "process holds one llama.cpp model, which is not thread-safe; use 1 and set dask.workers "
+                        "for more parallelism")
+    method = get(recipe.method["name"])
+    model = resolve_model(recipe.model, source=recipe.path, base_dir=recipe.base_dir)
+    if check_model:
+        check_loads(model, source=recipe.path)
+    tools = resolve_tools(recipe.tools, source=recipe.path, base_dir=recipe.base_dir, on_error=recipe.on_tool_error)
+    digest = run_hash(recipe, model.sha256, tools)
+    units = method.units(recipe, tools)
+    if not units:
+        raise UserError(f"{recipe.path}: method: the recipe gives the {method.name} method no work")
+    workers = recipe.dask["workers"]
+    workers = cores() if workers == "auto" else workers
+    if recipe.dask["scheduler"] == "sync":
+        workers = 1
+    partitions = cut(units, recipe.dask["partitions"])
+    return Plan(recipe, method, model, tools, digest, Path(output or recipe.output), workers, partitions)
+
+
+def cut(units: list[Unit], count) -> list[list[Unit]]:
+    """Whole groups, in order, packed into at most `count` partitions of about equal size."""
+    groups: dict[str, list[Unit]] = {}
+    for unit in units:
+        groups.setdefault(unit.group, []).append(unit)
+    count = min(len(groups), AUTO_PARTITIONS if count == "auto" else count)
+    target = math.ceil(len(units) / count)
+    partitions: list[list[Unit]] = [[]]
+    for members in groups.values():
+        if partitions[-1] and len(partitions[-1]) + len(members) > target and len(partitions) < count:
+            partitions.append([])
+        partitions[-1].extend(members)
+    return partitions
+
+
+# --- naming the run ---------------------------------------------------------------------------------
+
+def run_hash(recipe: Recipe, model_sha256: str, tools: list[Tool]) -> str:
+    """Same recipe content, model bytes, tools (specs and code) and toolmint code → same rows → same hash.
+    Nothing about the machine goes in."""
+    material = {
+        "recipe": recipe.identity(),
+        "model_sha256": model_sha256,
+        "tools": [{"spec": t.spec(), "version": t.version, "code": tool_code_digest(t)} for t in tools],
+        "toolmint": [__version__, code_digest()],
+    }
+    return hashlib.sha256(repr(sorted(material.items())).encode()).hexdigest()[:16]
+
+
+def _digest_files(paths) -> str:
+    h = hashlib.sha256()
+    for path in sorted(paths):
+        h.update(str(path.name).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+_CODE: list[str] = []
+
+
+def code_digest() -> str:
+    """toolmint's own code (builders/, sandbox/, schemas/): editing it names a new run."""
+    if not _CODE:
+        root = Path(builders.__file__).resolve().parent.parent
+        files = [p for d in ("builders", "sandbox", "schemas") for p in (root / d).rglob("*")
+                 if p.suffix in (".py", ".json") and "__pycache__" not in p.parts]
+        _CODE.append(_digest_files(files))
+    return _CODE[0]
+
+
+def tool_code_digest(tool: Tool) -> str:
+    """The code a user's tool runs: its file and the Python files beside it (which it may import)."""
+    target = tool.target
+    if target.get("file"):
+        path = Path(target["file"])
+        return _digest_files([p for p in path.parent.glob("*.py")] or [path]) if path.exists() else "missing"
+    if target.get("module") and "." not in target["module"]:  # find_spec would import a dotted name's parents
+        import importlib.util
+
+        spec = importlib.util.find_spec(target["module"])
+        if spec and spec.origin and Path(spec.origin).is_file():
+            return _digest_files([Path(spec.origin)])
+    return ""
