@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/toolmint run recipes/quickstart.yaml
 	$(VENV)/bin/toolmint query output/quickstart \
-	  "SELECT tool_name, query, action_input, final_answer FROM ste LIMIT 5"
+	  "SELECT tool_name, query, action_input, final_answer FROM ste_sft LIMIT 5"
 
 test: $(STAMP)
 	$(PY) -m pytest -q

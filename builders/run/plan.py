@@ -100,6 +100,8 @@ def cut(units: list[Unit], count) -> list[list[Unit]]:
     groups: dict[str, list[Unit]] = {}
     for unit in units:
         groups.setdefault(unit.group, []).append(unit)
+    if count == "auto" and len(groups) <= AUTO_PARTITIONS:
+        return list(groups.values())
     count = min(len(groups), AUTO_PARTITIONS if count == "auto" else count)
     target = math.ceil(len(units) / count)
     partitions: list[list[Unit]] = [[]]

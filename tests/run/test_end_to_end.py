@@ -3,6 +3,7 @@
 import json
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 
 pytestmark = pytest.mark.model
@@ -28,7 +29,7 @@ def run_output(tmp_path_factory):
 def test_run_succeeds_and_prints_a_summary(run_output):
     out, proc = run_output
     assert proc.returncode == 0, proc.stderr
-    assert "accepted (ste)" in proc.stdout and "generated tokens/s" in proc.stdout
+    assert "ste_sft" in proc.stdout and "generated tokens/s" in proc.stdout
     assert "Traceback" not in proc.stderr
 
 
@@ -36,9 +37,10 @@ def test_rows_in_parquet_match_the_manifest(run_output):
     out, _ = run_output
     manifest = json.loads((out / "manifest.json").read_text())
     con = duckdb.connect()
-    accepted = con.execute(f"SELECT count(*) FROM read_parquet('{out}/ste/*.parquet')").fetchone()[0]
+    accepted = con.execute(f"SELECT count(*) FROM read_parquet('{out}/ste_sft/*.parquet')").fetchone()[0]
     rejected = con.execute(f"SELECT count(*) FROM read_parquet('{out}/rejected/*.parquet')").fetchone()[0]
-    assert (accepted, rejected) == (manifest["counts"]["ste"], manifest["counts"]["rejected"])
+    configs = manifest["configs"]
+    assert (accepted, rejected) == (sum(configs["ste_sft"].values()), sum(configs["rejected"].values()))
     assert accepted + rejected == 3 * 2 * 2  # every trajectory is kept somewhere
     assert manifest["tokens"]["completion"] > 0 and manifest["timings"]["generated_tokens_per_s"] > 0
 
@@ -48,11 +50,16 @@ def test_every_row_carries_provenance_and_real_observations(run_output):
     manifest = json.loads((out / "manifest.json").read_text())
     con = duckdb.connect()
     rows = con.execute(f"""SELECT model_sha256, run_hash, recipe, tool_name, action_input, observation, trials
-                           FROM read_parquet('{out}/*/*.parquet')""").fetchall()
+                           FROM read_parquet('{out}/ste_sft/*.parquet')
+                           UNION ALL
+                           SELECT model_sha256, run_hash, recipe, record->>'$.tool_name', record->'$.action_input',
+                                  record->>'$.observation', record->'$.trials'
+                           FROM read_parquet('{out}/rejected/*.parquet')""").fetchall()
     assert {r[0] for r in rows} == {manifest["model_sha256"]}
     assert {r[1] for r in rows} == {manifest["run_hash"]}
     assert {r[2] for r in rows} == {"quickstart"}
     for _, _, _, tool, action_input, observation, trials in rows:
+        trials = json.loads(trials) if isinstance(trials, str) else trials
         for trial in trials:  # every call that ran has the sandbox's verdict
             assert trial["status"] in {"ok", "invalid", "error", "timeout", "cpu_limit", "memory_limit",
                                        "output_limit", "forbidden", "crashed"}
@@ -60,14 +67,15 @@ def test_every_row_carries_provenance_and_real_observations(run_output):
             from builders.tools.builtin import calculator, convert_units, date_arithmetic
 
             fn = {"calculator": calculator, "convert_units": convert_units, "date_arithmetic": date_arithmetic}[tool]
-            assert json.loads(observation) == json.loads(json.dumps(fn(**json.loads(action_input))))
+            arguments = json.loads(action_input) if isinstance(action_input, str) else action_input
+            assert json.loads(observation) == json.loads(json.dumps(fn(**arguments)))
 
 
 def test_model_loaded_once_per_worker_process(run_output):
     out, _ = run_output
     manifest = json.loads((out / "manifest.json").read_text())
     markers = [json.loads(p.read_text()) for p in out.glob(".parts/*/*.json")]
-    assert len(markers) == manifest["partitions"] >= 2
+    assert len(markers) == manifest["partitions"] == 3  # one per tool
     assert all(m["model_loads_in_process"] == 1 for m in markers)
     assert 1 <= len({m["pid"] for m in markers}) <= 2  # two worker processes shared the partitions
 
@@ -75,13 +83,15 @@ def test_model_loaded_once_per_worker_process(run_output):
 def test_accepted_rows_are_valid_chat_rows(run_output):
     out, _ = run_output
     con = duckdb.connect()
-    rows = con.execute(f"SELECT messages, tools FROM read_parquet('{out}/ste/*.parquet')").fetchall()
+    rows = pq.read_table(out / "ste_sft").to_pylist()
     assert rows, "the demo recipe must yield at least one accepted row"
-    for messages, tools in rows:
+    for row in rows:
+        messages, tools = [json.loads(m) for m in row["messages"]], [json.loads(t) for t in row["tools"]]
         assert [m["role"] for m in messages] == ["user", "assistant", "tool", "assistant"]
         call = messages[1]["tool_calls"][0]
-        assert call["name"] in [t["name"] for t in json.loads(tools)]
-        json.loads(call["arguments"])
+        assert call["function"]["name"] in [t["function"]["name"] for t in tools]
+        assert isinstance(call["function"]["arguments"], dict)
+        assert messages[2]["tool_call_id"] == call["id"]
 
 
 def test_own_tools_from_every_loader_run_end_to_end(tmp_path):
@@ -110,11 +120,14 @@ def test_own_tools_from_every_loader_run_end_to_end(tmp_path):
         server.shutdown()
     assert proc.returncode == 0, proc.stderr
     con = duckdb.connect()
-    rows = con.execute(f"""SELECT tool_name, trials FROM read_parquet('{out}/*/*.parquet')""").fetchall()
+    rows = con.execute(f"""SELECT tool_name, trials FROM read_parquet('{out}/ste_sft/*.parquet') UNION ALL
+                           SELECT record->>'$.tool_name', record->'$.trials' FROM read_parquet('{out}/rejected/*.parquet')
+                        """).fetchall()
+    rows = [(name, json.loads(trials) if isinstance(trials, str) else trials) for name, trials in rows]
     tools = {r[0] for r in rows}
     assert {"calculator", "shipping_cost", "write_file", "find_book", "get_item"} <= tools  # every loader
     http_ok = [t for name, trials in rows if name in {"list_items", "get_item", "reserve_item", "quote_items"}
                for t in trials if t["status"] == "ok"]
     assert http_ok, "no call reached the HTTP service"
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["counts"]["ste"] + manifest["counts"]["rejected"] == len(rows) == 15
+    assert sum(sum(c.values()) for c in manifest["configs"].values()) == len(rows) == 15
