@@ -40,14 +40,33 @@ def numbers(text: str) -> list[tuple[float, int]]:
     return out
 
 
-def same_number(a: tuple[float, int], b: tuple[float, int]) -> bool:
-    """Equal, or equal once the more precise one is rounded to the other's decimals."""
-    (x, dx), (y, dy) = a, b
-    return abs(x - y) <= 1e-9 * max(1.0, abs(y)) or round(y, dx) == x or round(x, dy) == y
+def same_number(claimed: tuple[float, int], source: tuple[float, int]) -> bool:
+    """The claimed number is the source's, or the source rounded to the claimed number's decimals
+    (3.11 for 3.106856; never 3.2 for 3)."""
+    (x, dx), (y, _) = claimed, source
+    return abs(x - y) <= 1e-9 * max(1.0, abs(y)) or round(y, dx) == x
 
 
 def stated(value: tuple[float, int], sources: list[tuple[float, int]]) -> bool:
     return any(same_number(value, s) for s in sources)
+
+
+def text_values(observation: str) -> list[str]:
+    """The words a result returned (string values of its JSON, 3+ characters, not numbers)."""
+    try:
+        value = json.loads(observation)
+    except ValueError:
+        return []
+    out, stack = [], [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict):
+            stack += list(v.values())
+        elif isinstance(v, list):
+            stack += v
+        elif isinstance(v, str) and len(v.strip()) >= 3 and not _NUMBER.fullmatch(v.strip()):
+            out.append(v.strip().lower())
+    return out
 
 
 def _leaves(value, schema: dict | None = None):
@@ -171,7 +190,8 @@ def degenerate(text: str) -> bool:
 
 def answer(t: Trajectory) -> str | None:
     """The answer states results in words, faithfully: no number that is in neither the observations,
-    the request nor the calls; at least one number of the results when they carry numbers."""
+    the request nor the calls; when the results carry numbers, at least one of them, unless the
+    answer quotes a text value of a result instead."""
     if t.outcome != "conclusion":
         return None
     text = t.final_answer.strip()
@@ -187,7 +207,8 @@ def answer(t: Trajectory) -> str | None:
     said = numbers(text)
     if any(not stated(n, sources) for n in said):
         return "answer_unfaithful"
-    if observed and not any(stated(n, observed) for n in said):
+    quoted = any(v in text.lower() for s in ok for v in text_values(s.observation))
+    if observed and not quoted and not any(stated(n, observed) for n in said):
         return "answer_ungrounded"
     return None
 
