@@ -1,6 +1,6 @@
 """What an α-UMi trajectory must pass to be kept, each failure a reason code.
 
-    query_unnatural      the request is code, JSON, a URL, a bare number, or names a tool
+    query_unnatural      the request is code, JSON, a URL, a bare number, names a tool, or copies the worked example
     call_not_executed    a call has no execution status or observation
     unfinished           the episode ended without conclusion or give up
     too_few_calls        concluded with fewer successful calls than `min_calls`
@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import json
 import re
+from difflib import SequenceMatcher
 
 from builders.methods.roles.invariants import row_problems
+from builders.methods.roles.query import DEMO_QUERY
 from builders.methods.roles.records import RoleRow, Trajectory
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -91,13 +93,21 @@ def _calls(t: Trajectory):
     return [s for s in t.steps if s.next == "caller"]
 
 
+def copies(text: str, example: str, chars: int = 24) -> bool:
+    """Does `text` repeat a long stretch of the prompt's worked example (made from the prompt, not imagined)?"""
+    a, b = text.lower(), example.lower()
+    match = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
+    return match.size >= chars
+
+
 def query_unnatural(t: Trajectory) -> str | None:
     q = t.query.strip()
     if not q:
         return None  # generation failed; its reason is already there
     if (len(q.split()) < 4 or re.search(r"[{}\[\]]|https?://|```|\bdef |\bSELECT\b", q)
             or not re.search(r"[A-Za-z]{3}", q)
-            or any("_" in name and name.lower() in q.lower() for name in t.tool_names)):
+            or any("_" in name and name.lower() in q.lower() for name in t.tool_names)
+            or copies(q, DEMO_QUERY)):
         return "query_unnatural"
     return None
 

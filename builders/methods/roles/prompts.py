@@ -27,7 +27,8 @@ def signature(tool: Tool) -> str:
     required = set(tool.parameters.get("required") or ())
     parts = []
     for name, schema in params.items():
-        kind = "|".join(map(str, schema["enum"])) if "enum" in schema else schema.get("type", "any")
+        enum = list(map(str, schema.get("enum") or ()))
+        kind = "|".join(enum[:6]) + ("|…" if len(enum) > 6 else "") if enum else schema.get("type", "any")
         parts.append(f"{name}{'' if name in required else '?'}: {kind if isinstance(kind, str) else '|'.join(kind)}")
     return f"{tool.name}({', '.join(parts)})"
 

@@ -7,14 +7,29 @@ next one differs (STE's short-term memory, here per tool group).
 
 from __future__ import annotations
 
+import json
+
 from builders.methods.roles import prompts
 
 QUERY_SCHEMA = {
     "type": "object",
-    "properties": {"query": {"type": "string", "minLength": 16, "maxLength": 280}},
+    "properties": {"query": {"type": "string", "pattern": "^[A-Z][A-Za-z0-9 ,.'?%/:()*+-]{15,239}$"}},
     "required": ["query"],
     "additionalProperties": False,
 }
+
+
+DEMO = [  # one worked example, over tools no recipe gives it, so copying it shows as a mismatch
+    {"role": "user", "content": "Tools:\n- word_count(text: string): Count the words of a text.\n"
+                                "- multiply(a: number, b: number): Multiply two numbers.\n\n"
+                                "The request needs word_count, then multiply; a later call may use an earlier result. "
+                                'Write one request a user could send.\nReply in JSON: {"query": "..."}'},
+    {"role": "assistant", "content": '{"query": "How many words are in the sentence \'the cat sat on the mat\', '
+                                     'and what is that count times 12?"}'},
+]
+
+
+DEMO_QUERY = json.loads(DEMO[1]["content"])["query"]
 
 
 def task_hint(kind: str, tools, calls: int) -> str:
@@ -37,7 +52,7 @@ def imagine_query(ctx, kind: str, tools, memory: list[str], seed: int, usage: pr
               + (f"\nRequests already written (write a different one):{seen}" if memory else "")
               + '\nReply in JSON: {"query": "..."}')
     messages = [{"role": "system", "content": "You write realistic requests that users send to an assistant with tools."},
-                {"role": "user", "content": prompt}]
+                *DEMO, {"role": "user", "content": prompt}]
     out = usage.add(ctx.engine.chat_json(messages, QUERY_SCHEMA, seed=seed,
                                          temperature=ctx.settings.get("temperature", 0.7),
                                          max_tokens=ctx.settings.get("max_tokens", 160)))
