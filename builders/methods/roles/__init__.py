@@ -1,0 +1,100 @@
+"""α-UMi — planner / caller / summarizer (Shen et al. 2024, "Small LLMs Are Weak Tool Learners: A
+Multi-LLM Agent") as a toolmint method.
+
+Multi-step, multi-tool episodes over sampled groups of related tools (groups.py) are generated,
+executed and judged (episode.py, checks.py); each accepted one is sliced into α-UMi's role rows
+(rows.py): `backbone` for stage 1, `planner`, `caller`, `summarizer` for stage 2, in α-UMi's own
+`{tools, history, input, target}` format (template.py) beside the chat contract.
+"""
+
+from __future__ import annotations
+
+from builders.methods.base import Check, Context, Method, Unit, unit_seed
+from builders.methods.roles import checks, groups, rows
+from builders.methods.roles.episode import run_episode
+from builders.methods.roles.records import (BackboneRow, CallerRow, PlannerRow, RoleRow, SummarizerRow,
+                                            Trajectory)
+
+SECTION = {
+    "episodes": {"type": "integer", "minimum": 1, "maximum": 100000, "default": 8,
+                 "description": "multi-step episodes in the run (each over one sampled group of tools)"},
+    "max_steps": {"type": "integer", "minimum": 2, "maximum": 20, "default": 6,
+                  "description": "planner turns per episode; at the last one it must conclude or give up"},
+    "tools_per_episode": {"type": "integer", "minimum": 2, "maximum": 8, "default": 3,
+                          "description": "tools offered in a domain, cross-domain or environment episode"},
+    "kinds": {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"enum": list(groups.KINDS)},
+              "default": list(groups.KINDS),
+              "description": "how tools are grouped, taken in turn: one_tool, domain, cross_domain, environment"},
+    "min_calls": {"type": "integer", "minimum": 1, "maximum": 10, "default": 2,
+                  "description": "successful calls a concluded episode needs"},
+    "give_up_after": {"type": "integer", "minimum": 1, "maximum": 10, "default": 2,
+                      "description": "a give-up is kept only when this many last calls all failed"},
+    "temperature": {"type": "number", "minimum": 0, "maximum": 2, "default": 0.7,
+                    "description": "sampling temperature of the request and the planner"},
+    "call_temperature": {"type": "number", "minimum": 0, "maximum": 2, "default": 0.2,
+                         "description": "sampling temperature of the caller and the summarizer"},
+    "max_tokens": {"type": "integer", "minimum": 16, "maximum": 4096, "default": 160},
+    "test_fraction": {"type": "number", "minimum": 0, "maximum": 0.9, "default": 0.1,
+                      "description": "share of trajectories (with all their role rows) in the test split"},
+}
+
+
+def settings_of(section: dict | None) -> dict:
+    """The method section with defaults filled (the recipe loader does the same from `section`)."""
+    out = {k: v["default"] for k, v in SECTION.items() if "default" in v}
+    out.update({k: v for k, v in (section or {}).items() if k != "name"})
+    return out
+
+
+class Roles(Method):
+    name = "roles"
+    section = SECTION
+    records = (Trajectory, BackboneRow, PlannerRow, CallerRow, SummarizerRow)
+    checks = (
+        Check("query_unnatural", checks.query_unnatural, (Trajectory,)),
+        Check("call_not_executed", checks.calls_executed, (Trajectory,)),
+        Check("unfinished", checks.finished, (Trajectory,)),
+        Check("concluded_well", checks.concluded_well, (Trajectory,)),
+        Check("give_up_unjustified", checks.gave_up_fairly, (Trajectory,)),
+        Check("repeated_call", checks.no_repeats, (Trajectory,)),
+        Check("argument_unfounded", checks.arguments_founded, (Trajectory,)),
+        Check("thought_degenerate", checks.thoughts, (Trajectory,)),
+        Check("answer", checks.answer, (Trajectory,)),
+        Check("role_format", checks.role_format, (RoleRow,)),
+    )
+    about = ("Multi-step, multi-tool trajectories in the manner of α-UMi (Shen et al. 2024): a planner writes "
+             "a rationale and chooses caller, conclusion or give up; a caller makes each call, executed in the "
+             "sandbox; a summarizer answers. Accepted trajectories are sliced into α-UMi's role rows: `backbone` "
+             "(stage 1) and `planner`, `caller`, `summarizer` (stage 2), in α-UMi's {tools, history, input, target} "
+             "format and in the chat contract; splits are made by trajectory.")
+
+    def units(self, recipe, tools: list) -> list[Unit]:
+        """One unit per episode; its tool group is drawn from the unit's seed. Units over the same group
+        share a `group`, so they run in order in one process and remember each other's requests."""
+        s = settings_of(getattr(recipe, "method", None))
+        seed = getattr(recipe, "seed", 0)
+        seeds = [unit_seed(seed, "roles", i) for i in range(s["episodes"])]
+        planned = groups.plan_groups(list(tools), s["episodes"], s["tools_per_episode"], s["kinds"], seeds)
+        return [Unit(key=f"{i}", group=f"{kind}:{'+'.join(t.name for t in chosen)}", seed=seeds[i],
+                     data={"kind": kind, "tools": [t.name for t in chosen]})
+                for i, (kind, chosen) in enumerate(planned)]
+
+    def run(self, units: list[Unit], ctx: Context):
+        memory: dict[str, list[str]] = {}
+        for unit in units:
+            yield run_episode(ctx, unit, memory.setdefault(unit.group, []), self.name)
+
+    def derive(self, records, ctx: Context):
+        """α-UMi's role rows from every accepted trajectory (given ups too: the planner learns to give up)."""
+        for record in records:
+            if isinstance(record, Trajectory) and record.accepted:
+                yield from rows.from_trajectory(record)
+
+
+def ste_rows(example, tools: list[dict]) -> list[RoleRow]:
+    """Role rows from one accepted STE example (query, action, action_input, observation, final_answer)."""
+    return rows.from_single_call(example, tools)
+
+
+__all__ = ["Roles", "SECTION", "settings_of", "ste_rows", "Trajectory", "BackboneRow", "PlannerRow", "CallerRow",
+           "SummarizerRow"]

@@ -1,0 +1,84 @@
+"""One α-UMi episode: imagine a request over a group of tools, then planner → caller → observation
+until the planner concludes (the summarizer answers) or gives up, within `max_steps` planner turns.
+
+Every call runs in the sandbox through one `environment.Episode`, so a stateful environment's
+methods share their instance for the whole episode. The record is complete when it leaves here:
+generation failures are in `reasons`; the checks (checks.py) judge the rest.
+"""
+
+from __future__ import annotations
+
+from builders import chat
+from builders.methods.base import Context, Unit
+from builders.methods.roles import caller, planner, prompts, summarizer
+from builders.methods.roles.query import imagine_query
+from builders.methods.roles.records import Step, Trajectory
+from builders.methods.roles.rows import GIVE_UP_ANSWER
+from builders.record import split_of
+from builders.tools import environment
+
+
+def trajectory_id(ctx: Context, unit: Unit) -> str:
+    return f"{ctx.provenance.get('run_hash') or 'local'}-roles-{unit.key}"
+
+
+def run_episode(ctx: Context, unit: Unit, memory: list[str], method: str = "roles") -> Trajectory:
+    tools = [ctx.tools[name] for name in unit.data["tools"]]
+    settings = ctx.settings
+    max_steps, min_calls = settings.get("max_steps", 6), settings.get("min_calls", 2)
+    usage, reasons, steps = prompts.Usage(), [], []
+    final_answer, outcome = "", ""
+    query = imagine_query(ctx, unit.data["kind"], tools, memory, unit.seed, usage)
+    if query is None:
+        reasons.append("malformed_output")
+    else:
+        memory.append(query)
+        calls = environment.Episode(ctx.sandbox)  # one environment instance per episode
+        for i in range(max_steps):
+            seed = unit.seed + 100 * (i + 1)
+            choices = planner.options(steps, i, max_steps, min_calls)
+            planned = planner.plan(ctx, query, tools, steps, choices, seed, usage)
+            if planned is None:
+                reasons.append("malformed_output")
+                break
+            thought, nxt = planned
+            if nxt != "caller":
+                steps.append(Step(thought=thought, next=nxt))
+                outcome = "conclusion" if nxt == "conclusion" else "give_up"
+                break
+            call = caller.choose_call(ctx, query, thought, tools, steps, seed + 1, usage)
+            if call is None:
+                reasons.append("malformed_output")
+                break
+            result = caller.execute(ctx, calls, call["name"], call["arguments"])
+            steps.append(Step(thought=thought, next="caller", name=call["name"], arguments=call["arguments"], **result))
+        if outcome == "conclusion":
+            final_answer = summarizer.summarize(ctx, query, steps, unit.seed + 99, usage) or ""
+            if not final_answer:
+                reasons.append("malformed_output")
+        elif outcome == "give_up":
+            final_answer = GIVE_UP_ANSWER
+    tid = trajectory_id(ctx, unit)
+    specs = [t.spec() for t in tools]
+    return Trajectory(
+        **{**ctx.stamp(unit, method), "group": tid}, id=tid,
+        split=split_of(tid, settings.get("test_fraction", 0.1)), reasons=reasons,
+        kind=unit.data["kind"], tool_names=[t.name for t in tools], query=query or "", steps=steps,
+        final_answer=final_answer, outcome=outcome, messages=chat_messages(tid, query, steps, final_answer, outcome),
+        tools=[chat.tool_entry(s) for s in specs], prompt_tokens=usage.prompt_tokens,
+        completion_tokens=usage.completion_tokens, llm_seconds=round(usage.seconds, 4))
+
+
+def chat_messages(tid: str, query: str | None, steps: list[Step], final_answer: str, outcome: str) -> list[dict]:
+    """The episode in the chat contract. A concluded episode keeps only the calls that ran (the
+    training path); one that gave up keeps the failed calls too, as the reason it gave up."""
+    if not query:
+        return []
+    messages = [chat.user(query)]
+    for i, step in enumerate(steps):
+        if step.next == "caller" and (step.status == "ok" or outcome == "give_up"):
+            cid = chat.call_id(tid, i)
+            messages += [chat.tool_call(cid, step.name, step.arguments), chat.tool_result(cid, step.name, step.observation)]
+    if final_answer:
+        messages.append(chat.assistant(final_answer))
+    return messages

@@ -1,0 +1,52 @@
+"""The planner: a short rationale for the next step, and who acts next — caller, conclusion or give up.
+
+The choices offered are narrowed by the grammar to those that make sense now, so even a tiny model
+produces a well-formed episode: the first step always calls; conclusion needs a last call that
+succeeded (and `min_calls` successful calls before the step limit); give up is offered only after a
+failed call; at the last step the planner must conclude or give up.
+"""
+
+from __future__ import annotations
+
+from builders.methods.roles import prompts
+from builders.methods.roles.records import Step
+
+GUIDE = {"caller": "caller = make the next tool call", "conclusion": "conclusion = the results answer the request",
+         "give up": "give up = the tools cannot do it"}
+
+
+def options(steps: list[Step], step: int, max_steps: int, min_calls: int) -> list[str]:
+    calls = [s for s in steps if s.next == "caller"]
+    if not calls:
+        return ["caller"]
+    last_ok = calls[-1].status == "ok"
+    if step >= max_steps - 1:
+        return ["conclusion"] if last_ok else ["give up"]
+    ok = sum(s.status == "ok" for s in calls)
+    return ["caller"] + (["conclusion"] if last_ok and ok >= min_calls else []) + ([] if last_ok else ["give up"])
+
+
+def plan_schema(choices: list[str]) -> dict:
+    return {"type": "object",
+            "properties": {"thought": {"type": "string", "minLength": 10, "maxLength": 200},
+                           "next": {"enum": choices}},
+            "required": ["thought", "next"], "additionalProperties": False}
+
+
+def plan(ctx, query: str, tools, steps: list[Step], choices: list[str], seed: int,
+         usage: prompts.Usage) -> tuple[str, str] | None:
+    """(thought, next), or None when the output did not parse."""
+    prompt = (f"Tools:\n{prompts.briefs(tools)}\n\nRequest: {query}\n\nCalls so far:\n{prompts.results(steps)}\n\n"
+              "Write your thought about the next step in one sentence. Then choose next: "
+              + "; ".join(GUIDE[c] for c in choices)
+              + f'.\nReply in JSON: {{"thought": "...", "next": "{choices[0]}"}}')
+    messages = [{"role": "system", "content": "You plan how to answer a request with tools, one step at a time."},
+                {"role": "user", "content": prompt}]
+    out = usage.add(ctx.engine.chat_json(messages, plan_schema(choices), seed=seed,
+                                         temperature=ctx.settings.get("temperature", 0.7),
+                                         max_tokens=ctx.settings.get("max_tokens", 160)))
+    value = out.value if isinstance(out.value, dict) else {}
+    thought, nxt = str(value.get("thought", "")).strip(), value.get("next")
+    if not thought or nxt not in choices:
+        return None
+    return thought, nxt

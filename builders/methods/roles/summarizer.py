@@ -1,0 +1,23 @@
+"""The summarizer: the final answer, written from the successful calls' results (α-UMi's `conclusion`)."""
+
+from __future__ import annotations
+
+from builders.methods.roles import prompts
+
+ANSWER_SCHEMA = {"type": "object", "properties": {"answer": {"type": "string", "minLength": 8, "maxLength": 300}},
+                 "required": ["answer"], "additionalProperties": False}
+
+
+def summarize(ctx, query: str, steps, seed: int, usage: prompts.Usage) -> str | None:
+    """The answer, or None when the output did not parse (cut off or malformed)."""
+    ok = [s for s in steps if s.next == "caller" and s.status == "ok"]
+    prompt = (f"Request: {query}\n\nTool results:\n{prompts.results(ok)}\n\n"
+              "Write the answer to the request in one or two sentences. State the results in words, with "
+              'their numbers. Do not show JSON.\nReply in JSON: {"answer": "..."}')
+    messages = [{"role": "system", "content": "You write the final answer for the user from tool results."},
+                {"role": "user", "content": prompt}]
+    out = usage.add(ctx.engine.chat_json(messages, ANSWER_SCHEMA, seed=seed,
+                                         temperature=ctx.settings.get("call_temperature", 0.2),
+                                         max_tokens=ctx.settings.get("max_tokens", 160)))
+    answer = out.value.get("answer", "").strip() if isinstance(out.value, dict) else ""
+    return answer or None

@@ -1,0 +1,202 @@
+"""α-UMi episodes with a scripted LLM against the REAL sandbox and built-in tools."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from builders.methods.roles import Roles, rows
+from builders.methods.roles.episode import run_episode
+from builders.methods.roles.invariants import row_problems
+from builders.methods.roles.records import Trajectory
+from builders.tools import builtin_tools, load_toolset
+from sandbox import Limits, Sandbox
+from tests.methods.roles_helpers import context, judged, unit
+from tests.scripted import ScriptedLLM
+
+TOOLS = builtin_tools()
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with Sandbox(Limits(wall_s=5)) as box:
+        yield box
+
+
+def first_result(messages) -> float:
+    """The number the first successful call returned, read from the prompt the caller was shown."""
+    line = next(l for l in messages[-1]["content"].splitlines() if l.startswith("2. convert_units"))
+    return json.loads(line.split("-> ", 1)[1])["value"]
+
+
+def concluded_script():
+    return ScriptedLLM([
+        {"query": "Convert 5 km to miles, then multiply that distance by 3 for my weekly runs."},
+        {"thought": "First I convert 5 km to miles.", "next": "caller"},
+        {"name": "convert_units", "arguments": {"value": 5, "from_unit": "km", "to_unit": "parsec"}},
+        {"thought": "The unit was not accepted, so I use mi instead.", "next": "caller"},
+        {"name": "convert_units", "arguments": {"value": 5, "from_unit": "km", "to_unit": "mi"}},
+        {"thought": "Now I multiply the miles by 3.", "next": "caller"},
+        lambda messages, schema: json.dumps({"name": "calculator",
+                                             "arguments": {"expression": f"{first_result(messages)} * 3"}}),
+        {"thought": "Both results are known, so I can answer.", "next": "conclusion"},
+        {"answer": "5 km is 3.106856 miles, so three runs make 9.320568 miles."},
+    ])
+
+
+def test_failed_then_corrected_call_concludes_and_slices(sandbox):
+    llm = concluded_script()
+    ctx = context(llm, sandbox, TOOLS, max_steps=6)
+    traj = judged(run_episode(ctx, unit("cross_domain", ["calculator", "convert_units"]), []))
+    assert traj.accepted, (traj.reasons, traj.steps)
+    assert traj.outcome == "conclusion" and not llm.replies
+    statuses = [s.status for s in traj.steps if s.next == "caller"]
+    assert statuses == ["invalid", "ok", "ok"]                      # every call executed (or refused by schema)
+    assert "parsec" in traj.steps[0].observation                    # the error was kept …
+    assert "ERROR: invalid arguments" in llm.calls[3]["messages"][-1]["content"]  # … and shown back to the planner
+    assert abs(json.loads(traj.steps[2].observation) - 9.320568) < 1e-6
+    # the grammar narrows the planner's choices: call first; give up only after a failure; conclude after two results
+    enums = [c["schema"]["properties"]["next"]["enum"] for c in llm.calls if "thought" in json.dumps(c["schema"])]
+    assert enums == [["caller"], ["caller", "give up"], ["caller"], ["caller", "conclusion"]]
+    # the chat form keeps the training path only: the two calls that ran, then the answer
+    assert [m["role"] for m in traj.messages] == ["user", "assistant", "tool", "assistant", "tool", "assistant"]
+    assert traj.messages[1]["tool_calls"][0]["function"]["arguments"]["to_unit"] == "mi"
+
+    derived = [judged(r) for r in Roles().derive([traj], ctx)]
+    by_role = {}
+    for r in derived:
+        by_role.setdefault(r.role, []).append(r)
+        assert r.accepted and not row_problems(r.to_row(), r.role)
+        assert r.split == traj.split and r.group == traj.id
+    assert {k: len(v) for k, v in by_role.items()} == {"planner": 4, "backbone": 3, "caller": 2, "summarizer": 1}
+    assert all("parsec" not in r.target for r in by_role["caller"] + by_role["backbone"])  # failed call: history only
+    assert "parsec" in by_role["caller"][0].input                   # … where the caller sees its error
+    assert [r.target.rsplit("\n", 1)[1] for r in by_role["planner"]] == [" Next: caller."] * 3 + [" Next: conclusion."]
+    assert by_role["summarizer"][0].target == traj.final_answer
+    assert by_role["caller"][1].messages[-1]["tool_calls"][0]["function"]["name"] == "calculator"
+
+
+def test_give_up_after_failures_is_kept_as_give_up(sandbox):
+    llm = ScriptedLLM([
+        {"query": "Show me the articles kb-999 and kb-998 from the help center, one after the other."},
+        {"thought": "I read article kb-999 first.", "next": "caller"},
+        {"name": "get_article", "arguments": {"article_id": "kb-999"}},
+        {"thought": "That article does not exist; I try kb-998.", "next": "caller"},
+        {"name": "get_article", "arguments": {"article_id": "kb-998"}},
+        {"thought": "Neither article exists, the tool cannot serve this.", "next": "give up"},
+    ])
+    ctx = context(llm, sandbox, TOOLS, max_steps=5)
+    traj = judged(run_episode(ctx, unit("one_tool", ["get_article"]), []))
+    assert traj.accepted, traj.reasons
+    assert traj.outcome == "give_up" and [s.status for s in traj.steps if s.name] == ["error", "error"]
+    assert "no article 'kb-999'" in traj.steps[0].observation
+    assert [m["role"] for m in traj.messages] == ["user", "assistant", "tool", "assistant", "tool", "assistant"]
+    derived = list(Roles().derive([traj], ctx))
+    roles = [r.role for r in derived]
+    assert roles.count("caller") == 0 and roles.count("summarizer") == 0   # no call ran: nothing to imitate
+    assert derived[-1].role == "backbone" and derived[-1].target.endswith("\nconclusion: give up.")
+    assert [r for r in derived if r.role == "planner"][-1].target.endswith(" Next: give up.")
+    assert all(not row_problems(r.to_row(), r.role) for r in derived)
+
+
+def test_give_up_after_one_failure_is_rejected(sandbox):
+    llm = ScriptedLLM([
+        {"query": "Show me the help center article kb-999 and summarise it for me."},
+        {"thought": "I read article kb-999 first.", "next": "caller"},
+        {"name": "get_article", "arguments": {"article_id": "kb-999"}},
+        {"thought": "It failed, I cannot do this.", "next": "give up"},
+    ])
+    traj = judged(run_episode(context(llm, sandbox, TOOLS, max_steps=2), unit("one_tool", ["get_article"]), []))
+    assert llm.calls[-1]["schema"]["properties"]["next"]["enum"] == ["give up"]  # the step limit forces the end
+    assert not traj.accepted and traj.reasons == ["give_up_unjustified"]
+    assert list(Roles().derive([traj], None)) == []
+
+
+def test_environment_state_is_shared_within_the_episode(sandbox):
+    tools = load_toolset([{"python": "recipes/tools/workshop.py"}], "test").by_name()
+    llm = ScriptedLLM([
+        {"query": "Save the note 'buy milk' in /notes/todo.txt and then read that file back to me."},
+        {"thought": "I write the note to the file.", "next": "caller"},
+        {"name": "write_file", "arguments": {"path": "/notes/todo.txt", "text": "buy milk"}},
+        {"thought": "Now I read the file back.", "next": "caller"},
+        {"name": "read_file", "arguments": {"path": "/notes/todo.txt"}},
+        {"thought": "The file holds the note, so I can answer.", "next": "conclusion"},
+        {"answer": "The file /notes/todo.txt now holds your note: buy milk."},
+    ])
+    ctx = context(llm, sandbox, tools)
+    traj = judged(run_episode(ctx, unit("environment", ["write_file", "read_file"]), []))
+    assert traj.steps[1].status == "ok" and json.loads(traj.steps[1].observation) == "buy milk"
+    assert traj.accepted, traj.reasons
+
+
+def test_malformed_call_is_recorded_not_dropped(sandbox):
+    llm = ScriptedLLM([{"query": "What is 12 times 7, and then that result divided by 4?"},
+                       {"thought": "I compute 12 times 7.", "next": "caller"}, "{not json"])
+    traj = judged(run_episode(context(llm, sandbox, TOOLS), unit("one_tool", ["calculator"]), []))
+    assert not traj.accepted and "malformed_output" in traj.reasons and traj.steps == []
+
+
+def test_units_are_deterministic_and_cover_the_kinds():
+    tools = list(TOOLS.values()) + list(load_toolset([{"python": "recipes/tools/workshop.py"}], "test").tools)
+
+    class Recipe:
+        seed = 3
+        method = {"name": "roles", "episodes": 12, "tools_per_episode": 3}
+
+    first, again = Roles().units(Recipe, tools), Roles().units(Recipe, tools)
+    assert first == again and len(first) == 12
+    assert {u.data["kind"] for u in first} == {"one_tool", "domain", "cross_domain", "environment"}
+    by_name = {t.name: t for t in tools}
+    for u in first:
+        picked = [by_name[n] for n in u.data["tools"]]
+        if u.data["kind"] == "domain":
+            assert len({t.domain for t in picked}) == 1 and len(picked) >= 2
+        if u.data["kind"] == "cross_domain":
+            assert len({t.domain for t in picked}) == len(picked) >= 2
+        if u.data["kind"] == "environment":
+            assert {t.environment for t in picked} == {"FileSystem"}
+    Recipe.seed = 4
+    assert Roles().units(Recipe, tools) != first
+
+
+def test_split_is_by_trajectory():
+    from builders.record import split_of
+
+    ids = [f"run-roles-{i}" for i in range(200)]
+    splits = [split_of(i, 0.2) for i in ids]
+    assert 20 <= splits.count("test") <= 60
+    traj = Trajectory(id=ids[0], group=ids[0], split=splits[0], kind="one_tool", query="q", outcome="conclusion")
+    assert all(r.split == traj.split for r in rows.from_single_call(
+        {"id": traj.id, "split": traj.split, "query": "What is 2 + 40?", "action": "calculator",
+         "action_input": '{"expression": "2 + 40"}', "observation": "42", "final_answer": "It is 42."},
+        [TOOLS["calculator"].spec()]))
+
+
+@pytest.mark.parametrize("answer,reason", [
+    ("5 km is 3.11 miles, so three runs make 9.32 miles.", None),                 # rounded: still faithful
+    ("5 km is 3.106856 miles, so three runs make 12 miles.", "answer_unfaithful"),
+    ('I called {"expression": "3.106856 * 3"} and got 9.320568.', "answer_recites_call"),
+    ("The answer is the answer is the answer is the answer is the answer is the answer is", "answer_degenerate"),
+    ("Three runs are a good distance for a week.", "answer_ungrounded"),
+])
+def test_answer_checks(sandbox, answer, reason):
+    llm = concluded_script()
+    llm.replies[-1] = {"answer": answer}
+    traj = judged(run_episode(context(llm, sandbox, TOOLS), unit("cross_domain", ["calculator", "convert_units"]), []))
+    assert traj.reasons == ([reason] if reason else [])
+
+
+def test_invented_argument_and_repeated_call_are_rejected(sandbox):
+    llm = concluded_script()
+    llm.replies[6] = {"name": "calculator", "arguments": {"expression": "3.2 * 3"}}   # 3.2: in no result
+    llm.replies[-1] = {"answer": "5 km is 3.106856 miles, so three runs make 9.6 miles."}
+    traj = judged(run_episode(context(llm, sandbox, TOOLS), unit("cross_domain", ["calculator", "convert_units"]), []))
+    assert "argument_unfounded" in traj.reasons
+
+    llm = concluded_script()
+    llm.replies[6] = {"name": "convert_units", "arguments": {"value": 5, "from_unit": "km", "to_unit": "mi"}}
+    llm.replies[-1] = {"answer": "5 km is 3.106856 miles."}
+    traj = judged(run_episode(context(llm, sandbox, TOOLS), unit("cross_domain", ["calculator", "convert_units"]), []))
+    assert "repeated_call" in traj.reasons
