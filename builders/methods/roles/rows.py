@@ -168,5 +168,5 @@ def from_single_call(example: Record | dict, tools: list[dict]) -> list[RoleRow]
     ]
     turns, failed = turns_of(get("query"), steps, get("final_answer"), "conclusion")
     trajectory = example_id or chat.call_id(get("query"), name, json.dumps(arguments, sort_keys=True))
-    base = {**shared_fields(example), "method": get("method") or "ste"}
+    base = {**shared_fields(example), "method": get("method") or ""}
     return role_rows(turns, failed, [_spec(t) for t in tools], trajectory=trajectory, outcome="conclusion", base=base)
