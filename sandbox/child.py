@@ -37,6 +37,7 @@ class Hardening:
     seccomp_program: bytes | None
     drop_uid: bool
     keep_fds: list[int]  # library folders imports are routed through (worker.reroute_imports)
+    import_path: str | None = None  # a tool file's own folder, first on sys.path (worker.ToolFolders)
 
 
 def harden(task: dict, h: Hardening, result_fd: int) -> str | None:
@@ -77,6 +78,8 @@ def harden(task: dict, h: Hardening, result_fd: int) -> str | None:
         os.close(h.ruleset_fd)
     if h.seccomp_program is not None:
         seccomp.install(h.seccomp_program)
+    if h.import_path:
+        sys.path.insert(0, h.import_path)  # as for a script: `from helpers import …` finds helpers.py beside it
     return source
 
 
@@ -102,22 +105,25 @@ def _jsonable(value):
         return repr(value)
 
 
-def _module_from_source(path: str, source: str):
+def _module_from_source(path: str, source: str, import_path: str | None = None):
+    """The tool file as a module; its __file__ goes through `import_path` (which may be a routed
+    descriptor, see worker.ToolFolders) so that files beside it open the way its imports do."""
     module = types.ModuleType("toolmint_user_tools")
-    module.__file__ = path
+    module.__file__ = os.path.join(import_path, os.path.basename(path)) if import_path else path
     sys.modules[module.__name__] = module  # so instances of its classes pickle by reference
     exec(compile(source, path, "exec"), module.__dict__)
     return module
 
 
-def _call(target: dict, arguments: dict, state: str | None, source: str | None, result: dict):
+def _call(target: dict, arguments: dict, state: str | None, source: str | None, result: dict,
+          import_path: str | None = None):
     """Call a function, or a method of a stateful environment.
 
     A stateful environment's instance travels between calls as an opaque pickle, made and
     opened only here, in the sandbox; the parent stores it and hands it back, never opens it.
     """
     if source is not None:
-        module = _module_from_source(target["file"], source)
+        module = _module_from_source(target["file"], source, import_path)
     else:
         module = sys.modules[target["module"]]  # imported by the worker, see worker.py
     if "class" not in target:
@@ -131,7 +137,7 @@ def _call(target: dict, arguments: dict, state: str | None, source: str | None, 
     return value
 
 
-def run(task: dict, source: str | None) -> dict:
+def run(task: dict, source: str | None, import_path: str | None = None) -> dict:
     """Run the task; the guest's failure is data, reported with its type, message and traceback."""
     limit = task["limits"]["output_bytes"]
     sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", errors="replace")
@@ -144,7 +150,7 @@ def run(task: dict, source: str | None) -> dict:
             exec(compile(task["code"], "<model-code>", "exec"), scope)
             value = scope.get("result")
         else:
-            value = _call(task["target"], task["arguments"], task.get("state"), source, result)
+            value = _call(task["target"], task["arguments"], task.get("state"), source, result, import_path)
         result["value"] = _jsonable(value)
     except MemoryError:
         result.update(status="memory_limit", exc_type="MemoryError", message="memory limit exceeded")
@@ -189,7 +195,7 @@ def main(task: dict, h: Hardening, result_fd: int) -> None:
         report = {"status": "crashed", "message": f"sandbox set-up failed: {exc!r}"}
         code = 71
     else:
-        report = run(task, source)
+        report = run(task, source, h.import_path)
     try:
         data = json.dumps(report, allow_nan=False, default=repr).encode()
         view = memoryview(data)

@@ -58,10 +58,16 @@ class WorkerProcess:
             if ready:
                 data = os.read(fd, 1 << 20)
                 if not data:
-                    raise WorkerDied(f"the worker exited (status {self.proc.poll()})")
+                    raise WorkerDied(f"the worker exited (status {self._exit_status()})")
                 self._buffer += data
         line, self._buffer = self._buffer.split(b"\n", 1)
         return line
+
+    def _exit_status(self):
+        try:
+            return self.proc.wait(1.0)
+        except subprocess.TimeoutExpired:
+            return None
 
     def alive(self) -> bool:
         return self.proc.poll() is None
@@ -82,3 +88,8 @@ class WorkerProcess:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            try:
+                pipe.close()
+            except OSError:
+                pass

@@ -19,6 +19,7 @@ import shutil
 import signal
 import sys
 import time
+from dataclasses import dataclass, field, replace
 
 from sandbox import child, landlock, seccomp
 
@@ -33,7 +34,7 @@ PRELOAD = (  # imported before any task: forks are then cheap, and the task user
     "xml.etree.ElementTree lzma bz2 tomllib sqlite3 concurrent.futures asyncio "
     "encodings.ascii encodings.latin_1 encodings.utf_16 encodings.utf_32 encodings.utf_8_sig "
     "encodings.cp1252 encodings.idna encodings.unicode_escape encodings.raw_unicode_escape "
-    "encodings.base64_codec encodings.hex_codec builders.tools.builtin"
+    "encodings.base64_codec encodings.hex_codec"
 ).split()
 
 SYSTEM_READ = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/opt", "/dev"]
@@ -62,9 +63,9 @@ def read_paths(extra) -> list[str]:
     return paths
 
 
-def setup_protections(config: dict) -> tuple[child.Hardening, dict]:
-    """Everything that is done once per worker. Returns the per-child hardening and a report of
-    what is active, which the pool checks and `toolmint doctor` prints."""
+def setup_protections(config: dict) -> tuple[child.Hardening, ToolFolders, dict]:
+    """Everything that is done once per worker. Returns the per-child hardening, what opens tool
+    files' folders, and a report of what is active, which the pool checks and `toolmint doctor` prints."""
     report: dict = {}
     root = os.geteuid() == 0
     libc = ctypes.CDLL(None, use_errno=True)
@@ -87,8 +88,11 @@ def setup_protections(config: dict) -> tuple[child.Hardening, dict]:
                           {"active": True, "detail": f"already unprivileged (uid {os.geteuid()})"})
 
     ruleset_fd = None
-    abi = landlock.abi_version()
-    if abi:
+    without = set(config.get("without", []))
+    abi = 0 if "landlock" in without else landlock.abi_version()
+    if "landlock" in without:
+        report["landlock"] = {"active": False, "detail": "left off (Sandbox(without=...))"}
+    elif abi:
         ruleset_fd, info = landlock.make_ruleset(read_paths(config.get("read_paths", [])),
                                                   [scratch, "/dev/null"], abi)
         report["landlock"] = {"active": True, "detail": f"ABI {abi}: read-only {len(info['paths']) - 2} "
@@ -98,15 +102,70 @@ def setup_protections(config: dict) -> tuple[child.Hardening, dict]:
                               "abi": abi}
     else:
         report["landlock"] = {"active": False, "detail": "Landlock is not available in this kernel"}
-    program = seccomp.build_filter() if seccomp.supported() else None
+    program = seccomp.build_filter() if seccomp.supported() and "seccomp" not in without else None
     report["seccomp"] = ({"active": True, "detail": f"{len(program) // 8}-instruction BPF filter: no fork/exec, "
                           "no socket() (only AF_UNIX socketpair), no ptrace/mount/namespaces/io_uring/bpf"} if program else
+                         {"active": False, "detail": "left off (Sandbox(without=...))"} if "seccomp" in without else
                          {"active": False, "detail": "the filter is written for x86_64 only"})
     report["rlimits"] = {"active": True, "detail": "CPU, address space, file size, open files, core=0"}
     h = child.Hardening(scratch=scratch, stdout_path=os.path.join(private, "stdout"),
                         stderr_path=os.path.join(private, "stderr"), ruleset_fd=ruleset_fd,
                         seccomp_program=program, drop_uid=root, keep_fds=reroute_imports(root))
-    return h, report
+    folders = ToolFolders(read=read_paths(config.get("read_paths", [])) if ruleset_fd is not None else [],
+                          write=[scratch, "/dev/null"], abi=abi if ruleset_fd is not None else 0,
+                          private=private, drop_uid=root)
+    return h, folders, report
+
+
+@dataclass
+class ToolFolders:
+    """Read-only access to a tool file's own folder, so that it imports the modules beside it.
+
+    Per folder, once: a Landlock ruleset that adds that one folder (read-only) to the worker's, and,
+    when the task user cannot reach it through its parents (a 0700 home or temp folder above it), a
+    descriptor that imports go through, as in `reroute_imports`. A folder is not opened when it is
+    `/`, a home folder or one of its parents, or holds the sandbox's own private folders; nor when
+    the task user may not list it (then `why_not` says so, and the worker adds it to the error)."""
+    read: list[str]
+    write: list[str]
+    abi: int
+    private: str
+    drop_uid: bool
+    prepared: dict = field(default_factory=dict)  # folder -> (ruleset fd, routed fd, import path, why not)
+
+    def hardening(self, h: child.Hardening, tool_file: str) -> child.Hardening:
+        folder = os.path.dirname(os.path.realpath(tool_file))
+        if folder not in self.prepared:
+            if len(self.prepared) >= 64:  # a run uses a few tool folders; keep descriptors bounded
+                for ruleset_fd, path_fd, _, _ in self.prepared.values():
+                    for fd in (ruleset_fd, path_fd):
+                        if fd is not None:
+                            os.close(fd)
+                self.prepared.clear()
+            self.prepared[folder] = self._prepare(folder)
+        ruleset_fd, path_fd, import_path, _ = self.prepared[folder]
+        if import_path is None:
+            return h
+        return replace(h, ruleset_fd=h.ruleset_fd if ruleset_fd is None else ruleset_fd,
+                       keep_fds=h.keep_fds + ([path_fd] if path_fd is not None else []), import_path=import_path)
+
+    def why_not(self, tool_file: str) -> str | None:
+        return self.prepared.get(os.path.dirname(os.path.realpath(tool_file)), (None,) * 4)[3]
+
+    def _prepare(self, folder: str) -> tuple:
+        if folder == "/" or any(home == folder or home.startswith(folder + "/") for home in _homes()) \
+                or self.private.startswith(folder + "/"):
+            return None, None, None, f"its folder {folder} is not made readable in the sandbox (too wide)"
+        if self.drop_uid and os.stat(folder).st_mode & 0o005 != 0o005:
+            return None, None, None, (f"its folder {folder} is not readable by the sandbox's task user "
+                                      f"(nobody): allow it, e.g. chmod o+rx {folder}")
+        ruleset_fd = landlock.make_ruleset([*self.read, folder], self.write, self.abi)[0] if self.abi else None
+        path_fd, import_path = None, folder
+        if self.drop_uid and not _reachable_by_others(folder):
+            path_fd = os.open(folder, os.O_PATH | os.O_DIRECTORY)
+            os.set_inheritable(path_fd, True)
+            import_path = f"/proc/self/fd/{path_fd}"
+        return ruleset_fd, path_fd, import_path, None
 
 
 def _sweep_stale_scratch(base: str) -> None:
@@ -213,7 +272,7 @@ def _clean(folder: str) -> None:
             os.unlink(entry.path)
 
 
-def run_task(task: dict, h: child.Hardening, control_fd: int) -> dict:
+def run_task(task: dict, h: child.Hardening, control_fd: int, folders: ToolFolders | None = None) -> dict:
     """Fork a child for the task, watch it, kill it at the deadline, and judge what came back."""
     limits = task["limits"]
     start = time.perf_counter()
@@ -226,6 +285,8 @@ def run_task(task: dict, h: child.Hardening, control_fd: int) -> dict:
     if target.get("file") and not (target["file"].endswith(".py") and os.path.isfile(target["file"])):
         # the file is read with the worker's rights (see child._read_source): Python files only
         return _result("error", start, exc_type="FileNotFoundError", message=f"no tool file {target['file']}")
+    if target.get("file") and folders is not None:
+        h = folders.hardening(h, target["file"])
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -281,6 +342,9 @@ def run_task(task: dict, h: child.Hardening, control_fd: int) -> dict:
         sys.exit(0)
     cpu_s = usage.ru_utime + usage.ru_stime
     result = _judge(status, cpu_s, limits, timed_out, too_big, b"".join(chunks), "class" in target)
+    why_not = folders.why_not(target["file"]) if target.get("file") and folders is not None else None
+    if result.get("exc_type") == "ModuleNotFoundError" and why_not:
+        result["message"] = f"{result['message']} ({why_not})"
     _attach_output(result, h, limits["output_bytes"])
     _clean(h.scratch)
     result["cpu_ms"] = round(cpu_s * 1000, 3)
@@ -366,7 +430,7 @@ def main(config: dict) -> None:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - an optional module missing here is not fatal
             failed.append(name)
-    h, report = setup_protections(config)
+    h, folders, report = setup_protections(config)
     _sweep_stale_cgroups(report)
     gc.freeze()  # objects made so far are never touched again by the collector: fewer copied pages
     probe = run_task({"code": "result = sum(range(10))", "limits": {
@@ -380,7 +444,7 @@ def main(config: dict) -> None:
         for line in _lines(requests):
             task = json.loads(line)
             try:
-                result = run_task(task, h, control)
+                result = run_task(task, h, control, folders)
             except Exception as exc:  # noqa: BLE001 - keep serving; the pool sees a crash
                 result = _result("crashed", None, message=f"worker error: {exc!r}")
             out.write(json.dumps(result) + "\n")

@@ -32,6 +32,8 @@ import typing
 from pathlib import Path
 
 USER_MODULE = "toolmint_user_tools"  # the name sandbox/child.py gives a tool file, mirrored here
+_ROOT = str(Path(__file__).resolve().parents[2])  # the child runs this same toolmint, installed or not
+_BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from builders.tools.pyfuncs import _cli; _cli(sys.argv[2])"
 
 
 class HintError(Exception):
@@ -394,15 +396,15 @@ def locate(ref: str, base_dir: str | Path | None = None) -> dict:
 def introspect(where: dict, timeout: float = 60.0) -> dict:
     """Describe a user's file or module in a child interpreter: {tools, problems, callables}.
 
-    The child runs like the sandbox's (isolated mode, empty working folder), so a module that
-    imports here also imports when the sandbox calls it.
+    The child runs like the sandbox's (isolated mode, empty working folder, a tool file's own
+    folder first on sys.path), so a module that imports here also imports when the sandbox calls it.
     """
     origin = where.get("file") or where.get("module")
     if "file" in where and not Path(where["file"]).is_file():
         return {"tools": [], "problems": [{"names": [], "message": f"{origin}: no such file"}], "callables": {}}
     with tempfile.TemporaryDirectory(prefix="toolmint-introspect-") as scratch:
         try:
-            proc = subprocess.run([sys.executable, "-I", "-m", "builders.tools.pyfuncs", json.dumps(where)],
+            proc = subprocess.run([sys.executable, "-I", "-c", _BOOT, _ROOT, json.dumps(where)],
                                   capture_output=True, text=True, timeout=timeout, cwd=scratch,
                                   env={"PATH": "/usr/bin:/bin", "HOME": scratch})
         except subprocess.TimeoutExpired:
@@ -422,6 +424,7 @@ def _import(where: dict):
     import importlib.util
     if "module" in where:
         return importlib.import_module(where["module"])
+    sys.path.insert(0, str(Path(where["file"]).parent))  # `from helpers import …` beside it, as in the sandbox
     spec = importlib.util.spec_from_file_location(USER_MODULE, where["file"])
     module = importlib.util.module_from_spec(spec)
     sys.modules[USER_MODULE] = module
@@ -452,5 +455,9 @@ def _main(where: dict) -> dict:
     return {"tools": tools, "problems": problems, "callables": callables}
 
 
+def _cli(where: str) -> None:
+    print(json.dumps(_main(json.loads(where)), default=repr))
+
+
 if __name__ == "__main__":
-    print(json.dumps(_main(json.loads(sys.argv[1])), default=repr))
+    _cli(sys.argv[1])
