@@ -14,7 +14,7 @@ import pytest
 from builders.methods.roles import rows, template
 from builders.methods.roles.invariants import row_problems
 from builders.methods.roles.records import ROW_KINDS
-from builders.record import _arrow_value, _hints, arrow_schema, decode_row
+from builders.record import decode_row, to_table
 from builders.tools import builtin_tools
 
 REFERENCE = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "alpha-umi"
@@ -67,28 +67,10 @@ def test_our_slicing_rebuilds_the_reference_rows_byte_for_byte():
             assert json.dumps(row, indent=2) in {json.dumps(o, indent=2) for o in ours[role]}, role
 
 
-def _storage(tp):
-    if hasattr(tp, "storage_type"):
-        return tp.storage_type
-    if pa.types.is_list(tp):
-        return pa.list_(_storage(tp.value_type))
-    if pa.types.is_struct(tp):
-        return pa.struct([pa.field(f.name, _storage(f.type)) for f in tp])
-    return tp
-
-
-def to_table(kind, records) -> pa.Table:
-    """builders.record.to_table, except that it builds the JSON columns as their storage and casts:
-    pyarrow 26's from_pylist raises ArrowNotImplementedError for list<extension<arrow.json>>."""
-    schema = arrow_schema(kind)
-    storage = pa.schema([pa.field(f.name, _storage(f.type), metadata=f.metadata) for f in schema])
-    return pa.Table.from_pylist([_arrow_value(_hints(kind), r) for r in records], schema=storage).cast(schema)
-
-
 def test_ste_single_call_rows_and_parquet_round_trip(tmp_path):
     tool = builtin_tools()["calculator"]
     made = rows.from_single_call(
-        {"id": "run-ste-calculator-0-0", "split": "test", "run_hash": "run", "query": "What is 12.5 times 4, divided by 3?",
+        {"id": "run-ste-calculator-0-0", "split": "test", "run_hash": "run", "method": "ste", "query": "What is 12.5 times 4, divided by 3?",
          "action": "calculator", "action_input": '{"expression": "(12.5 * 4) / 3"}', "observation": "16.666666666666668",
          "final_answer": "It is about 16.67."}, [{"type": "function", "function": tool.spec()}])
     assert sorted(r.role for r in made) == ["backbone", "backbone", "caller", "planner", "planner", "summarizer"]
