@@ -183,7 +183,7 @@ def parse_answer(text) -> Answer | None:
 
     Text with digits must be a number (with unit, currency or %), a fraction, a date or a list of
     numbers; text without digits is a word answer."""
-    if isinstance(text, bool):
+    if text is None or isinstance(text, bool):
         return None
     if isinstance(text, (int, float)):
         text = repr(text)
@@ -238,8 +238,9 @@ def parse_prediction(text) -> Answer | None:
             if tail is not None:
                 return tail
     dates = _FIND_DATE.findall(text)
-    if dates:
-        return _date(dates[-1].strip())
+    day = _date(dates[-1].strip()) if dates else None
+    if day is not None:
+        return Answer("date", day)
     numbers = _FIND_NUMBER.findall(text)
     for candidate in reversed(numbers):
         found = _number(candidate.strip()) or _number(re.split(r"\s+", candidate.strip())[0])

@@ -50,7 +50,7 @@ def _trim(code: str) -> str:
 
 def extract_code(text: str) -> str:
     """The Python in a model's reply: its fenced blocks (``` or ```python, the last one possibly
-    unclosed) joined, or else the reply from its first line that looks like code."""
+    unclosed) joined, or else the reply from its first line that looks like code; "" for prose."""
     text = (text or "")[:MAX_CODE_CHARS]
     blocks = [body for lang, body in _FENCE.findall(text) if lang.lower() in ("", "python", "py", "python3")]
     if blocks:
@@ -59,7 +59,7 @@ def extract_code(text: str) -> str:
     for i, line in enumerate(lines):
         if _CODE_START.match(line.strip()) and not line.startswith((" ", "\t")):
             return _trim("\n".join(lines[i:]))
-    return text.strip()
+    return ""
 
 
 def functions(code: str) -> list[str]:
