@@ -41,23 +41,22 @@ def combine(rows: Iterable[dict], provenance: dict | None = None) -> list[Librar
         spec = _json(row.get("tool_spec")) or {}
         if not spec.get("description"):
             continue
-        entry = by_hash.setdefault(row["tool_hash"], {"spec": spec, "code": row["tool_code"],
-                                                      "function": row["tool_name"], "rows": []})
-        entry["rows"].append(row)
+        by_hash.setdefault(row["tool_hash"], []).append(dict(row, tool_spec=spec))
     taken: set[str] = set()
     out = []
     prov = {k: v for k, v in (provenance or {}).items() if k in _PROVENANCE}
     for h in sorted(by_hash):
-        entry = by_hash[h]
-        rows_ = sorted(entry["rows"], key=lambda r: r["problem_id"])
-        name = entry["spec"]["name"]
+        rows_ = sorted(by_hash[h], key=lambda r: r["problem_id"])
+        first = rows_[0]  # the copy kept: the same whichever order the rows are read in
+        spec = first["tool_spec"]
+        name = spec["name"]
         if name in taken:
             name = f"{name}_{h[:6]}"
         taken.add(name)
         out.append(LibraryTool(
             id=f"tool-{h[:16]}", group=h, **prov, accepted=True,
-            name=name, function=entry["function"], description=entry["spec"]["description"],
-            parameters=entry["spec"]["parameters"], code=entry["code"], ast_hash=h,
+            name=name, function=first["tool_name"], description=spec["description"],
+            parameters=spec["parameters"], code=first["tool_code"], ast_hash=h,
             problems=sorted({r["problem_id"] for r in rows_}),
             questions=[r["question"] for r in rows_][:MAX_QUESTIONS],
             categories=sorted({r.get("category") or "" for r in rows_} - {""}),

@@ -26,8 +26,8 @@ def repaired(code: str, tool_code: str, decision_code: str) -> tuple[str, str]:
     new_tool, new_decision = programs.split_program(code)
     if new_tool and programs.tool_function(new_tool):
         tool_code = new_tool
-    elif new_tool:  # imports or constants only: they belong with the calling code
-        new_decision = f"{new_tool}\n{new_decision}".strip()
+    elif new_tool:  # imports or constants only: they go before the (new, or else old) calling code
+        new_decision = f"{new_tool}\n{new_decision or decision_code}".strip()
     if new_decision:
         decision_code = calling_part(new_decision, programs.tool_function(tool_code) or "")
     return tool_code, decision_code
