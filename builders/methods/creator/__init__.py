@@ -1,0 +1,125 @@
+"""CREATOR — tool creation (Qian et al. 2023, "CREATOR: Tool Creation for Disentangling Abstract and
+Concrete Reasoning of Large Language Models", arXiv 2305.14318).
+
+For each problem the model writes a general, documented tool (creation.py), decides how to call it
+for this problem (decision.py), the two run in the sandbox (execution.py), and errors go back to
+the model for repair (rectification.py); trajectory.py strings the stages together. Tools that gave
+correct answers become a deduplicated library (library.py) that later problems of the same group,
+later runs (`library:` in the recipe section) and other methods (as a toolset) reuse.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from builders.errors import UserError
+from builders.methods.base import Context, Method, Unit, unit_seed
+from builders.methods.creator import library as lib
+from builders.methods.creator.creation import Tool
+from builders.methods.creator.problems import BUILTIN, load_problems, problem_of, resolve
+from builders.methods.creator.records import CHECKS, CreatorRow, LibraryTool
+from builders.methods.creator.trajectory import run_problem
+from builders.record import Record, split_of
+
+SECTION = {
+    "problems": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1,
+                 "default": [BUILTIN],
+                 "description": "problem sets (JSONL or Parquet; `builtin` is the shipped set of 120)"},
+    "limit": {"type": "integer", "minimum": 0, "default": 0,
+              "description": "solve only the first N problems (0: all)"},
+    "categories": {"type": "array", "items": {"type": "string"}, "default": [],
+                   "description": "solve only problems of these categories (empty: all)"},
+    "max_regenerations": {"type": "integer", "minimum": 0, "maximum": 10, "default": 2,
+                          "description": "creation retries when the function does not parse or cannot be described"},
+    "max_rounds": {"type": "integer", "minimum": 0, "maximum": 10, "default": 3,
+                   "description": "rectification rounds after an error, a timeout or a missing answer"},
+    "temperature": {"type": "number", "minimum": 0, "maximum": 2, "default": 0.3},
+    "max_tokens": {"type": "integer", "minimum": 32, "maximum": 2048, "default": 320,
+                   "description": "generated tokens per model call (code needs more than chat)"},
+    "timeout_s": {"type": "number", "exclusiveMinimum": 0, "maximum": 60, "default": 5,
+                  "description": "wall and CPU limit of one execution in the sandbox"},
+    "transfer": {"type": "boolean", "default": True,
+                 "description": "reuse a tool verified on an earlier problem of the same group"},
+    "library": {"type": "string", "default": "",
+                "description": "a tool library from an earlier run (dataset folder or tools Parquet) to "
+                               "try before creating a tool ('' for none)"},
+    "min_retrieval_score": {"type": "number", "minimum": 0, "default": 1.0,
+                            "description": "BM25 score a library tool needs to be tried"},
+    "test_fraction": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.1,
+                      "description": "share of problem groups whose rows go to the test split"},
+}
+
+
+def settings_of(section: dict) -> dict:
+    """The section with its defaults filled (the recipe loader does this too)."""
+    return {**{k: v["default"] for k, v in SECTION.items()}, **{k: v for k, v in section.items() if k != "name"}}
+
+
+@lru_cache(maxsize=8)
+def _library(path: str) -> lib.Library:
+    return lib.Library(lib.read_library(path))
+
+
+class CREATOR(Method):
+    name = "creator"
+    section = SECTION
+    records = (CreatorRow, LibraryTool)
+    checks = CHECKS
+    about = ("CREATOR (Qian et al. 2023): for each problem the model wrote a general, documented Python tool, "
+             "decided how to call it, ran both in the sandbox and repaired them from the errors. `creator` "
+             "holds the solved problems (every attempt, and a chat form: problem → tool call → result → "
+             "answer); `tools` the library of distinct tools (normalised AST hash) that gave correct answers.")
+
+    def units(self, recipe, tools: list) -> list[Unit]:
+        s = settings_of(getattr(recipe, "method", {}) or {})
+        base = getattr(recipe, "base_dir", ".")
+        problems, seen = [], set()
+        for ref in s["problems"]:
+            for p in load_problems(ref, base):
+                if p.id in seen:
+                    raise UserError(f"{resolve(ref, base)}: problem id {p.id!r} is already in an earlier problem set")
+                seen.add(p.id)
+                if not s["categories"] or p.category in s["categories"]:
+                    problems.append(p)
+        if s["limit"]:
+            problems = problems[:s["limit"]]
+        library = ""
+        if s["library"]:
+            path = Path(s["library"]).expanduser()
+            library = str(path if path.is_absolute() else Path(base) / path)
+            lib.read_library(library)  # a bad library fails the recipe now, not in a worker
+        seed = int(getattr(recipe, "seed", 0))
+        return [Unit(key=p.id, group=p.unit_group, seed=unit_seed(seed, self.name, p.id),
+                     data={"problem": p.to_dict(), "library": library}) for p in problems]
+
+    def run(self, units: list[Unit], ctx: Context) -> Iterable[Record]:
+        """One group's problems in order; a tool verified on one is tried first on the next."""
+        ctx.settings = settings_of(ctx.settings)
+        verified: list[Tool] = []
+        for unit in units:
+            problem = problem_of(unit.data["problem"])
+            reuse = list(verified[-1:]) if ctx.settings["transfer"] else []
+            if not reuse and unit.data.get("library"):
+                hit = _library(unit.data["library"]).retrieve(problem.prompt(), ctx.settings["min_retrieval_score"])
+                if hit:
+                    reuse = [library_tool(hit)]
+            base = dict(ctx.stamp(unit, self.name), id=f"{ctx.provenance.get('run_hash', 'run')[:12]}-{unit.key}",
+                        split=split_of(unit.group, ctx.settings["test_fraction"]))
+            row = run_problem(ctx, unit, problem, reuse, base)
+            if row.correct and row.tool_spec and row.documented:
+                verified.append(Tool(row.tool_code, row.tool_name, row.tool_spec, True, "group", row.tool_hash))
+            yield row
+
+    def combine(self, read: Callable[[str], Iterator[dict]], provenance: dict) -> Iterable[Record]:
+        return lib.combine(read(CreatorRow.config), {**provenance, "method": self.name})
+
+
+def library_tool(row: dict) -> Tool:
+    """A library row as a tool to reuse."""
+    spec = {"name": row["function"], "description": row["description"], "parameters": lib._json(row["parameters"])}
+    return Tool(row["code"], row["function"], spec, True, "library", row["ast_hash"])
+
+
+__all__ = ["CREATOR", "SECTION", "settings_of", "load_problems"]

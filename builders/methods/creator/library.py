@@ -1,0 +1,190 @@
+"""The tool library: tools that produced correct answers, deduplicated by normalised AST hash.
+
+  combine(rows, provenance)   accepted `creator` rows → `tools` records (the method's combine hook)
+  read_library(path)          a library written by an earlier run: its dataset folder, its `tools`
+                              config folder, or a tools Parquet file → rows
+  Library(rows).retrieve(q)   the library tool that best fits a problem (BM25 over the tool's name,
+                              description, parameters and the questions it solved); CREATOR's reuse
+  load_library_tools(path)    the library as builders.tools.Tool objects, each tool's code written
+                              to a Python file the sandbox runs, so any recipe (STE) can use them
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Iterable
+
+from builders.errors import UserError
+from builders.methods.creator.records import LibraryTool
+from builders.record import decode_row
+
+MAX_QUESTIONS = 5
+_PROVENANCE = ("run_hash", "recipe", "model", "model_sha256", "method", "switches")
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def combine(rows: Iterable[dict], provenance: dict | None = None) -> list[LibraryTool]:
+    """One LibraryTool per distinct tool among correct, accepted rows; names made unique."""
+    by_hash: dict[str, dict] = {}
+    for row in rows:
+        if not row.get("correct") or not row.get("tool_hash") or not row.get("tool_code"):
+            continue
+        spec = _json(row.get("tool_spec")) or {}
+        if not spec.get("description"):
+            continue
+        by_hash.setdefault(row["tool_hash"], []).append(dict(row, tool_spec=spec))
+    taken: set[str] = set()
+    out = []
+    prov = {k: v for k, v in (provenance or {}).items() if k in _PROVENANCE}
+    for h in sorted(by_hash):
+        rows_ = sorted(by_hash[h], key=lambda r: r["problem_id"])
+        first = rows_[0]  # the copy kept: the same whichever order the rows are read in
+        spec = first["tool_spec"]
+        name = spec["name"]
+        if name in taken:
+            name = f"{name}_{h[:6]}"
+        taken.add(name)
+        out.append(LibraryTool(
+            id=f"tool-{h[:16]}", group=h, **prov, accepted=True,
+            name=name, function=first["tool_name"], description=spec["description"],
+            parameters=spec["parameters"], code=first["tool_code"], ast_hash=h,
+            problems=sorted({r["problem_id"] for r in rows_}),
+            questions=[r["question"] for r in rows_][:MAX_QUESTIONS],
+            categories=sorted({r.get("category") or "" for r in rows_} - {""}),
+            uses=len(rows_), reuses=sum(r.get("reused", "created") != "created" for r in rows_)))
+    return out
+
+
+# ----------------------------------------------------------------------------- reading a library
+
+def _parquet_files(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    for folder in (path / "tools", path):
+        files = sorted(folder.glob("*.parquet"))
+        if files:
+            return files
+    return []
+
+
+def read_library(path: str | Path) -> list[dict]:
+    """Rows of a library written by an earlier run (a folder or a Parquet file)."""
+    import pyarrow.parquet as pq
+
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise UserError(f"{path}: no such tool library (give a dataset folder or its tools Parquet file)")
+    files = _parquet_files(path)
+    if not files:
+        raise UserError(f"{path}: no tools Parquet file in it (expected tools/*.parquet)")
+    rows = []
+    for file in files:
+        try:
+            table = pq.read_table(file)
+        except Exception as exc:  # noqa: BLE001 - an unreadable file is the user's to fix
+            raise UserError(f"{file}: not a readable Parquet file: {exc}") from None
+        missing = {"name", "function", "description", "parameters", "code", "ast_hash"} - set(table.column_names)
+        if missing:
+            raise UserError(f"{file}: not a CREATOR tool library: no column(s) {', '.join(sorted(missing))}")
+        rows += [decode_row(LibraryTool, r) for r in table.to_pylist()]
+    return rows
+
+
+# ----------------------------------------------------------------------------- retrieval
+
+_STOP = frozenset("a an and are as at be by for from how in is it its of on or that the to was what when "
+                  "where which who why with does do this each one".split())
+
+
+def _tokens(text: str) -> list[str]:
+    text = re.sub(r"([a-z])([A-Z])", r"\1 \2", text)
+    return [t for t in re.findall(r"[a-z]+|\d+", text.lower().replace("_", " ")) if t not in _STOP]
+
+
+def _document(row: dict) -> str:
+    params = _json(row.get("parameters")) or {}
+    props = params.get("properties") or {}
+    parts = [row["name"], row.get("function", ""), row["description"]]
+    parts += [f"{k} {v.get('description', '')}" for k, v in props.items() if isinstance(v, dict)]
+    parts += list(row.get("questions") or [])
+    return " ".join(parts)
+
+
+class Library:
+    """A read library with BM25 retrieval (deterministic, nothing to download)."""
+
+    def __init__(self, rows: list[dict]):
+        self.rows = rows
+        self.bags = [Counter(_tokens(_document(r))) for r in rows]
+        self.df: Counter = Counter()
+        for bag in self.bags:
+            self.df.update(bag.keys())
+        self.avg = (sum(sum(b.values()) for b in self.bags) / len(self.bags)) if self.bags else 1.0
+
+    def scores(self, text: str) -> list[tuple[float, dict]]:
+        terms = set(_tokens(text))
+        n = len(self.rows)
+        out = []
+        for row, bag in zip(self.rows, self.bags):
+            length = sum(bag.values()) or 1
+            score = 0.0
+            for t in terms & bag.keys():
+                idf = math.log(1 + (n - self.df[t] + 0.5) / (self.df[t] + 0.5))
+                tf = bag[t]
+                score += idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * length / self.avg))
+            if score > 0:
+                out.append((round(score, 6), row))
+        out.sort(key=lambda p: (-p[0], p[1]["ast_hash"]))
+        return out
+
+    def retrieve(self, text: str, min_score: float = 0.0) -> dict | None:
+        """The best-matching tool, or None when nothing scores above `min_score`."""
+        best = self.scores(text)
+        return best[0][1] if best and best[0][0] > min_score else None
+
+
+# ----------------------------------------------------------------------------- as a toolset
+
+def _cache_folder(rows: list[dict]) -> Path:
+    digest = hashlib.sha256("".join(sorted(r["ast_hash"] + r["name"] for r in rows)).encode()).hexdigest()[:16]
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "toolmint" / "library"
+    return base / digest
+
+
+def load_library_tools(path: str | Path, folder: str | Path | None = None) -> list:
+    """The library at `path` as builders.tools.Tool objects. Each tool's code is written to
+    `folder`/<name>.py (default: a cache folder named after the library's content), and its
+    target points there, so the sandbox runs it like any user's Python tool."""
+    from builders.tools.spec import Tool, check_definition
+
+    rows = read_library(path)
+    folder = Path(folder) if folder else _cache_folder(rows)
+    folder.mkdir(parents=True, exist_ok=True)
+    tools, problems = [], []
+    for row in rows:
+        params = _json(row["parameters"])
+        bad = check_definition(row["name"], row["description"], params)
+        if bad:
+            problems += [f"{path}: tool {row['name']}: {b}" for b in bad]
+            continue
+        file = folder / f"{row['name']}.py"
+        text = row["code"].rstrip() + "\n"
+        if not file.is_file() or file.read_text(encoding="utf-8") != text:
+            tmp = file.with_suffix(f".tmp{os.getpid()}")
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(file)
+        tools.append(Tool(name=row["name"], description=row["description"], parameters=params,
+                          target={"kind": "python", "file": str(file.resolve()), "function": row["function"]},
+                          version=row["ast_hash"][:12], source=f"library:{path}"))
+    if problems:
+        raise UserError(*problems)
+    return tools

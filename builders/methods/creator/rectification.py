@@ -1,0 +1,33 @@
+"""Rectification: when execution raised, timed out or printed no answer, the model sees its code
+and the cleaned error and writes the program again; the definitions in the reply replace the
+tool, the rest replaces the decision (a reply with only one of them keeps the other)."""
+
+from __future__ import annotations
+
+from builders.methods.base import Context
+from builders.methods.creator import programs, prompts
+from builders.methods.creator.decision import calling_part
+from builders.methods.creator.usage import Usage
+
+
+def rectify(ctx: Context, problem_text: str, tool_code: str, decision_code: str, error: str, seed: int,
+            usage: Usage) -> tuple[str, str]:
+    """(tool code, decision code) after one repair."""
+    s = ctx.settings
+    reply = usage.add(ctx.engine.chat(prompts.rectification(problem_text, tool_code, decision_code, error),
+                                      temperature=s["temperature"], max_tokens=s["max_tokens"], seed=seed))
+    return repaired(programs.extract_code(reply.text), tool_code, decision_code)
+
+
+def repaired(code: str, tool_code: str, decision_code: str) -> tuple[str, str]:
+    if not programs.parses(code):
+        # unparsable: keep the tool when the reply has no function, so the syntax error is the call's
+        return (tool_code, code) if "def " not in code else (code, decision_code)
+    new_tool, new_decision = programs.split_program(code)
+    if new_tool and programs.tool_function(new_tool):
+        tool_code = new_tool
+    elif new_tool:  # imports or constants only: they go before the (new, or else old) calling code
+        new_decision = f"{new_tool}\n{new_decision or decision_code}".strip()
+    if new_decision:
+        decision_code = calling_part(new_decision, programs.tool_function(tool_code) or "")
+    return tool_code, decision_code
