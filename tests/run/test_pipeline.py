@@ -147,3 +147,20 @@ def test_query_command_gives_one_view_per_config(tmp_path, llm, toolmint):
     assert proc.returncode == 2 and "query:" in proc.stderr and "Traceback" not in proc.stderr
     proc = toolmint("query", str(tmp_path / "missing"), "SELECT 1")
     assert proc.returncode == 2 and "no such dataset folder" in proc.stderr
+
+
+def test_weaker_isolation_warnings_reach_the_user(tmp_path, llm):
+    from builders.run.runtime import Runtime
+    from sandbox import Limits, Sandbox
+
+    box = Sandbox(Limits(wall_s=3), without=("seccomp",), accept_weaker=True)
+
+    def weak(spec):
+        return Runtime(engine=llm, sandbox=box, warnings=list(box.warnings))
+
+    seen = []
+    try:
+        manifest = run(plan_of(tmp_path / "out"), runtime=weak, progress=lambda s, n: seen.extend(s["warnings"]))
+    finally:
+        box.close()
+    assert any("seccomp" in w for w in manifest["warnings"]) and any("seccomp" in w for w in seen)
