@@ -167,9 +167,10 @@ def _explain(exc: Exception, stage: str, repo: str, root: Path, endpoint: str) -
         return f"{repo}: the Hub answered {status} ({server}) while {_STAGES[stage]}; {nothing}"
     if isinstance(exc, ValueError) and "README.md" in str(exc):
         return f"{root / 'README.md'}: the Hub rejected the card's YAML: {' '.join(str(exc).split())}"
-    if _is_connection_error(exc):
-        return (f"connection to {endpoint} lost while {_STAGES[stage]} ({type(exc).__name__}: "
-                f"{str(exc).splitlines()[0] if str(exc) else 'no detail'}); {nothing}")
+    cause = _connection_error(exc)
+    if cause is not None:
+        return (f"connection to {endpoint} lost while {_STAGES[stage]} ({type(cause).__name__}: "
+                f"{str(cause).splitlines()[0] if str(cause) else 'no detail'}); {nothing}")
     return f"{repo}: publishing failed while {_STAGES[stage]}: {type(exc).__name__}: {str(exc).splitlines()[0]}; {nothing}"
 
 
@@ -177,10 +178,17 @@ _STAGES = {"connect": "connecting", "create": "creating the repo", "list": "list
            "upload": "uploading", "commit": "committing"}
 
 
-def _is_connection_error(exc: BaseException) -> bool:
+def _connection_error(exc: BaseException | None) -> BaseException | None:
+    """The network failure behind `exc` (huggingface_hub wraps a failed upload in a RuntimeError), if any."""
     try:
         import httpx2
         transport = (httpx2.TransportError,)
     except ImportError:  # pragma: no cover — huggingface_hub 2.x ships on httpx2
         transport = ()
-    return isinstance(exc, (*transport, ConnectionError, TimeoutError))
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, (*transport, ConnectionError, TimeoutError)):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None

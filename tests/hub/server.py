@@ -122,7 +122,7 @@ class Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         self.query = {k: v[-1] for k, v in parse_qs(url.query).items()}
         parts = [p for p in url.path.split("/") if p]
-        self.status = 0
+        self.status, self._body_read = 0, False  # one handler serves every request of a kept-alive connection
         try:
             self._route(method, parts)
         except HubError as err:
