@@ -158,9 +158,9 @@ def _explain(exc: Exception, stage: str, repo: str, root: Path, endpoint: str) -
         status = exc.response.status_code
         if status == 401:
             return (f"the Hub at {endpoint} refused the token (401 Unauthorized): set HF_TOKEN or run "
-                    f"`hf auth login` with a valid token; {nothing}")
+                    "`hf auth login` with a valid token; nothing was committed")
         if status == 403:
-            return f"the token may not write to {repo} (403 Forbidden); {nothing}"
+            return f"the token may not write to {repo} (403 Forbidden); nothing was committed"
         if status == 404:
             return f"{repo}: not found on {endpoint} or not visible with this token (404); {nothing}"
         server = exc.response.headers.get("X-Error-Message") or exc.response.reason_phrase

@@ -197,6 +197,7 @@ def test_rerun_uploads_nothing_and_a_changed_folder_only_what_changed(hub, datas
         "rejected/train-00000-of-00002.parquet", "rejected/train-00001-of-00002.parquet"]
     back = read_back(hub, tmp_path, dataset, "rejected")
     assert [r["id"] for r in back["datasets"]["rejected"]["rows"]] == [f"rejected-{i:03d}" for i in range(5)]
+    assert back["hub_sql"]["rejected"] == back["local_sql"]["rejected"] and len(back["hub_sql"]["rejected"]) == 5
 
 
 def test_a_connection_dropped_once_mid_upload_is_retried(hub, dataset, tmp_path):
