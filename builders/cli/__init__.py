@@ -10,10 +10,10 @@ import sys
 from rich.console import Console
 
 from builders import __version__
-from builders.cli import query, run, sandbox, tools
+from builders.cli import publish, query, run, sandbox, tools
 from builders.errors import UserError
 
-COMMANDS = (run, query, tools, sandbox)
+COMMANDS = (run, query, publish, tools, sandbox)
 
 errors = Console(stderr=True, highlight=False)
 

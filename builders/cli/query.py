@@ -12,7 +12,7 @@ console = Console(highlight=False)
 
 def register(sub) -> None:
     p = sub.add_parser("query", help="run SQL over a dataset with DuckDB (one view per config)")
-    p.add_argument("folder", help="dataset folder, e.g. output/quickstart")
+    p.add_argument("folder", help="dataset folder (e.g. output/quickstart) or hf://datasets/NS/NAME")
     p.add_argument("sql", help='e.g. "SELECT tool_name, count(*) FROM ste_sft GROUP BY 1"')
     p.add_argument("--json", action="store_true", help="print rows as JSON lines")
     p.set_defaults(func=cmd_query)

@@ -1,4 +1,4 @@
-"""SQL over a dataset folder with DuckDB: one view per config (`ste`, `rejected`, …)."""
+"""SQL over a dataset with DuckDB: one view per config, from a local folder or hf://datasets/NS/NAME."""
 
 from __future__ import annotations
 
@@ -26,7 +26,9 @@ def connect(folder: str) -> duckdb.DuckDBPyConnection:
 
 
 def run_sql(folder: str, sql: str) -> tuple[list[str], list[tuple]]:
-    con = connect(folder)
+    from builders.dataset.hub import connect_hub, is_hub_url
+
+    con = connect_hub(folder) if is_hub_url(folder) else connect(folder)
     try:
         cursor = con.execute(sql)
     except duckdb.Error as exc:

@@ -6,6 +6,7 @@ Built-in methods are listed here; tests and plug-ins add theirs with `register`,
 from __future__ import annotations
 
 from builders.methods.base import Check, Context, Method, Unit, unit_seed
+from builders.methods.creator import CREATOR as _CREATOR
 from builders.methods.roles import Roles as _Roles
 from builders.methods.ste import METHOD as _STE
 
@@ -21,7 +22,7 @@ def get(name: str) -> Method:
     return REGISTRY[name]
 
 
-for _method in (_STE, _Roles()):
+for _method in (_STE, _CREATOR(), _Roles()):
     register(_method)
 
 __all__ = ["REGISTRY", "register", "get", "Method", "Unit", "Context", "Check", "unit_seed"]

@@ -82,7 +82,8 @@ def make_plan(recipe: Recipe, output: str | None = None, *, check_model: bool = 
     model = resolve_model(recipe.model, source=recipe.path, base_dir=recipe.base_dir)
     if check_model:
         check_loads(model, source=recipe.path)
-    tools = resolve_tools(recipe.tools, source=recipe.path, base_dir=recipe.base_dir, on_error=recipe.on_tool_error)
+    tools = resolve_tools(recipe.tools, source=recipe.path, base_dir=recipe.base_dir,
+                          on_error=recipe.on_tool_error) if recipe.tools else []
     digest = run_hash(recipe, model.sha256, tools)
     units = method.units(recipe, tools)
     if not units:

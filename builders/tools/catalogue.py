@@ -17,6 +17,7 @@ from pathlib import Path
 
 from builders.errors import UserError
 from builders.tools.builtin import DOMAINS
+from builders.tools.library import load_library_tools
 from builders.tools.loaders import load_openai, load_openapi, load_python
 from builders.tools.pyfuncs import describe_module
 from builders.tools.spec import Tool
@@ -93,10 +94,12 @@ def load_toolset(entries: list, source: str = "recipe", *, base_dir: str | Path 
             found, found_problems = load_python(entry["python"], base_dir, entry.get("include"))
         elif isinstance(entry, dict) and "openai" in entry:
             found, found_problems = load_openai(entry["openai"], entry.get("implementation"), base_dir)
+        elif isinstance(entry, dict) and "library" in entry:
+            found = load_library_tools(_beside(entry["library"], base_dir))
         elif isinstance(entry, dict) and "openapi" in entry:
             found, found_problems = load_openapi(entry["openapi"], entry.get("base_url"), base_dir, entry.get("include"))
         else:
-            found_problems = [f"not a tool entry: {entry!r} (a built-in name, 'all', or python / openai / openapi)"]
+            found_problems = [f"not a tool entry: {entry!r} (a built-in name, 'all', or python / openai / openapi / library)"]
         tools += found
         problems += [f"{where}: {p}" for p in found_problems]
     unique: dict[str, Tool] = {}
@@ -128,3 +131,11 @@ def resolve_tools(entries: list, source: str = "recipe", *, base_dir: str | Path
 def with_base_url(tool: Tool, base_url: str) -> Tool:
     """The same HTTP tool pointed at another server (tests, staging)."""
     return replace(tool, target=dict(tool.target, base_url=base_url))
+
+
+def _beside(path: str, base_dir) -> str:
+    """A path as the recipe gives it: relative to the recipe's folder when it is not found as given."""
+    given = Path(path).expanduser()
+    if not given.is_absolute() and not given.exists() and base_dir:
+        return str(Path(base_dir) / given)
+    return str(given)

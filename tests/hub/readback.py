@@ -4,7 +4,7 @@
 
 prints {"datasets": {config: {"features": …, "rows": […]}}, "hub_sql": {config: rows}, "local_sql": {config: rows}}:
 rows through `datasets.load_dataset(repo, config)` (JSON columns decoded by its Json feature), and the
-same SQL through DuckDB over `hf://datasets/NS/NAME` (builders.hub_query) and over the local folder
+same SQL through DuckDB over `hf://datasets/NS/NAME` (builders.dataset.hub) and over the local folder
 (as builders.query reads it). HF_ENDPOINT etc. must be in the environment before this starts.
 """
 
@@ -22,7 +22,7 @@ def main(argv: list[str]) -> None:
     datasets.disable_progress_bars()
     import duckdb
 
-    from builders.hub_query import connect_hub
+    from builders.dataset.hub import connect_hub
 
     out = {"datasets": {}, "hub_sql": {}, "local_sql": {}}
     hub, local = connect_hub(f"hf://datasets/{repo}"), duckdb.connect()

@@ -119,7 +119,7 @@ def client_env(hub: HubServer, tmp_path: Path, token: str | None = "valid") -> d
 
 def publish_cli(hub, tmp_path, *args, token="valid", timeout=120) -> subprocess.CompletedProcess:
     """`toolmint publish …` through the command module (the console script imports /work/main's code)."""
-    return subprocess.run([sys.executable, "-m", "builders.cli_publish", "publish", *map(str, args)],
+    return subprocess.run([sys.executable, "-m", "builders.cli", "publish", *map(str, args)],
                           capture_output=True, text=True, cwd=ROOT, timeout=timeout,
                           env=client_env(hub, tmp_path, token))
 
@@ -275,7 +275,7 @@ def test_private_repo_and_a_revision_branch(hub, dataset, tmp_path):
 
 
 def test_query_of_a_missing_hub_dataset_is_a_user_error(hub, tmp_path):
-    code = ("from builders.hub_query import connect_hub\n"
+    code = ("from builders.dataset.hub import connect_hub\n"
             "from builders.errors import UserError\n"
             "for url in ('hf://datasets/tester/nothing-here', 'hf://models/x/y'):\n"
             "    try:\n        connect_hub(url)\n    except UserError as e:\n        print(e)\n")

@@ -85,7 +85,7 @@ def test_read_library_from_folder_or_file(tmp_path):
     with pytest.raises(UserError, match="no tools Parquet file"):
         read_library(tmp_path / "empty")
     pq.write_table(to_table(LibraryTool, []).drop_columns(["code"]), tmp_path / "empty" / "x.parquet")
-    with pytest.raises(UserError, match="not a CREATOR tool library: no column"):
+    with pytest.raises(UserError, match="not a tool library: no column"):
         read_library(tmp_path / "empty")
 
 

@@ -51,3 +51,9 @@ def test_threads_per_worker_above_one_is_refused_with_a_reason():
     recipe = recipe_from_dict({**GOOD, "dask": {"threads_per_worker": 2}}, "r.yaml")
     with pytest.raises(UserError, match=r"r.yaml: dask.threads_per_worker: 2: .*not thread-safe"):
         make_plan(recipe, check_model=False)
+
+
+def test_a_method_given_no_work_is_a_user_error():
+    recipe = recipe_from_dict({**GOOD, "tools": []}, "r.yaml")
+    with pytest.raises(UserError, match="r.yaml: method: the recipe gives the ste method no work"):
+        make_plan(recipe, check_model=False)

@@ -22,7 +22,7 @@ from typing import Iterable
 
 from builders.errors import UserError
 from builders.methods.creator.records import LibraryTool
-from builders.record import decode_row
+from builders.tools.library import load_library_tools, read_library  # noqa: F401 - the library as a toolset
 
 MAX_QUESTIONS = 5
 _PROVENANCE = ("run_hash", "recipe", "model", "model_sha256", "method", "switches")
@@ -62,41 +62,6 @@ def combine(rows: Iterable[dict], provenance: dict | None = None) -> list[Librar
             categories=sorted({r.get("category") or "" for r in rows_} - {""}),
             uses=len(rows_), reuses=sum(r.get("reused", "created") != "created" for r in rows_)))
     return out
-
-
-# ----------------------------------------------------------------------------- reading a library
-
-def _parquet_files(path: Path) -> list[Path]:
-    if path.is_file():
-        return [path]
-    for folder in (path / "tools", path):
-        files = sorted(folder.glob("*.parquet"))
-        if files:
-            return files
-    return []
-
-
-def read_library(path: str | Path) -> list[dict]:
-    """Rows of a library written by an earlier run (a folder or a Parquet file)."""
-    import pyarrow.parquet as pq
-
-    path = Path(path).expanduser()
-    if not path.exists():
-        raise UserError(f"{path}: no such tool library (give a dataset folder or its tools Parquet file)")
-    files = _parquet_files(path)
-    if not files:
-        raise UserError(f"{path}: no tools Parquet file in it (expected tools/*.parquet)")
-    rows = []
-    for file in files:
-        try:
-            table = pq.read_table(file)
-        except Exception as exc:  # noqa: BLE001 - an unreadable file is the user's to fix
-            raise UserError(f"{file}: not a readable Parquet file: {exc}") from None
-        missing = {"name", "function", "description", "parameters", "code", "ast_hash"} - set(table.column_names)
-        if missing:
-            raise UserError(f"{file}: not a CREATOR tool library: no column(s) {', '.join(sorted(missing))}")
-        rows += [decode_row(LibraryTool, r) for r in table.to_pylist()]
-    return rows
 
 
 # ----------------------------------------------------------------------------- retrieval
@@ -150,41 +115,3 @@ class Library:
         """The best-matching tool, or None when nothing scores above `min_score`."""
         best = self.scores(text)
         return best[0][1] if best and best[0][0] > min_score else None
-
-
-# ----------------------------------------------------------------------------- as a toolset
-
-def _cache_folder(rows: list[dict]) -> Path:
-    digest = hashlib.sha256("".join(sorted(r["ast_hash"] + r["name"] for r in rows)).encode()).hexdigest()[:16]
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "toolmint" / "library"
-    return base / digest
-
-
-def load_library_tools(path: str | Path, folder: str | Path | None = None) -> list:
-    """The library at `path` as builders.tools.Tool objects. Each tool's code is written to
-    `folder`/<name>.py (default: a cache folder named after the library's content), and its
-    target points there, so the sandbox runs it like any user's Python tool."""
-    from builders.tools.spec import Tool, check_definition
-
-    rows = read_library(path)
-    folder = Path(folder) if folder else _cache_folder(rows)
-    folder.mkdir(parents=True, exist_ok=True)
-    tools, problems = [], []
-    for row in rows:
-        params = _json(row["parameters"])
-        bad = check_definition(row["name"], row["description"], params)
-        if bad:
-            problems += [f"{path}: tool {row['name']}: {b}" for b in bad]
-            continue
-        file = folder / f"{row['name']}.py"
-        text = row["code"].rstrip() + "\n"
-        if not file.is_file() or file.read_text(encoding="utf-8") != text:
-            tmp = file.with_suffix(f".tmp{os.getpid()}")
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(file)
-        tools.append(Tool(name=row["name"], description=row["description"], parameters=params,
-                          target={"kind": "python", "file": str(file.resolve()), "function": row["function"]},
-                          version=row["ast_hash"][:12], source=f"library:{path}"))
-    if problems:
-        raise UserError(*problems)
-    return tools

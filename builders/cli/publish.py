@@ -1,6 +1,5 @@
 """`toolmint publish DIR --repo NS/NAME [--private] [--revision R]`: the dataset folder to the Hub.
 
-The main CLI calls `register(subparsers)`; `python -m builders.cli_publish publish …` works on its own
 too. Exit status: 0 published (or nothing to publish), 2 bad input, token or connection (one line, no
 traceback). The token is read by huggingface_hub (HF_TOKEN, `hf auth login`) and never printed.
 """
@@ -29,7 +28,7 @@ def register(subparsers) -> argparse.ArgumentParser:
 
 
 def cmd_publish(args) -> int:
-    from builders.publish import publish
+    from builders.dataset.publish import publish
 
     result = publish(args.folder, args.repo, private=args.private, revision=args.revision)
     where = f"{result['repo']}@{result['revision']}"
@@ -52,23 +51,3 @@ def _size(n: int) -> str:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024
     return f"{n} B"
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m builders.cli_publish publish …`, handled as `toolmint` handles a user error."""
-    parser = argparse.ArgumentParser(prog="toolmint")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks for user errors")
-    register(parser.add_subparsers(metavar="COMMAND", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args) or 0
-    except UserError as exc:
-        if args.debug:
-            raise
-        for line in exc.problems:
-            errors.print(f"[red]error:[/red] {line}", markup=True, soft_wrap=True)
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())
