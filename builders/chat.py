@@ -256,10 +256,14 @@ def _shrink(value, budget: int):
     if len(_dumps(value)) <= budget:
         return value
     if isinstance(value, str):
-        inner = _cut_words(value, budget)
-        while len(_dumps(inner)) > budget and len(inner) > 0:   # escapes made it longer
-            inner = _cut_words(value, len(inner) - (len(_dumps(inner)) - budget))
-        return inner if len(_dumps(inner)) <= budget else None
+        room = budget - 2
+        while room > 0:                      # quotes and escapes count: cut shorter until it fits
+            inner = _cut_words(value, room)
+            over = len(_dumps(inner)) - budget
+            if over <= 0:
+                return inner
+            room -= over
+        return None
     if isinstance(value, list):
         items, mark = list(value), lambda n: f"… ({n} more items cut)"
         build = lambda kept, n: kept + [mark(n)] * (n > 0)

@@ -118,13 +118,26 @@ def test_long_json_string_is_cut_at_a_word_and_stays_a_string():
     assert re.fullmatch(r"\[cut: \d+ characters\]", mark)
 
 
-def test_plain_text_is_cut_at_a_word_boundary_with_the_count():
-    words = " ".join(f"w{k}" for k in range(3000))
-    text, cut = bound_observation(words, 300)
-    assert cut and len(text) <= 300
+@pytest.mark.parametrize("limit", range(300, 320))
+def test_plain_text_is_cut_at_a_word_boundary_with_the_count(limit):
+    words = " ".join(f"word{k}" for k in range(3000))
+    text, cut = bound_observation(words, limit)
+    assert cut and limit - 12 <= len(text) <= limit
     head, mark = text.split(" … ")
     assert words.startswith(head) and words[len(head)] == " "       # ends at a whole word
     assert mark == f"[cut: {len(words) - len(head)} characters]"
+
+
+def test_a_word_longer_than_the_bound_is_cut_inside():
+    text, cut = bound_observation("x" * 5000, 300)
+    assert cut and text == "x" * 275 + " … [cut: 4725 characters]"
+
+
+def test_the_last_item_cut_inside_needs_no_count_mark():
+    text, cut = bound_observation(json.dumps([1, 2, "many words " * 500]), 400)
+    value = json.loads(text)
+    assert cut and len(value) == 3 and value[:2] == [1, 2]
+    assert value[2].startswith("many words many") and value[2].endswith("characters]")
 
 
 def test_escapes_count_against_the_bound():
