@@ -81,8 +81,9 @@ def test_lfm2_prints_calls_in_python_form_and_refuses_string_arguments():
     assert any("must be a mapping" in p for p in render_checks(bad, tools, template))
 
 
-def test_llama3_1_takes_one_call_per_turn():
-    """A caveat, not a breach: parallel calls are in the contract, Llama 3.1's template refuses them."""
+def test_llama3_1_and_gptoss_take_one_call_per_turn():
+    """A caveat, not a breach: parallel calls are in the contract; Llama 3.1's template refuses them,
+    gpt-oss's silently keeps only the first (render_checks says so)."""
     a, b = chat.call_id("par", 0), chat.call_id("par", 1)
     messages, tools = ROWS["two_calls"]()
     msgs = [messages[1], chat.tool_calls([(a, "calculator", {"expression": "1+1"}),
@@ -91,6 +92,8 @@ def test_llama3_1_takes_one_call_per_turn():
     assert render_checks(msgs, tools, trl_template("qwen2_5")) == []
     problems = render_checks(msgs, tools, trl_template("llama3_1"), **SPECIAL_TOKENS["llama3_1"])
     assert problems == ["render: TemplateError: This model only supports single tool-calls at once!"]
+    problems = render_checks(msgs, tools, trl_template("gptoss"), **SPECIAL_TOKENS["gptoss"])
+    assert problems == [f"call {b!r} (calculator): arguments {{\"expression\": \"2+2\"}} not rendered as JSON"]
 
 
 def test_the_old_row_shape_is_caught():
