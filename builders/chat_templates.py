@@ -99,7 +99,7 @@ def gguf_template(path: str) -> tuple[str, dict]:
         template = meta.get("tokenizer.chat_template")
         if not template:
             raise ValueError(f"{path}: no tokenizer.chat_template in its metadata")
-        special = {f"{k}_token": llama._model.token_get_text(int(meta[f"tokenizer.ggml.{k}_token_id"]))
+        special = {f"{k}_token": llama.detokenize([int(meta[f"tokenizer.ggml.{k}_token_id"])], special=True).decode()
                    for k in ("bos", "eos") if f"tokenizer.ggml.{k}_token_id" in meta}
         return template, special
     finally:
