@@ -1,13 +1,15 @@
 """The judge: a record passes a list of small checks, each returning a reason code or None.
 
 Generic checks hold for every record kind: the record matches its kind's JSON Schema (derived from
-its dataclass), and every call in its training messages really ran and succeeded. Each method adds
+its dataclass), every call in its training messages really ran and succeeded, and its chat form
+keeps the chat contract (builders/chat.py). Each method adds
 its own (builders/methods/*/checks.py). A rejected record keeps every reason it collected, those met
 while it was generated and those found here; nothing is dropped.
 """
 
 from __future__ import annotations
 
+from builders.chat import validate_messages
 from builders.methods.base import Check
 from builders.record import Record, schema_problems
 
@@ -19,7 +21,12 @@ def _call_failed(record: Record) -> str | None:
     return None
 
 
-GENERIC = (Check("call_failed", _call_failed),)
+def _chat_contract(record: Record) -> str | None:
+    form = record.chat()
+    return "chat_contract" if form is not None and validate_messages(*form) else None
+
+
+GENERIC = (Check("call_failed", _call_failed), Check("chat_contract", _chat_contract))
 
 
 def judge(record: Record, checks=()) -> Record:

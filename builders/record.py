@@ -73,6 +73,12 @@ class Record:
         """The calls that appear in the row's training messages (checked generically: each must have run)."""
         return []
 
+    def chat(self) -> tuple[list, list] | None:
+        """The row's chat form (messages, tools) when it has one: it must keep the chat contract."""
+        if hasattr(self, "messages") and hasattr(self, "tools") and self.messages:
+            return self.messages, self.tools
+        return None
+
     def to_row(self) -> dict:
         """The row as plain JSON values (the shape the JSON Schema describes)."""
         return dataclasses.asdict(self)

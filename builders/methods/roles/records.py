@@ -70,6 +70,9 @@ class RoleRow(Record):
     trajectory: str = column("the id of the trajectory the row was sliced from", minLength=1)
     outcome: str = column("how that trajectory ended", enum=list(OUTCOMES))
 
+    def chat(self):
+        return (self.messages, self.chat_tools) if self.messages else None
+
 
 @dataclass(frozen=True, kw_only=True)
 class BackboneRow(RoleRow):
