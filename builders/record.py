@@ -28,6 +28,8 @@ from typing import Annotated, Any, ClassVar
 import jsonschema
 import pyarrow as pa
 
+from sandbox import STATUSES
+
 JSON_TAG = "json"
 Json = Annotated[Any, JSON_TAG]
 """Any JSON value: stored as Arrow's JSON extension type (Parquet's JSON logical type)."""
@@ -90,8 +92,7 @@ class Call:
     name: str = column("the tool called")
     arguments: Json = column("the arguments, a JSON object", default_factory=dict)
     status: str = column("ok, invalid (refused before running), or the sandbox's status", default="",
-                         enum=["", "ok", "invalid", "error", "timeout", "cpu_limit", "memory_limit",
-                               "output_limit", "forbidden", "crashed"])
+                         enum=["", "invalid", *STATUSES])
     reason: str = column("the reason code when it failed", default="")
     message: str = column("the error message when it failed", default="")
     observation: str = column("what the model was shown: the result, or the error", default="")

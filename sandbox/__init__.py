@@ -15,9 +15,8 @@ A result is a plain JSON-able dict:
     cpu_ms, wall_ms
 """
 
-from sandbox.limits import Limits
+from sandbox.limits import STATUSES, Limits
 from sandbox.runner import Sandbox, SandboxRefused
 
-STATUSES = ("ok", "error", "timeout", "cpu_limit", "memory_limit", "output_limit", "forbidden", "crashed")
 
 __all__ = ["Limits", "Sandbox", "SandboxRefused", "STATUSES"]

@@ -30,3 +30,7 @@ def from_recipe(section: dict | None) -> tuple[Limits, int, bool]:
     if unknown:
         raise ValueError(f"unknown sandbox settings: {', '.join(sorted(unknown))}")
     return Limits(**known), default_workers() if workers == "auto" else int(workers), accept_weaker
+
+
+# How a call or a piece of code ended: the one set every caller of the sandbox reads.
+STATUSES = ("ok", "error", "timeout", "cpu_limit", "memory_limit", "output_limit", "forbidden", "crashed")

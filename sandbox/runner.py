@@ -22,7 +22,7 @@ import weakref
 from dataclasses import asdict
 
 from sandbox.http import call_http
-from sandbox.limits import Limits
+from sandbox.limits import STATUSES, Limits
 from sandbox.pool import WorkerDied, WorkerProcess
 
 log = logging.getLogger("toolmint.sandbox")
@@ -31,7 +31,6 @@ ESSENTIAL = ("landlock", "seccomp", "uid_drop", "rlimits", "self_test")
 OPTIONAL = ("landlock", "seccomp")  # what `without=` may leave off, as a kernel without them would
 RETRY_S = (0.5, 30.0)  # back-off between attempts to start a worker: first wait, longest wait
 _KEYS = ("status", "value", "stdout", "stderr", "exc_type", "message", "traceback", "cpu_ms", "wall_ms")
-_STATUSES = {"ok", "error", "timeout", "cpu_limit", "memory_limit", "output_limit", "forbidden", "crashed"}
 
 
 class SandboxRefused(RuntimeError):
@@ -195,7 +194,7 @@ class Sandbox:
 
 def _checked(result, start: float) -> dict:
     """The worker is trusted, but its answer is still read as data with a known shape."""
-    if not isinstance(result, dict) or result.get("status") not in _STATUSES:
+    if not isinstance(result, dict) or result.get("status") not in STATUSES:
         return _failure("crashed", "malformed answer from the sandbox worker", start)
     checked = {key: result.get(key) for key in _KEYS}
     if isinstance(result.get("state"), str):

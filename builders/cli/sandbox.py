@@ -49,6 +49,8 @@ def exec_file(args) -> int:
         except SandboxRefused as exc:
             print(f"refused: {exc}", file=sys.stderr)
             return 2
+        for warning in box.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
     print(json.dumps(result, indent=2, ensure_ascii=False))
     return 0 if result["status"] == "ok" else 1
 

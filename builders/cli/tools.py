@@ -110,6 +110,8 @@ def cmd_call(args) -> int:
     limits = Limits(wall_s=args.wall_s) if getattr(args, "wall_s", None) else None
     with Sandbox(limits) as box:
         result = checked_call(tools.get(args.name), arguments, box, tool_name=args.name)
+        for warning in box.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
     result.pop("traceback", None)  # the message says what went wrong; the traceback is toolmint's plumbing
     print(json.dumps(result, indent=2, ensure_ascii=False, default=repr))
     if result["status"] == "invalid_arguments":

@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from builders.methods.base import Check
+import sandbox
 from builders.record import Json, Record, column
 
 STAGES = ["creation", "decision", "rectification"]
 # attempt statuses: creation's, then the sandbox's, then "no_answer" (ran, printed no Final Answer)
-STATUSES = ["ok", "syntax_error", "no_function", "definition_error", "error", "timeout", "cpu_limit",
-            "memory_limit", "output_limit", "forbidden", "crashed", "no_answer"]
+STATUSES = ["syntax_error", "no_function", "definition_error", *sandbox.STATUSES, "no_answer"]
 # a stage's failure → the row's reason code
 FAILURES = {"syntax_error": "syntax_error", "no_function": "no_tool", "definition_error": "definition_error",
             "error": "execution_error", "memory_limit": "execution_error", "output_limit": "execution_error",
