@@ -105,8 +105,9 @@ class CREATOR(Method):
                 hit = _library(unit.data["library"]).retrieve(problem.prompt(), ctx.settings["min_retrieval_score"])
                 if hit:
                     reuse = [library_tool(hit)]
+            # the problem group decides the split: a group's problems share their skill and tool
             base = dict(ctx.stamp(unit, self.name), id=f"{ctx.provenance.get('run_hash', 'run')[:12]}-{unit.key}",
-                        split=split_of(unit.group, ctx.settings["test_fraction"]))
+                        group=unit.group, split=split_of(unit.group, ctx.settings["test_fraction"]))
             row = run_problem(ctx, unit, problem, reuse, base)
             if row.correct and row.tool_spec and row.documented:
                 verified.append(Tool(row.tool_code, row.tool_name, row.tool_spec, True, "group", row.tool_hash))
