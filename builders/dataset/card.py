@@ -39,6 +39,9 @@ def front_matter(manifest: dict) -> str:
 
 
 def render(manifest: dict) -> str:
+    from builders.chat_templates import TRL_TEMPLATES
+
+    templates = ", ".join(TRL_TEMPLATES)
     configs = manifest["configs"]
     rows = "".join(f"| {c} | {' / '.join(f'{s} {n}' for s, n in sorted(splits.items()))} |\n"
                    for c, splits in configs.items())
@@ -84,6 +87,14 @@ toolmint query . "SELECT messages[1]->>'$.content' AS query FROM {default} LIMIT
 `messages` and `tools` follow the chat contract of transformers' chat templates (calls carry their
 arguments as JSON objects, each call is followed by its result); they are stored with Arrow's JSON
 type, which `datasets` reads as `Json` and DuckDB as JSON.
+
+## Chat templates
+
+toolmint's tests render rows of this shape through {templates} (as shipped with TRL) and SmolLM2's own
+template, checking that each call's arguments appear as a JSON object and each call is followed by its
+result. Known caveats: Llama 3.1 takes one call per assistant turn and prints tool results as quoted
+strings; gpt-oss keeps only the first call of a turn; SmolLM2-135M-Instruct's own template ignores
+`tools` and `tool_calls` (train it with a tool-aware template).
 """
 
 

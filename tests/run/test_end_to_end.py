@@ -131,3 +131,44 @@ def test_own_tools_from_every_loader_run_end_to_end(tmp_path):
     assert http_ok, "no call reached the HTTP service"
     manifest = json.loads((out / "manifest.json").read_text())
     assert sum(sum(c.values()) for c in manifest["configs"].values()) == len(rows) == 15
+
+
+def test_the_demo_dataset_renders_through_real_chat_templates(run_output, model_path):
+    from builders.chat_templates import check_folder, gguf_template, known_templates
+
+    out, _ = run_output
+    templates = known_templates()
+    assert {"qwen2_5", "qwen3", "llama3_1", "gptoss"} <= set(templates)
+    templates["smollm2"] = gguf_template(model_path)
+    problems = [p for p in check_folder(out, templates) if "[smollm2]" not in p]  # SmolLM2's drops calls (docs/chat.md)
+    assert problems == []
+
+
+def test_the_demo_dataset_publishes_and_loads_back_identical(run_output, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.hub.server import HubServer
+
+    out, _ = run_output
+    root = Path(__file__).resolve().parents[2]
+    with HubServer() as hub:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGINGFACE_"))}
+        env.update(HF_ENDPOINT=hub.url, HF_HUB_DISABLE_XET="1", HF_HOME=str(tmp_path / "hf"), HF_TOKEN=hub.token,
+                   HF_HUB_DISABLE_PROGRESS_BARS="1", PYTHONPATH=str(root), COLUMNS="200")
+        proc = subprocess.run([sys.executable, "-m", "builders.cli", "publish", str(out), "--repo", "me/quick"],
+                              capture_output=True, text=True, cwd=root, timeout=300, env=env)
+        assert proc.returncode == 0, proc.stderr
+        back = subprocess.run([sys.executable, "-m", "tests.hub.readback", "me/quick", str(out), "ste_sft", "rejected"],
+                              capture_output=True, text=True, cwd=root, timeout=300, env=env)
+    assert back.returncode == 0, back.stderr[-3000:]
+    got = json.loads(back.stdout.strip().splitlines()[-1])
+    for config in ("ste_sft", "rejected"):
+        local = sorted(pq.read_table(out / config).to_pylist(), key=lambda r: r["id"])
+        rows = got["datasets"][config]["rows"]
+        assert [r["id"] for r in rows] == [r["id"] for r in local]
+        assert got["hub_sql"][config] == got["local_sql"][config]
+        if config == "ste_sft":
+            assert [r["messages"] for r in rows] == [[json.loads(m) for m in r["messages"]] for r in local]
