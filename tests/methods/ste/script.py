@@ -32,7 +32,7 @@ class SteScript(ScriptedLLM):
     for `calls` is sent as it is, e.g. a cut-off reply). `finish`: {stage: [finish_reason, …]}."""
 
     def __init__(self, queries=(), calls=(), answers=(), reflections=(), verdicts=(), paraphrases=(), finish=None):
-        self.queues = {"query": [{"query": q} if isinstance(q, str) else q for q in queries],
+        self.queues = {"query": [{"query": q} if isinstance(q, str) and not q.startswith("{") else q for q in queries],
                        "call": list(calls), "answer": [{"answer": a} for a in answers],
                        "reflection": list(reflections), "judge": list(verdicts),
                        "paraphrase": [{"paraphrases": p} for p in paraphrases]}
