@@ -4,7 +4,7 @@ that one call can serve — not naming the tool, not pasting its documentation, 
 The grammar fixes the query's shape, which a 135M model does not keep by itself: a request's opening
 word, then 4-35 more words separated by single spaces, of letters, digits and plain punctuation — no
 braces, brackets, quotes, underscores, '=' or ':' (so no code, JSON, identifier or URL) — ending with
-? or . A worked exchange for another tool shows the model what a request looks like.
+? or . Worked exchanges for other tools show the model what a request looks like.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from builders.tools.spec import Tool
 
 CHARS = r"[A-Za-z0-9,.'%$!/&+-]"
 OPENINGS = "What|How|Which|When|Where|Who|Can|Could|Please|Find|Calculate|Convert|Tell|Show|Give|Is|Does|I"
-QUERY_PATTERN = rf"^({OPENINGS})( {CHARS}+){{4,35}}[?.]$"
-NUMBERED_PATTERN = rf"^({OPENINGS})( {CHARS}+){{1,15}} [0-9][0-9.,/-]*( {CHARS}+){{1,20}}[?.]$"
+WORD = rf"{CHARS}{{1,24}}"
+QUERY_PATTERN = rf"^({OPENINGS})( {WORD}){{4,22}}[?.]$"
+NUMBERED_PATTERN = rf"^({OPENINGS})( {WORD}){{1,12}} [0-9][0-9.,/-]{{0,12}}( {WORD}){{1,12}}[?.]$"
 QUERY_FIELD = {"type": "string", "pattern": QUERY_PATTERN}
 QUERY_SCHEMA = {"type": "object", "properties": {"query": QUERY_FIELD}, "required": ["query"],
                 "additionalProperties": False}
@@ -51,11 +52,30 @@ INSTRUCTIONS = (
     "Do not name the tool; no code, no JSON. Do not answer it. "
     'Reply in JSON: {"query": "..."}'
 )
-SHOT_TOOL = ('convert_units: Convert a quantity between units of the same dimension.\n'
-             'parameters: {"value": number, "from_unit": string, "to_unit": string}\n'
-             'Example calls:\n- arguments {"value": 5, "from_unit": "km", "to_unit": "mi"} gave {"value": 3.106856}')
-SHOT = [{"role": "user", "content": f"Tool documentation:\n{SHOT_TOOL}\n\n{INSTRUCTIONS}"},
-        {"role": "assistant", "content": '{"query": "How many miles is a 42 km marathon?"}'}]
+# Worked exchanges for made-up tools; two are shown, never one for a tool of the same name.
+SHOTS = [
+    ("currency_convert: Convert an amount of money between currencies at today's rate.\n"
+     "It needs: amount (number), from (currency), to (currency).",
+     "How much is 250 US dollars in euros today?"),
+    ("word_definition: Look up the meaning of an English word.\nIt needs: word (string).",
+     "What does the word ephemeral mean?"),
+    ("flight_time: Estimate the flight time between two airports.\n"
+     "It needs: origin (city), destination (city).",
+     "How long is a flight from Lisbon to Oslo?"),
+    ("bmi: Compute the body mass index from a weight in kg and a height in cm.\n"
+     "It needs: weight_kg (number), height_cm (number).",
+     "I weigh 72 kg and I am 180 cm tall. What is my body mass index?"),
+]
+
+
+def shots(tool: Tool, seed: int) -> list[dict]:
+    picked = [s for s in SHOTS if not s[0].startswith(tool.name + ":")]
+    start = seed % len(picked)
+    out = []
+    for doc, query in (picked + picked)[start:start + 2]:
+        out += [{"role": "user", "content": f"Tool documentation:\n{doc}\n\n{INSTRUCTIONS}"},
+                {"role": "assistant", "content": json.dumps({"query": query})}]
+    return out
 
 
 def few_shot(tool: Tool) -> str:
@@ -65,8 +85,15 @@ def few_shot(tool: Tool) -> str:
     return "Example calls:\n" + "\n".join(shown) + "\n" if shown else ""
 
 
-def imagination_prompt(tool: Tool, long_term: list[str], episode_so_far: str) -> list[dict]:
-    parts = [f"Tool documentation:\n{tool.doc()}\n{few_shot(tool)}"]
+def brief(tool: Tool) -> str:
+    """The tool in a few words: a small model reads a JSON Schema as something to ask about."""
+    props = tool.parameters.get("properties", {})
+    needs = ", ".join(f"{k} ({v.get('description') or v.get('type', 'value')})"[:80] for k, v in props.items())
+    return f"{tool.name}: {tool.description.split('. ')[0].rstrip('.')}.\nIt needs: {needs}."
+
+
+def imagination_prompt(tool: Tool, long_term: list[str], episode_so_far: str, seed: int = 0) -> list[dict]:
+    parts = [f"Tool documentation:\n{brief(tool)}\n{few_shot(tool)}"]
     if long_term:
         parts.append("Queries explored in earlier episodes, and whether they were solved:\n" + "\n".join(long_term)
                      + "\nExplore new uses of the tool: write a query unlike these.")
@@ -74,13 +101,13 @@ def imagination_prompt(tool: Tool, long_term: list[str], episode_so_far: str) ->
         parts.append("This conversation so far:\n" + episode_so_far
                      + "\nWrite the user's next request; it may build on the conversation.")
     parts.append(INSTRUCTIONS)
-    return [{"role": "system", "content": SYSTEM}, *SHOT, {"role": "user", "content": "\n\n".join(parts)}]
+    return [{"role": "system", "content": SYSTEM}, *shots(tool, seed), {"role": "user", "content": "\n\n".join(parts)}]
 
 
 def imagine_query(ctx, tool: Tool, long_term: list[str], episode_so_far: str, seed: int,
                   usage: Usage) -> tuple[str | None, Completion]:
     """A concrete user request this tool can serve, and the completion it came from (finish_reason)."""
-    out = usage.add(ctx.engine.chat_json(imagination_prompt(tool, long_term, episode_so_far), query_schema(tool),
+    out = usage.add(ctx.engine.chat_json(imagination_prompt(tool, long_term, episode_so_far, seed), query_schema(tool),
                                          seed=seed, **explore(ctx)))
     query = out.value.get("query", "") if isinstance(out.value, dict) else ""
     return (query.strip() or None), out

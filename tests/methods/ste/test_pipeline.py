@@ -20,7 +20,7 @@ def rule(messages, schema, seed):
     paraphrases: one faithful, one that repeats the seed."""
     kind = stage(schema)
     a, b = 2 + seed % 50, 3 + seed % 7
-    text = "\n".join(m["content"] for m in messages)
+    text = messages[-1]["content"]
     if kind == "query":
         return {"query": f"What is {a} times {b}, please?"}
     if kind == "call":
