@@ -94,13 +94,15 @@ class Explorer:
         if query is not None:
             self.short.turns.append(turn)
         self.turns.append((turn, local))
-        rows = [row]
-        count = self.settings["paraphrases"]
-        target = self.settings["paraphrase_target"]
-        if local.accepted and count and (not target or self.produced.get(self.tool.name, 0) < target):
-            rows += paraphrase(ctx, row, count, seed + 96, usage)
-        self.produced[self.tool.name] = self.produced.get(self.tool.name, 0) + len(rows)
-        return rows
+        name = self.tool.name
+        self.produced[name] = self.produced.get(name, 0) + local.accepted   # the tool's accepted rows so far
+        count, target = self.settings["paraphrases"], self.settings["paraphrase_target"]
+        if local.accepted and count and (not target or self.produced[name] < target):
+            more = paraphrase(ctx, row, count if not target else min(count, target - self.produced[name]),
+                              seed + 96, usage)
+            self.produced[name] += len(more)
+            return [row, *more]
+        return [row]
 
     # --- the row -----------------------------------------------------------------------------------
 

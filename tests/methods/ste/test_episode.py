@@ -165,3 +165,19 @@ def test_ids_are_distinct_and_stable(box):
     first, again = run(), run()
     assert [e.id for e in first] == [e.id for e in again] and len({e.id for e in first}) == 2
     assert all(isinstance(e, Example) and e.accepted for e in first), [e.reasons for e in first]
+
+
+def test_paraphrases_are_checked_linked_and_capped(box):
+    llm = SteScript(["What is 12 times 7, minus 4?"], [CALC], ["Twelve times seven minus four is 80."],
+                    paraphrases=[["Please compute 12 times 7 and take away 4.", "What is 12 times 8, minus 4?",
+                                  "What is 12 times 7, minus 4?"]])
+    seed, kept, changed, same = explore(llm, box, paraphrases=3)
+    assert seed.accepted and kept.accepted, kept.reasons
+    assert kept.paraphrase_of == changed.paraphrase_of == seed.id and kept.group == seed.group
+    assert kept.messages[0]["content"] == kept.query and kept.messages[1:] == seed.messages[1:]
+    assert changed.reasons == ["argument_hallucinated"]     # 8 is not in the call: the paraphrase lost a value
+    assert same.reasons == ["paraphrase_duplicate"]
+    assert llm.calls[-1]["schema"]["properties"]["paraphrases"]["maxItems"] == 3
+    # a tool that has reached its target is not paraphrased
+    llm = SteScript(["What is 12 times 7, minus 4?"], [CALC], ["Twelve times seven minus four is 80."])
+    assert len(explore(llm, box, paraphrases=3, paraphrase_target=1)) == 1 and llm.count("paraphrase") == 0
