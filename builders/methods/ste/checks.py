@@ -220,7 +220,8 @@ def conversation(ex: Example) -> str:
 
 # --- the answer ------------------------------------------------------------------------------------
 
-_RECITES = re.compile(r"\bwas called\b|\bcalled with\b|\bthe (?:tool|function|api)\b|\barguments?\b|\"\w+\"\s*:", re.I)
+_RECITES = re.compile(r"\bwas called\b|\bcalled with\b|\bthe (?:tool|function|api)\b|\bwith (?:the )?arguments\b|\"\w+\"\s*:",
+                      re.I)
 
 
 def recites_call(answer: str, ex: Example) -> bool:

@@ -146,7 +146,8 @@ def test_query_and_call_grammars(box):
 
     query_pattern = llm.calls[0]["schema"]["properties"]["query"]["pattern"]
     assert re.match(query_pattern, "What is 12 times 7, minus 4?")
-    for bad in ('{"a": 1}', "https://x.org/a?b=1", "2021-01-01", "Run calculator_tool on 3.", "What is 3?"):
+    for bad in ('{"a": 1}', "https://x.org/a?b=1", "2021-01-01", "Run calculator_tool on 3.", "What is 3?",
+                "Is 30.21.20.2008 a date?"):
         assert not re.match(query_pattern, bad), bad
     assert llm.calls[1]["schema"]["properties"]["name"] == {"const": "calculator"}
     answer_pattern = llm.calls[2]["schema"]["properties"]["answer"]["pattern"]
