@@ -1,50 +1,117 @@
-"""STE's validity checks: each takes an Example and returns a reason code or None."""
+"""STE's validity checks (DESIGN.md, "What valid means"): each a few lines, each with its own
+reason code. They read the row alone; the LLM judge's verdict is made while generating (filtering.py)
+and arrives here as reasons already.
+
+    query  words, not code / JSON / a URL / a bare value; complete; no tool identifier or pasted doc
+    call   every argument value is stated in the conversation (or is a choice from an enum, or the
+           parameter's default): a number, date or name the model made up is a hallucination
+    answer words, faithful (no number that is in neither the observations, the query nor the call),
+           not reciting the call, not degenerate, not cut off
+"""
 
 from __future__ import annotations
 
+import json
 import re
 from difflib import SequenceMatcher
 
 from builders.methods.base import Check
 from builders.methods.ste.records import Example
 
-_NUMBER = re.compile(r"-?\d+(?:[.,]\d+)*(?:\.\d+)?")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_WORD = re.compile(r"[A-Za-z][A-Za-z']+")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+NUMBER_WORDS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven "
+                                           "twelve".split())} | {"dozen": 12, "hundred": 100, "thousand": 1000,
+                                                                 "million": 1000000, "half": 0.5, "twice": 2}
+# Function names an expression may use for what the user said in words ("square root of 81").
+MATH_WORDS = {"sqrt", "log", "log10", "log2", "exp", "sin", "cos", "tan", "abs", "round", "floor", "ceil",
+              "factorial", "pow"}
 COPY_CHARS = 32
+MIN_QUERY_WORDS = 3
 
 
-def _numbers(text: str) -> list[tuple[float, int]]:
-    """Numbers in text with their count of decimals ('1,234.50' → (1234.5, 2))."""
+# --- numbers ---------------------------------------------------------------------------------------
+
+def numbers(text: str) -> list[tuple[float, int]]:
+    """Unsigned numbers in text with their count of decimals ('1,234.50' → (1234.5, 2)). A date's
+    parts are numbers too: '2024-03-06' gives 2024, 3 and 6."""
     found = []
     for token in _NUMBER.findall(text):
-        plain = token.replace(",", "") if re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", token) else token.replace(",", ".")
+        if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", token):
+            plain = token.replace(",", "")
+        elif token.count(",") == 1 and "." not in token:
+            plain = token.replace(",", ".")
+        else:
+            plain = token.split(",")[0]
         try:
             value = float(plain)
         except ValueError:
             continue
-        decimals = len(plain.split(".")[1]) if "." in plain else 0
-        found.append((value, decimals))
+        found.append((value, len(plain.split(".")[1]) if "." in plain else 0))
+    words = {w.lower() for w in _WORD.findall(text)}
+    found += [(float(v), 0) for w, v in NUMBER_WORDS.items() if w in words]
     return found
 
 
-def grounded(answer: str, observation: str) -> bool:
-    """Does the answer state at least one number of the observation (allowing rounding)?
+def _same(value: float, decimals: int, known: float) -> bool:
+    """`value` (written with `decimals` decimals) states `known`: equal, rounded, or as a percentage."""
+    for k in (known, known * 100, known / 100):
+        if abs(k - value) <= 1e-9 * max(1.0, abs(k)) or round(k, decimals) == value:
+            return True
+    return False
 
-    A tool result that carries numbers is the point of the call; an answer that states none of
-    them was not written from it. Observations without numbers pass.
-    """
-    observed = [v for v, _ in _numbers(observation)]
-    if not observed:
-        return True
-    for value, decimals in _numbers(answer):
-        for o in observed:
-            if round(o, decimals) == value or abs(o - value) <= 1e-9 * max(1.0, abs(o)):
-                return True
+
+def stated(value: float, known: list[tuple[float, int]], decimals: int = 6) -> bool:
+    return any(_same(value, decimals, k) for k, _ in known)
+
+
+def unfaithful_numbers(answer: str, sources: str) -> list[str]:
+    """Numbers of the answer found in none of the sources (observations, query, call), rounding allowed."""
+    known = numbers(sources)
+    return [f"{v:g}" for v, d in numbers(answer) if not stated(v, known, d)]
+
+
+def grounded(answer: str, observation: str) -> bool:
+    """Every number the answer states is in the observation (the older, weaker check's name)."""
+    return not unfaithful_numbers(answer, observation)
+
+
+# --- the query ---------------------------------------------------------------------------------------
+
+def query_problem(query: str, finish: str = "stop") -> str | None:
+    """Why `query` is not a natural, complete request a person would type, or None."""
+    q = query.strip()
+    if not q:
+        return "query_missing"
+    if q[0] in "{[" or re.search(r"[{}\[\]`<>;=]|\b\w+\(|\)\s*\{|=>|\bdef |\bSELECT\b|\bimport ", q):
+        return "query_code"
+    if re.search(r"https?://|www\.|://|\b[\w-]+\.(?:com|org|net|io|html?)\b", q, re.I):
+        return "query_url"
+    if len(_WORD.findall(q)) < MIN_QUERY_WORDS:
+        return "query_not_words"   # a bare number, a date, a fragment
+    if finish == "length" or q[-1] not in ".?!" or q.count("(") != q.count(")") or q.count('"') % 2:
+        return "query_incomplete"
+    if degenerate(q):
+        return "query_degenerate"
+    return None
+
+
+def names_tool(query: str, tools: list[dict]) -> bool:
+    """A user does not write the tool's identifier (or any snake_case / camelCase identifier)."""
+    names = {e.get("function", e).get("name", "").lower() for e in tools}
+    for token in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", query):
+        if "_" in token.strip("_") or re.search(r"[a-z][A-Z]", token):
+            return True
+        if token.lower() in names and "_" in token:
+            return True
     return False
 
 
 def copies_doc(query: str, tools: list[dict]) -> bool:
-    """A user does not write the tool's identifier or paste its documentation: an imagined query
-    that does was made from the prompt, not imagined, and teaches nothing."""
+    """An imagined query that names a tool or pastes its documentation was made from the prompt,
+    not imagined, and teaches nothing."""
     q = query.lower()
     for entry in tools:
         spec = entry.get("function", entry)
@@ -57,22 +124,173 @@ def copies_doc(query: str, tools: list[dict]) -> bool:
     return False
 
 
+def degenerate(text: str) -> bool:
+    """Repetition: a piece repeated four times in a row, or one word filling half of a long text."""
+    if re.search(r"(.{2,}?)\1{3,}", text):
+        return True
+    words = [w.lower() for w in _WORD.findall(text) if len(w) > 2]
+    return len(words) >= 8 and max(words.count(w) for w in set(words)) > len(words) / 2
+
+
+# --- the call --------------------------------------------------------------------------------------
+
+def _leaves(value, schema: dict, path: str = ""):
+    """(path, value, schema) of every scalar in an argument object."""
+    schema = schema if isinstance(schema, dict) else {}
+    if isinstance(value, dict):
+        props = schema.get("properties", {})
+        for k, v in value.items():
+            yield from _leaves(v, props.get(k, {}), f"{path}.{k}" if path else k)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _leaves(v, schema.get("items", {}), f"{path}[{i}]")
+    else:
+        yield path, value, schema
+
+
+def _choices(schema: dict) -> list:
+    options = [schema, *schema.get("anyOf", []), *schema.get("oneOf", [])]
+    return [c for o in options if isinstance(o, dict) for c in (o.get("enum") or []) + ([o["const"]] if "const" in o else [])]
+
+
+def _date_stated(match: re.Match, text: str) -> bool:
+    year, month, day = (int(g) for g in match.groups())
+    low = text.lower()
+    month_named = MONTHS[month - 1] in low if 1 <= month <= 12 else False
+    known = [v for v, _ in numbers(text)]
+    return match.group(0) in text or (year in known and day in known and (month_named or month in known))
+
+
+LETTER_UNITS = {"m": "met", "g": "gram", "s": "sec", "c": "cels", "f": "fahr", "k": "kelv", "l": "lit"}
+
+
+def choice_stated(value: str, words: set[str]) -> bool:
+    """An enum choice follows from the query when the user wrote it or a word it abbreviates
+    ('km', 'mi' for 'miles', 'c' for 'Celsius')."""
+    v = value.lower()
+    if v in words:
+        return True
+    if len(v) == 1:
+        return any(w.startswith(LETTER_UNITS.get(v, "\0")) for w in words)
+    return any(w.startswith(v) or v.startswith(w) and len(w) > 3 for w in words)
+
+
+def unstated_values(arguments: dict, parameters: dict, context: str) -> list[str]:
+    """Argument values that appear nowhere in `context` (the user's words and earlier results):
+    numbers, dates, names, choices the model made up. Booleans and the parameter's default pass."""
+    known = numbers(context)
+    words = {w.lower() for w in _WORD.findall(context)} | set(re.findall(r"[a-z]+", context.lower()))
+    stems = {w[:5] for w in words}
+    bad = []
+    for path, value, schema in _leaves(arguments, parameters):
+        if isinstance(value, bool) or value is None or value == schema.get("default"):
+            continue
+        if value in _choices(schema):
+            if isinstance(value, str) and not choice_stated(value, words):
+                bad.append(f"{path}={value}")
+            continue
+        if isinstance(value, (int, float)):
+            if not stated(float(value), known):
+                bad.append(f"{path}={value}")
+            continue
+        text = str(value).strip()
+        if not text or text.lower() in context.lower():
+            continue
+        date = _ISO_DATE.match(text)
+        if date:
+            if not _date_stated(date, context):
+                bad.append(f"{path}={text}")
+            continue
+        if any(not stated(v, known) for v, _ in numbers(text)):
+            bad.append(f"{path}={text}")
+            continue
+        content = [w.lower() for w in _WORD.findall(text) if len(w) > 3 and w.lower() not in MATH_WORDS]
+        missing = [w for w in content if w not in words and w[:5] not in stems]
+        if content and len(missing) * 2 > len(content):
+            bad.append(f"{path}={text}")
+    return bad
+
+
+def conversation(ex: Example) -> str:
+    """What the final call may draw on: the user's words and the results of earlier calls in the row."""
+    user = [m.get("content", "") for m in ex.messages if m.get("role") == "user"]
+    earlier = [c.observation for c in ex.prior_calls]
+    return "\n".join([*user, *earlier] or [ex.query])
+
+
+# --- the answer ------------------------------------------------------------------------------------
+
+_RECITES = re.compile(r"\bwas called\b|\bcalled with\b|\bthe (?:tool|function|api)\b|\bwith (?:the )?arguments\b|\"\w+\"\s*:",
+                      re.I)
+
+
+def recites_call(answer: str, ex: Example) -> bool:
+    if "{" in answer or "}" in answer or _RECITES.search(answer):
+        return True
+    names = {ex.action, *(c.name for c in ex.prior_calls)}
+    keys = {k for k in (ex.action_input or {}) if "_" in k}
+    return any(n and n in answer for n in names | keys)
+
+
+# --- checks ----------------------------------------------------------------------------------------
+
+def _query(ex: Example):
+    return query_problem(ex.query, ex.query_finish) if ex.query else None  # no query: malformed_output
+
+
+def _names_tool(ex: Example):
+    return "query_names_tool" if ex.query and names_tool(ex.query, ex.tools) else None
+
+
 def _copies_doc(ex: Example):
     return "query_copies_doc" if ex.query and copies_doc(ex.query, ex.tools) else None
 
 
-def _empty_answer(ex: Example):
+def _hallucinated(ex: Example):
+    if not ex.action:
+        return None
+    spec = next((e["function"] for e in ex.tools if e.get("function", {}).get("name") == ex.action), {})
+    return "argument_hallucinated" if unstated_values(ex.action_input, spec.get("parameters", {}),
+                                                      conversation(ex)) else None
+
+
+def _no_answer(ex: Example):
     return "empty_answer" if ex.action and not ex.final_answer.strip() else None
 
 
-def _ungrounded(ex: Example):
-    if ex.final_answer.strip() and not grounded(ex.final_answer, ex.observation):
-        return "answer_ungrounded"
-    return None
+def _answer_cut_off(ex: Example):
+    return "answer_cut_off" if ex.final_answer and ex.answer_finish == "length" else None
+
+
+def _answer_words(ex: Example):
+    a = ex.final_answer.strip()
+    return "answer_not_words" if a and len(_WORD.findall(a)) < 3 else None
+
+
+def _answer_recites(ex: Example):
+    return "answer_recites_call" if ex.final_answer and recites_call(ex.final_answer, ex) else None
+
+
+def _answer_degenerate(ex: Example):
+    return "answer_degenerate" if ex.final_answer and degenerate(ex.final_answer) else None
+
+
+def _answer_unfaithful(ex: Example):
+    if not ex.final_answer.strip():
+        return None
+    sources = [ex.observation, conversation(ex), json.dumps(ex.action_input)]
+    return "answer_unfaithful" if unfaithful_numbers(ex.final_answer, "\n".join(sources)) else None
 
 
 CHECKS = (
+    Check("query", _query, (Example,)),
+    Check("query_names_tool", _names_tool, (Example,)),
     Check("query_copies_doc", _copies_doc, (Example,)),
-    Check("empty_answer", _empty_answer, (Example,)),
-    Check("answer_ungrounded", _ungrounded, (Example,)),
+    Check("argument_hallucinated", _hallucinated, (Example,)),
+    Check("empty_answer", _no_answer, (Example,)),
+    Check("answer_cut_off", _answer_cut_off, (Example,)),
+    Check("answer_not_words", _answer_words, (Example,)),
+    Check("answer_recites_call", _answer_recites, (Example,)),
+    Check("answer_degenerate", _answer_degenerate, (Example,)),
+    Check("answer_unfaithful", _answer_unfaithful, (Example,)),
 )

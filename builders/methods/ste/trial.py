@@ -1,12 +1,14 @@
-"""Trial and error: the model calls the tool, the call runs in the sandbox, a failed call comes back
-with its error so the model can correct it."""
+"""Trial and error: the model calls the tool (arguments constrained by a grammar from the tool's
+parameter schema), the call runs in the sandbox, and the result or the error — a refused argument,
+an exception, a timeout, an unparsable reply — comes back so the model can correct itself."""
 
 from __future__ import annotations
 
 import json
 
 from builders.llm import Usage
-from builders.methods.ste.settings import sampling
+from builders.methods.ste.memory import call_text
+from builders.methods.ste.settings import exploit
 from builders.record import Call
 from builders.tools import environment
 from builders.tools.spec import Tool
@@ -25,20 +27,38 @@ def call_schema(tools: list[Tool]) -> dict:
     return options[0] if len(options) == 1 else {"anyOf": options}
 
 
-def choose_call(ctx, tools: list[Tool], query: str, trials: list[Call], seed: int, usage: Usage) -> dict | None:
-    """The call the model makes for `query`, seeing its earlier failed trials and their errors."""
+def system_prompt(tools: list[Tool]) -> str:
     docs = "\n\n".join(t.doc() for t in tools)
-    messages = [
-        {"role": "system", "content": f"You answer requests by calling a tool. Tools:\n{docs}"},
-        {"role": "user", "content": f"{query}\n\nReply with the tool call as JSON: "
-                                    "{\"name\": TOOL, \"arguments\": {...}}"},
-    ]
+    shots = [f'Example: {json.dumps({"name": t.name, "arguments": e["arguments"]})}'
+             for t in tools for e in t.examples[:1] if isinstance(e, dict) and "arguments" in e]
+    return ("You answer the user's request by calling one tool. Put into the arguments only values the user "
+            "stated or that follow from the conversation; never make a value up.\n"
+            f"Tools:\n{docs}\n" + "\n".join(shots))
+
+
+def call_prompt(tools: list[Tool], dialogue: list[dict], query: str, trials: list[Call], feedback: bool) -> list[dict]:
+    messages = [{"role": "system", "content": system_prompt(tools)}, *dialogue,
+                {"role": "user", "content": f"{query}\n\nReply with the tool call as JSON: "
+                                            '{"name": TOOL, "arguments": {...}}'}]
     for trial in trials:
-        messages.append({"role": "assistant", "content": json.dumps({"name": trial.name, "arguments": trial.arguments})})
-        messages.append({"role": "user", "content": f"That call failed: {trial.observation}\n"
-                                                    "Reply with a corrected tool call as JSON."})
-    out = usage.add(ctx.engine.chat_json(messages, call_schema(tools), seed=seed, **sampling(ctx)))
+        seen = trial.observation if feedback else "(no details)"
+        messages.append({"role": "assistant", "content": call_text(trial)})
+        messages.append({"role": "user", "content": f"That call failed: {seen}\nReply with a corrected tool call as JSON."})
+    return messages
+
+
+def choose_call(ctx, tools: list[Tool], dialogue: list[dict], query: str, trials: list[Call], seed: int,
+                usage: Usage) -> dict | None:
+    """The call the model makes for `query`, seeing the episode so far and its failed trials' errors."""
+    messages = call_prompt(tools, dialogue, query, trials, ctx.settings.get("execution_feedback", True))
+    out = usage.add(ctx.engine.chat_json(messages, call_schema(tools), seed=seed, **exploit(ctx)))
     return out.value if isinstance(out.value, dict) else None
+
+
+def unparsable(text: str = "") -> Call:
+    """A reply that was not a call (cut off by the token limit): it is an error the model is shown."""
+    return Call(name="", arguments={}, status="invalid", reason="malformed_output",
+                message="the reply was not a JSON tool call", observation="the reply was not a JSON tool call")
 
 
 def execute_call(ctx, call: dict, calls: environment.Episode) -> Call:

@@ -1,0 +1,41 @@
+"""STE's filtering judge: an LLM (the recipe's judge model, by default the same one) answers the
+paper's three questions about an example — is the final answer informative, is it faithful to the
+observation, was the tool used appropriately for the query — under a yes/no grammar. Any "no"
+rejects the example with its own reason code."""
+
+from __future__ import annotations
+
+from builders.llm import Usage
+from builders.methods.ste.memory import call_text
+from builders.methods.ste.records import Example
+from builders.methods.ste.settings import decide
+
+QUESTIONS = {
+    "informative": ("Is the final answer informative: does it give the user what they asked for?",
+                    "judge_uninformative"),
+    "faithful": ("Is the final answer faithful to the tool result: does every fact in it come from the result?",
+                 "judge_unfaithful"),
+    "appropriate": ("Was the tool used appropriately: do the call's arguments match what the user asked?",
+                    "judge_inappropriate"),
+}
+VERDICT_SCHEMA = {"type": "object", "properties": {k: {"enum": ["yes", "no"]} for k in QUESTIONS},
+                  "required": list(QUESTIONS), "additionalProperties": False}
+
+
+def assess(ctx, ex: Example, seed: int, usage: Usage) -> tuple[dict, list[str]]:
+    """The verdict {question: "yes"/"no"} and the reason codes of each "no"."""
+    engine = ctx.judge or ctx.engine
+    call = ex.trials[-1]
+    questions = "\n".join(f"{k}: {q}" for k, (q, _) in QUESTIONS.items())
+    messages = [
+        {"role": "system", "content": "You are a strict reviewer of training examples for tool use."},
+        {"role": "user", "content": f"User request: {ex.query}\nCall: {call_text(call)}\n"
+                                    f"Tool result: {ex.observation[:600]}\nFinal answer: {ex.final_answer}\n\n"
+                                    f"Answer each question with yes or no.\n{questions}\n"
+                                    'Reply in JSON: {"informative": ..., "faithful": ..., "appropriate": ...}'},
+    ]
+    out = usage.add(engine.chat_json(messages, VERDICT_SCHEMA, seed=seed, **decide(ctx)))
+    if not isinstance(out.value, dict):
+        return {}, ["judge_malformed"]
+    verdict = {k: out.value.get(k, "no") for k in QUESTIONS}
+    return verdict, [code for k, (_, code) in QUESTIONS.items() if verdict[k] != "yes"]

