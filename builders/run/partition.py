@@ -38,6 +38,7 @@ def run_partition(spec: tuple, settings: Settings) -> dict:
         return {**done, "skipped": True}
     start = time.perf_counter()
     runtime = settings.runtime(settings.runtime_spec)
+    setup = time.perf_counter() - start  # the model and sandbox: loaded on a process's first partition only
     engine = Metered(runtime.engine)
     ctx = Context(engine=engine, sandbox=runtime.sandbox, tools={t.name: t for t in settings.tools},
                   settings=settings.method_settings, provenance=settings.provenance)
@@ -47,6 +48,7 @@ def run_partition(spec: tuple, settings: Settings) -> dict:
     def judged(records):
         return [judge(replace(r, split=split_of(r.group, test_fraction)), method.checks) for r in records]
 
+    engine.forget_prefix()  # the KV cache starts empty: a partition's rows do not depend on what ran before
     made = judged(r for group in groups_of(units) for r in method.run(group, ctx))
     made += judged(method.derive([r for r in made if r.accepted], ctx))
     files = write_rows(out_dir, method, index, settings.total, made)
@@ -57,7 +59,8 @@ def run_partition(spec: tuple, settings: Settings) -> dict:
         "rejected_by_reason": dict(Counter(reason for r in rejected for reason in r.reasons)),
         "prompt_tokens": engine.usage.prompt_tokens, "completion_tokens": engine.usage.completion_tokens,
         "llm_calls": engine.usage.calls, "llm_seconds": round(engine.usage.seconds, 3),
-        "seconds": round(time.perf_counter() - start, 3),
+        "prompt_cached_tokens": engine.usage.cached_tokens, "llm_cache_hits": engine.usage.cache_hits,
+        "seconds": round(time.perf_counter() - start, 3), "setup_seconds": round(setup, 3),
         "model_loads_in_process": loaded_engines(),
         "warnings": list(runtime.warnings),
         "files": shards.file_sizes(out_dir, files),
