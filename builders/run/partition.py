@@ -19,6 +19,7 @@ from builders.llm import Metered, loaded_engines
 from builders.methods.base import Context
 from builders.record import Rejected, split_of
 from builders.run.plan import Settings
+from builders.run.runtime import sandboxes_made, worker_threads
 
 
 def groups_of(units: list) -> list[list]:
@@ -61,7 +62,8 @@ def run_partition(spec: tuple, settings: Settings) -> dict:
         "llm_calls": engine.usage.calls, "llm_seconds": round(engine.usage.seconds, 3),
         "prompt_cached_tokens": engine.usage.cached_tokens, "llm_cache_hits": engine.usage.cache_hits,
         "seconds": round(time.perf_counter() - start, 3), "setup_seconds": round(setup, 3),
-        "model_loads_in_process": loaded_engines(),
+        "model_loads_in_process": loaded_engines(), "sandboxes_in_process": sandboxes_made(),
+        "llama_threads": worker_threads(settings.runtime_spec.n_threads),
         "warnings": list(runtime.warnings),
         "files": shards.file_sizes(out_dir, files),
     }

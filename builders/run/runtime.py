@@ -66,6 +66,11 @@ def process_sandbox(section: dict):
     return _SANDBOXES[key]
 
 
+def sandboxes_made() -> int:
+    """How many sandboxes this process has made (the pipeline checks it stays at one per worker)."""
+    return len(_SANDBOXES)
+
+
 def local_runtime(spec: RuntimeSpec) -> Runtime:
     """The real thing: this process's llama.cpp model and sandbox, behind the LLM-call cache."""
     from builders.llm import get_engine
