@@ -189,6 +189,7 @@ class ModelWork(Usage):
     def add(self, completion: Completion) -> Completion:
         if completion.from_cache:
             self.cache_hits += 1
+            self.calls += 1
             return completion
         self.cached_tokens += completion.cached_tokens
         return super().add(completion)

@@ -15,6 +15,7 @@ class Progress:
         self.units = self.units_done = self.accepted = self.rejected = 0
         self.generated = self.prompt = self.cached = 0
         self.partitions = 0
+        self.total: int | None = None
         self.dashboard = None
         self.warned: set = set()
         self.started = time.perf_counter()
@@ -32,11 +33,12 @@ class Progress:
         if self.live_enabled:
             from rich.live import Live
 
-            self.live = Live(self.render(), console=self.console, refresh_per_second=4, transient=False)
+            self.live = Live(console=self.console, refresh_per_second=2, get_renderable=lambda: self.render(self.total))
             self.live.start()
 
     def __call__(self, summary: dict, total: int) -> None:
         self.partitions += 1
+        self.total = total
         self.units_done += summary["units"]
         for config, splits in summary["counts"].items():
             n = sum(splits.values())
@@ -53,13 +55,13 @@ class Progress:
                 self.warned.add(warning)
                 self.console.print(f"[yellow]warning:[/yellow] {warning}")
         if self.live is not None:
-            self.live.update(self.render(total))
+            self.live.refresh()
         else:
             self.console.print(self.line(summary, total))
 
     def finish(self) -> None:
         if self.live is not None:
-            self.live.update(self.render())
+            self.live.refresh()
             self.live.stop()
             self.live = None
 

@@ -37,3 +37,12 @@ def slow_runtime(spec):
 
 def fast_runtime(spec):
     return ScriptedRuntime(ScriptedLLM(rule=rule))(spec)
+
+
+def cached_runtime(spec):
+    """The scripted engine behind the real LLM-call cache, as local_runtime wraps the real model."""
+    from builders.run.runtime import with_call_cache
+
+    runtime = ScriptedRuntime(ScriptedLLM(rule=rule))(spec)
+    runtime.engine = with_call_cache(runtime.engine, spec)
+    return runtime
