@@ -4,6 +4,7 @@ interrupted mid-way. Importable on Dask workers started from the repository root
 
 from __future__ import annotations
 
+import json
 import os
 import time
 
@@ -44,5 +45,30 @@ def cached_runtime(spec):
     from builders.run.runtime import with_call_cache
 
     runtime = ScriptedRuntime(ScriptedLLM(rule=rule))(spec)
+    runtime.engine = with_call_cache(runtime.engine, spec)
+    return runtime
+
+
+class KVLikeLLM(ScriptedLLM):
+    """Like llama.cpp with prompt reuse: what it writes depends on the calls since the KV cache was
+    last emptied (forget_prefix), not only on the call itself."""
+
+    since = 0
+
+    def forget_prefix(self):
+        self.since = 0
+
+    def chat(self, messages, **kw):
+        out = super().chat(messages, **kw)
+        if kw.get("schema") == QUERY_SCHEMA:
+            out.text = json.dumps({"query": f"{json.loads(out.text)['query']}, after {self.since} calls"})
+        self.since += 1
+        return out
+
+
+def kv_like_cached_runtime(spec):
+    from builders.run.runtime import with_call_cache
+
+    runtime = ScriptedRuntime(KVLikeLLM(rule=rule))(spec)
     runtime.engine = with_call_cache(runtime.engine, spec)
     return runtime

@@ -20,9 +20,11 @@ def test_a_call_is_made_once_and_then_read_back(tmp_path):
     llm = ScriptedLLM(rule=lambda m, s, seed: f"reply {seed}")
     engine = CachedEngine(llm, CallCache(str(tmp_path / "c.sqlite")), model_key="m1")
     first = engine.chat(MESSAGES, seed=1)
+    assert not engine.chat(MESSAGES, seed=1).from_cache  # after another call: another KV state, another key
+    engine.forget_prefix()  # a partition starts
     again = engine.chat(MESSAGES, seed=1)
     assert (again.text, again.completion_tokens, again.from_cache) == (first.text, first.completion_tokens, True)
-    assert len(llm.calls) == 1 and (engine.hits, engine.misses) == (1, 1)
+    assert len(llm.calls) == 2 and (engine.hits, engine.misses) == (1, 2)
     # a new process (a new connection) finds it too
     reopened = CachedEngine(ScriptedLLM(), CallCache(str(tmp_path / "c.sqlite")), model_key="m1")
     assert reopened.chat(MESSAGES, seed=1).text == "reply 1"
@@ -68,3 +70,38 @@ def test_reruns_reuse_generations_and_the_switches_work(tmp_path):
     assert off["llm_cache"] == {"enabled": False, "hits": 0, "calls": calls}
     proc, cleared = toolmint("d", "--clear-llm-cache")
     assert f"cleared {calls} calls" in proc.stdout and cleared["llm_cache"]["hits"] == 0
+
+
+def test_a_partly_cached_partition_is_computed_again_whole(tmp_path, monkeypatch):
+    """An interrupted run left some of a partition's calls in the cache: serving those and computing
+    the rest would start the rest from another KV state; the partition is redone cold instead."""
+    import sqlite3
+
+    import duckdb
+
+    from builders.recipe import recipe_from_dict
+    from builders.run import make_plan, run
+    from tests.run.drill import kv_like_cached_runtime
+
+    def plan(out):
+        return make_plan(recipe_from_dict(RECIPE, "r.yaml"), str(tmp_path / out), check_model=False)
+
+    def queries(out):
+        return duckdb.connect().execute(f"SELECT id, query FROM read_parquet('{tmp_path / out}/ste_sft/*.parquet') ORDER BY id").fetchall()
+
+    monkeypatch.setenv("TOOLMINT_CACHE_DIR", str(tmp_path / "ref-cache"))
+    run(plan("reference"), runtime=kv_like_cached_runtime)
+    monkeypatch.setenv("TOOLMINT_CACHE_DIR", str(tmp_path / "cache"))
+    full = run(plan("full"), runtime=kv_like_cached_runtime)
+    calls = full["llm_cache"]["calls"]
+    db = sqlite3.connect(tmp_path / "cache" / "llm-calls.sqlite")
+    db.execute("DELETE FROM calls WHERE rowid > ?", (calls * 3 // 4,))  # the run was cut in partition 2
+    db.commit()
+    db.close()
+    again = run(plan("again"), runtime=kv_like_cached_runtime)
+    markers = sorted((tmp_path / "again" / ".parts").glob("*/*.json"))
+    restarted = [json.loads(p.read_text())["llm_cache_restarted"] for p in markers]
+    assert restarted == [False, True]
+    assert 0 < again["llm_cache"]["hits"] < calls
+    assert queries("again") == queries("reference") == queries("full")
+    assert any("after 3 calls" in q for _, q in queries("again"))
