@@ -9,6 +9,7 @@ Prints generated tokens/s of both, their ratio, the pipeline's share of worker t
 calls, and the share of prompt tokens served from the KV cache; the last line is one JSON object.
 
     python benchmarks/bench_throughput.py            # BENCH_EPISODES=2 episodes per tool by default
+    python benchmarks/bench_throughput.py --pipeline-only --workers 1   # scaling: 1 process × all cores
 """
 
 from __future__ import annotations
@@ -62,15 +63,20 @@ def load() -> str:
 
 
 def main() -> None:
-    recipe = load_recipe(str(ROOT / "recipes" / "quickstart.yaml"), OVERRIDES)
+    args = sys.argv[1:]
+    workers = args[args.index("--workers") + 1] if "--workers" in args else "auto"
+    recipe = load_recipe(str(ROOT / "recipes" / "quickstart.yaml"), [*OVERRIDES, f"dask.workers={workers}"])
     with tempfile.TemporaryDirectory() as tmp:
         plan = make_plan(recipe, tmp)
         units = sum(len(p) for p in plan.partitions)
         print(f"recipe quickstart, {units} episodes in {len(plan.partitions)} partitions; {cores()} cores; {load()}")
-        naive = naive_loop(plan)
-        print(f"naive loop, 1 process × {cores()} threads, no prefix reuse: {naive['tokens']} generated "
-              f"({naive['prompt']} prompt) tokens in {naive['wall']:.1f} s = {naive['tokens'] / naive['wall']:.1f} "
-              f"tokens/s; {load()}")
+        if "--pipeline-only" in args:
+            naive = {"tokens": 0, "wall": float("inf")}
+        else:
+            naive = naive_loop(plan)
+            print(f"naive loop, 1 process × {cores()} threads, no prefix reuse: {naive['tokens']} generated "
+                  f"({naive['prompt']} prompt) tokens in {naive['wall']:.1f} s = "
+                  f"{naive['tokens'] / naive['wall']:.1f} tokens/s; {load()}")
         start = time.perf_counter()
         manifest = run(plan)
         wall = time.perf_counter() - start
@@ -79,10 +85,11 @@ def main() -> None:
     outside, share = manifest["timings"]["outside_llm_share"], manifest["prompt_cache"]["share"]
     print(f"pipeline, {plan.workers} processes × {plan.threads} threads × 1 sequence: {tokens} generated "
           f"({manifest['tokens']['prompt']} prompt) tokens in {wall:.1f} s = {rate:.1f} tokens/s; {load()}")
-    print(f"ratio pipeline / naive: {rate / naive_rate:.2f}")
+    ratio = rate / naive_rate if naive_rate else None
+    print(f"ratio pipeline / naive: {ratio:.2f}" if ratio else "ratio: — (pipeline only)")
     print(f"pipeline worker time outside llama.cpp calls: {outside:.1%}; prompt tokens from the KV cache: {share:.1%}")
     print(json.dumps({"bench": "throughput", "pipeline_tok_s": round(rate, 2), "naive_tok_s": round(naive_rate, 2),
-                      "ratio": round(rate / naive_rate, 3), "outside_llm_share": outside, "prompt_cache_share": share,
+                      "ratio": round(ratio, 3) if ratio else None, "outside_llm_share": outside, "prompt_cache_share": share,
                       "workers": plan.workers, "threads": plan.threads, "sequences": 1}))
 
 

@@ -80,22 +80,23 @@ def test_cut_off_json_is_reported_not_parsed(engine):
 DOCS = ("You answer requests by calling a tool. Tools:\n" + "\n".join(t.doc() for t in builtin_tools().values())[:1500])
 
 
-def test_a_shared_prompt_prefix_is_served_from_the_kv_cache_with_the_same_result(engine):
-    """llama-cpp-python keeps the previous call's KV cache and evaluates only the new suffix; the
-    result must not depend on it (a resumed partition starts cold)."""
+def test_a_shared_prompt_prefix_is_served_from_the_kv_cache_and_a_sequence_repeats(engine):
+    """llama-cpp-python keeps the previous call's KV cache and evaluates only the new suffix. The
+    sample then depends on that history (measured: the same prompt cold and warm can differ), so
+    the pipeline empties it at each partition's start: the same calls from there give the same text."""
     def ask(question, seed):
         return engine.chat([{"role": "system", "content": DOCS}, {"role": "user", "content": question}],
-                           seed=seed, temperature=1.0, max_tokens=16)
+                           seed=seed, temperature=1.0, max_tokens=12)
 
-    for seed in range(2):
+    runs = []
+    for _ in range(2):
         engine.forget_prefix()
-        ask("What is 6*7?", seed)
-        warm = ask("How many days from 2024-01-01 to 2024-03-01?", seed)
+        first = ask("What is 6*7?", 0)
+        warm = ask("How many days from 2024-01-01 to 2024-03-01?", 0)
+        assert first.cached_tokens == 0
         assert warm.prompt_tokens * 0.8 < warm.cached_tokens < warm.prompt_tokens
-        engine.forget_prefix()
-        cold = ask("How many days from 2024-01-01 to 2024-03-01?", seed)
-        assert cold.cached_tokens == 0
-        assert cold.text == warm.text
+        runs.append((first.text, warm.text))
+    assert runs[0] == runs[1]
 
 
 def test_without_prefix_reuse_every_prompt_token_is_evaluated(model_path):
