@@ -88,7 +88,7 @@ def main() -> None:
     ratio = rate / naive_rate if naive_rate else None
     print(f"ratio pipeline / naive: {ratio:.2f}" if ratio else "ratio: — (pipeline only)")
     print(f"pipeline worker time outside llama.cpp calls: {outside:.1%}; prompt tokens from the KV cache: {share:.1%}")
-    print(json.dumps({"bench": "throughput", "pipeline_tok_s": round(rate, 2), "naive_tok_s": round(naive_rate, 2),
+    print(json.dumps({"bench": "throughput", "pipeline_tok_s": round(rate, 2), "naive_tok_s": round(naive_rate, 2) if naive_rate else None,
                       "ratio": round(ratio, 3) if ratio else None, "outside_llm_share": outside, "prompt_cache_share": share,
                       "workers": plan.workers, "threads": plan.threads, "sequences": 1}))
 

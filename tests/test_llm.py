@@ -112,9 +112,12 @@ def test_the_call_cache_returns_the_models_own_completion(engine, tmp_path):
     cached = CachedEngine(engine, CallCache(str(tmp_path / "calls.sqlite")), model_key="smollm2")
     schema = SCHEMAS[0]
     messages = [{"role": "user", "content": "Book a room. Reply in JSON."}]
+    cached.forget_prefix()  # a partition starts: the KV cache is empty
     made = cached.chat_json(messages, schema, seed=3, temperature=1.0, max_tokens=80)
+    cached.forget_prefix()  # the same partition again (a re-run with other filters)
     again = cached.chat_json(messages, schema, seed=3, temperature=1.0, max_tokens=80)
     assert not made.from_cache and again.from_cache and cached.hits == 1
     assert (again.text, again.value, again.prompt_tokens, again.completion_tokens) == \
            (made.text, made.value, made.prompt_tokens, made.completion_tokens)
+    engine.forget_prefix()
     assert engine.chat_json(messages, schema, seed=3, temperature=1.0, max_tokens=80).text == made.text
