@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ class Completion:
     seconds: float
     finish_reason: str = "stop"
     value: object = None  # the parsed JSON, for chat_json; None when it did not parse
+    cached_tokens: int = 0  # prompt tokens whose KV came from the previous call (not evaluated again)
+    from_cache: bool = False  # answered by the LLM-call cache (builders/run/callcache.py), no model time
 
     @property
     def parsed(self) -> bool:
@@ -56,18 +59,41 @@ def _quiet_stderr():
         os.close(devnull)
 
 
-class Engine:
-    """A loaded GGUF model. Build one through `get_engine` so each process loads it once."""
+def common_prefix(a, b) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
 
-    def __init__(self, model_path: str, n_ctx: int = 2048, n_threads: int = 1, chat_format: str | None = None):
+
+class Engine:
+    """A loaded GGUF model. Build one through `get_engine` so each process loads it once.
+
+    Prompt reuse: llama-cpp-python (0.3.16, `Llama.generate`) keeps the KV cache of the previous
+    prompt and completion and evaluates only the tokens after the longest common prefix with the new
+    prompt. So consecutive prompts that start alike (tool documentation and instructions first, the
+    variable part last) cost only their differing suffix. `reuse_prefix=False` forgets it before each
+    call (the naive baseline). Each Completion reports `cached_tokens`, the prompt tokens not evaluated.
+    """
+
+    def __init__(self, model_path: str, n_ctx: int = 2048, n_threads: int = 1, chat_format: str | None = None,
+                 reuse_prefix: bool = True):
         from llama_cpp import Llama
 
         self.model_path = model_path
         self.n_threads = n_threads
+        self.reuse_prefix = reuse_prefix
         with _quiet_stderr():
             self.llama = Llama(model_path=model_path, n_ctx=n_ctx, n_threads=n_threads,
                                n_threads_batch=n_threads, chat_format=chat_format, verbose=False)
         self._grammars: dict[str, object] = {}
+        self._lock = threading.Lock()  # a Dask worker with several threads must not share a context at once
+
+    def forget_prefix(self) -> None:
+        """Start the next call from an empty KV cache (a partition starts alike wherever it runs)."""
+        self.llama.reset()
 
     def _grammar(self, schema: dict):
         from llama_cpp import LlamaGrammar
@@ -82,20 +108,28 @@ class Engine:
 
     def chat(self, messages: list[dict], *, temperature: float = 0.7, max_tokens: int = 160,
              seed: int = 0, schema: dict | None = None) -> Completion:
-        start = time.perf_counter()
-        grammar = self._grammar(schema) if schema is not None else None
-        out = self.llama.create_chat_completion(
-            messages=messages, temperature=temperature, max_tokens=max_tokens, seed=seed, grammar=grammar,
-        )
-        choice = out["choices"][0]
-        usage = out.get("usage") or {}
-        return Completion(
-            text=choice["message"].get("content") or "",
-            prompt_tokens=usage.get("prompt_tokens", 0),
-            completion_tokens=usage.get("completion_tokens", 0),
-            seconds=time.perf_counter() - start,
-            finish_reason=choice.get("finish_reason") or "stop",
-        )
+        with self._lock:
+            start = time.perf_counter()
+            grammar = self._grammar(schema) if schema is not None else None
+            if not self.reuse_prefix:
+                self.llama.reset()
+            before = self.llama.input_ids[: self.llama.n_tokens].tolist()
+            out = self.llama.create_chat_completion(
+                messages=messages, temperature=temperature, max_tokens=max_tokens, seed=seed, grammar=grammar,
+            )
+            choice = out["choices"][0]
+            usage = out.get("usage") or {}
+            prompt_tokens = usage.get("prompt_tokens", 0)
+            # generate() matches against all but the prompt's last token (it needs that token's logits)
+            prompt = self.llama.input_ids[: max(0, prompt_tokens - 1)].tolist()
+            return Completion(
+                text=choice["message"].get("content") or "",
+                prompt_tokens=prompt_tokens,
+                completion_tokens=usage.get("completion_tokens", 0),
+                seconds=time.perf_counter() - start,
+                finish_reason=choice.get("finish_reason") or "stop",
+                cached_tokens=common_prefix(before, prompt),
+            )
 
     def chat_json(self, messages: list[dict], schema: dict, **kw) -> Completion:
         """Grammar-constrained JSON. The value parses unless generation was cut off (max_tokens)."""
@@ -114,11 +148,13 @@ def parse_json(text: str):
 _ENGINES: dict[tuple, Engine] = {}
 
 
-def get_engine(model_path: str, n_ctx: int = 2048, n_threads: int = 1, chat_format: str | None = None) -> Engine:
+def get_engine(model_path: str, n_ctx: int = 2048, n_threads: int = 1, chat_format: str | None = None,
+               reuse_prefix: bool = True) -> Engine:
     """The per-process model cache: a Dask worker loads its model once, on its first task."""
-    key = (model_path, n_ctx, n_threads, chat_format)
+    key = (model_path, n_ctx, n_threads, chat_format, reuse_prefix)
     if key not in _ENGINES:
-        _ENGINES[key] = Engine(model_path, n_ctx=n_ctx, n_threads=n_threads, chat_format=chat_format)
+        _ENGINES[key] = Engine(model_path, n_ctx=n_ctx, n_threads=n_threads, chat_format=chat_format,
+                               reuse_prefix=reuse_prefix)
     return _ENGINES[key]
 
 
@@ -142,16 +178,36 @@ class Usage:
         return completion
 
 
+class ModelWork(Usage):
+    """What the model itself did: calls answered by the LLM-call cache count as hits only, and
+    `cached_tokens` are the prompt tokens served from the KV cache of the call before."""
+
+    def __init__(self):
+        super().__init__()
+        self.cached_tokens = self.cache_hits = 0
+
+    def add(self, completion: Completion) -> Completion:
+        if completion.from_cache:
+            self.cache_hits += 1
+            self.calls += 1
+            return completion
+        self.cached_tokens += completion.cached_tokens
+        return super().add(completion)
+
+
 class Metered:
     """An engine that counts what passes through it: the pipeline wraps each partition's engine
     in one, so token totals need no help from the method."""
 
     def __init__(self, engine):
         self.engine = engine
-        self.usage = Usage()
+        self.usage = ModelWork()
 
     def chat(self, messages, **kw) -> Completion:
         return self.usage.add(self.engine.chat(messages, **kw))
 
     def chat_json(self, messages, schema, **kw) -> Completion:
         return self.usage.add(self.engine.chat_json(messages, schema, **kw))
+
+    def forget_prefix(self) -> None:
+        getattr(self.engine, "forget_prefix", lambda: None)()

@@ -75,3 +75,49 @@ def test_cut_off_json_is_reported_not_parsed(engine):
     out = engine.chat_json([{"role": "user", "content": "Write a long story as JSON."}], schema, max_tokens=8, seed=0)
     assert out.finish_reason == "length" and out.value is None
     assert llm.parse_json(out.text) is None
+
+
+DOCS = ("You answer requests by calling a tool. Tools:\n" + "\n".join(t.doc() for t in builtin_tools().values())[:1500])
+
+
+def test_a_shared_prompt_prefix_is_served_from_the_kv_cache_and_a_sequence_repeats(engine):
+    """llama-cpp-python keeps the previous call's KV cache and evaluates only the new suffix. The
+    sample then depends on that history (measured: the same prompt cold and warm can differ), so
+    the pipeline empties it at each partition's start: the same calls from there give the same text."""
+    def ask(question, seed):
+        return engine.chat([{"role": "system", "content": DOCS}, {"role": "user", "content": question}],
+                           seed=seed, temperature=1.0, max_tokens=12)
+
+    runs = []
+    for _ in range(2):
+        engine.forget_prefix()
+        first = ask("What is 6*7?", 0)
+        warm = ask("How many days from 2024-01-01 to 2024-03-01?", 0)
+        assert first.cached_tokens == 0
+        assert warm.prompt_tokens * 0.8 < warm.cached_tokens < warm.prompt_tokens
+        runs.append((first.text, warm.text))
+    assert runs[0] == runs[1]
+
+
+def test_without_prefix_reuse_every_prompt_token_is_evaluated(model_path):
+    naive = llm.Engine(model_path, n_threads=2, reuse_prefix=False)
+    messages = [{"role": "system", "content": DOCS}, {"role": "user", "content": "What is 6*7?"}]
+    naive.chat(messages, max_tokens=4)
+    assert naive.chat(messages, max_tokens=4).cached_tokens == 0
+
+
+def test_the_call_cache_returns_the_models_own_completion(engine, tmp_path):
+    from builders.run.callcache import CachedEngine, CallCache
+
+    cached = CachedEngine(engine, CallCache(str(tmp_path / "calls.sqlite")), model_key="smollm2")
+    schema = SCHEMAS[0]
+    messages = [{"role": "user", "content": "Book a room. Reply in JSON."}]
+    cached.forget_prefix()  # a partition starts: the KV cache is empty
+    made = cached.chat_json(messages, schema, seed=3, temperature=1.0, max_tokens=80)
+    cached.forget_prefix()  # the same partition again (a re-run with other filters)
+    again = cached.chat_json(messages, schema, seed=3, temperature=1.0, max_tokens=80)
+    assert not made.from_cache and again.from_cache and cached.hits == 1
+    assert (again.text, again.value, again.prompt_tokens, again.completion_tokens) == \
+           (made.text, made.value, made.prompt_tokens, made.completion_tokens)
+    engine.forget_prefix()
+    assert engine.chat_json(messages, schema, seed=3, temperature=1.0, max_tokens=80).text == made.text

@@ -74,6 +74,12 @@ def run(plan: Plan, overwrite: bool = False, progress=None, runtime=None, execut
     summaries, failures = [], []
     specs = list(enumerate(plan.partitions))
     with executor or executor_for(plan) as ex:
+        if progress is not None and hasattr(progress, "start"):
+            progress.start(plan, ex)
+        layout = getattr(ex, "layout", None)
+        execution = {"executor": getattr(ex, "describe", lambda: ex.name)(), "dashboard": ex.dashboard,
+                     "workers": len(layout) if layout else plan.workers,
+                     "llama_threads": sorted({t for t, _ in layout.values()}) if layout else [plan.threads]}
         for (index, _), summary, error in ex.map(partial(run_partition, settings=settings), specs):
             if error:
                 failures.append(f"partition {index + 1} of {len(specs)} failed: {error}")
@@ -90,9 +96,23 @@ def run(plan: Plan, overwrite: bool = False, progress=None, runtime=None, execut
     combined, combined_files = combine(plan, settings)
     shards.sweep(plan.out_dir, configs_of(plan), written | set(combined_files))
     manifest = build_manifest(plan, summaries, combined, wall)
+    manifest["execution"] = execution
     shards.write_json(plan.out_dir / "manifest.json", manifest)
     write_card(plan.out_dir, manifest)
     return manifest
+
+
+def prompt_cache(summaries: list[dict]) -> dict:
+    """Prompt tokens the model did not evaluate again: the KV cache of the call before held them."""
+    prompt = sum(s["prompt_tokens"] for s in summaries)
+    cached = sum(s.get("prompt_cached_tokens", 0) for s in summaries)
+    return {"prompt_tokens": prompt, "cached_tokens": cached, "share": round(cached / prompt, 4) if prompt else None}
+
+
+def outside_llm_share(ran: list[dict]) -> float | None:
+    """The share of the workers' partition time not spent inside llama.cpp calls."""
+    busy = sum(s["seconds"] for s in ran)
+    return round(1 - sum(s["llm_seconds"] for s in ran) / busy, 4) if busy else None
 
 
 def combine(plan: Plan, settings) -> tuple[dict, list[str]]:
@@ -138,12 +158,20 @@ def build_manifest(plan: Plan, summaries: list[dict], combined: dict, wall: floa
         "rejected_by_reason": dict(reasons.most_common()),
         "tokens": {"prompt": sum(s["prompt_tokens"] for s in summaries),
                    "completion": sum(s["completion_tokens"] for s in summaries)},
+        "prompt_cache": prompt_cache(summaries),
+        "llm_cache": {"enabled": plan.llm_cache is not None, "hits": sum(s.get("llm_cache_hits", 0) for s in ran),
+                      "calls": sum(s.get("llm_calls", 0) for s in ran)},
         "timings": {
             "wall_seconds": round(wall, 3),
             "partitions_run": len(ran), "partitions_resumed": len(summaries) - len(ran),
             "llm_seconds": round(sum(s["llm_seconds"] for s in summaries), 3),
             "generated_tokens_per_s": round(sum(s["completion_tokens"] for s in ran) / wall, 2) if ran and wall else None,
+            "prompt_tokens_per_s": round(sum(s["prompt_tokens"] for s in ran) / wall, 2) if ran and wall else None,
+            "outside_llm_share": outside_llm_share(ran),
         },
+        "summary": {"units": sum(s["units"] for s in summaries),
+                    "accepted": sum(n for c, splits in configs.items() if c != Rejected.config for n in splits.values()),
+                    "rejected": sum(configs.get(Rejected.config, {}).values())},
         "warnings": sorted({w for s in summaries for w in s.get("warnings", [])}),
         "files": sorted({rel for s in summaries for rel in s["files"]}),
     }

@@ -3,18 +3,52 @@
 
   InProcess   one after another in this process (`dask.scheduler: sync`; tests)
   DaskCluster a LocalCluster sized to the cores, or an existing scheduler at tcp://host:port
+
+On an existing cluster a WorkerPlugin (WorkerLayout) tells each worker how many llama.cpp threads it
+may use: its own process's cores over the worker processes on its host. Models and sandboxes are then
+made once per worker process, on its first partition (builders/run/runtime.py caches them).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import traceback
+from collections import Counter
 from typing import Callable, Iterator
+
+try:
+    from distributed.diagnostics.plugin import WorkerPlugin
+except ImportError:  # dask is a dependency; keep the in-process path importable without it
+    WorkerPlugin = object
+
+
+class WorkerLayout(WorkerPlugin):
+    """Sets TOOLMINT_LLAMA_THREADS on each worker: its cores over the workers sharing its host."""
+
+    name = "toolmint-layout"
+
+    def __init__(self, workers_per_host: dict[str, int]):
+        self.workers_per_host = workers_per_host
+
+    def setup(self, worker):
+        from builders.run.runtime import THREADS_ENV
+
+        host = worker.address.rsplit(":", 1)[0]
+        share = max(1, self.workers_per_host.get(host, 1)) * max(1, worker.state.nthreads)
+        os.environ[THREADS_ENV] = str(max(1, len(os.sched_getaffinity(0)) // share))
+
+
+def _worker_threads() -> tuple[int, int]:
+    from builders.run.runtime import worker_threads
+
+    return worker_threads(), len(os.sched_getaffinity(0))
 
 
 class InProcess:
     name = "in-process"
     dashboard = None
+    layout = None
 
     def __enter__(self):
         return self
@@ -34,6 +68,7 @@ class DaskCluster:
     def __init__(self, address: str | None, workers: int, source: str = "recipe"):
         self.address, self.workers, self.source = address, workers, source
         self.client = self.cluster = None
+        self.layout: dict | None = None  # on an existing cluster: worker address → (llama threads, cores)
 
     @property
     def name(self) -> str:
@@ -41,7 +76,21 @@ class DaskCluster:
 
     @property
     def dashboard(self):
-        return getattr(self.client, "dashboard_link", None) if self.client else None
+        if self.client is None:
+            return None
+        try:
+            return self.client.dashboard_link if "dashboard" in self.client.scheduler_info().get("services", {}) else None
+        except Exception:  # noqa: BLE001 - a display nicety
+            return None
+
+    def describe(self) -> str:
+        """Processes × threads as the workers themselves decided them."""
+        if not self.layout:
+            return self.name
+        hosts = Counter(addr.rsplit(":", 1)[0] for addr in self.layout)
+        threads = sorted({t for t, _ in self.layout.values()})
+        return (f"{self.name}: {len(self.layout)} worker processes on {len(hosts)} host(s) × "
+                f"{'/'.join(map(str, threads))} llama.cpp threads")
 
     def __enter__(self):
         from distributed import Client, LocalCluster
@@ -55,8 +104,15 @@ class DaskCluster:
         else:
             try:
                 self.client = Client(self.address, timeout="10s")
-            except OSError as exc:
-                raise UserError(f"{self.source}: dask.scheduler: cannot reach {self.address}: {exc}") from None
+                self.client.wait_for_workers(1, timeout=60)
+            except (OSError, TimeoutError) as exc:
+                if self.client is not None:
+                    self.client.close()
+                raise UserError(f"{self.source}: dask.scheduler: cannot use {self.address}: {exc}") from None
+            workers = self.client.scheduler_info(n_workers=-1)["workers"]
+            per_host = Counter(addr.rsplit(":", 1)[0] for addr in workers)
+            self.client.register_plugin(WorkerLayout(dict(per_host)), name=WorkerLayout.name)
+            self.layout = self.client.run(_worker_threads)
         return self
 
     def __exit__(self, *exc):

@@ -18,7 +18,9 @@ from builders.judge import judge
 from builders.llm import Metered, loaded_engines
 from builders.methods.base import Context
 from builders.record import Rejected, split_of
+from builders.run.callcache import ChainBroken
 from builders.run.plan import Settings
+from builders.run.runtime import sandboxes_made, worker_threads
 
 
 def groups_of(units: list) -> list[list]:
@@ -38,17 +40,28 @@ def run_partition(spec: tuple, settings: Settings) -> dict:
         return {**done, "skipped": True}
     start = time.perf_counter()
     runtime = settings.runtime(settings.runtime_spec)
-    engine = Metered(runtime.engine)
-    ctx = Context(engine=engine, sandbox=runtime.sandbox, tools={t.name: t for t in settings.tools},
-                  settings=settings.method_settings, provenance=settings.provenance)
+    setup = time.perf_counter() - start  # the model and sandbox: loaded on a process's first partition only
     method = settings.method
     test_fraction = settings.method_settings.get("test_fraction", 0)
 
     def judged(records):
         return [judge(replace(r, split=split_of(r.group, test_fraction)), method.checks) for r in records]
 
-    made = judged(r for group in groups_of(units) for r in method.run(group, ctx))
-    made += judged(method.derive([r for r in made if r.accepted], ctx))
+    restarted = False
+    if hasattr(runtime.engine, "read"):
+        runtime.engine.read = True  # a new partition may be served from the LLM-call cache again
+    while True:
+        engine = Metered(runtime.engine)
+        ctx = Context(engine=engine, sandbox=runtime.sandbox, tools={t.name: t for t in settings.tools},
+                      settings=settings.method_settings, provenance=settings.provenance)
+        engine.forget_prefix()  # the KV cache starts empty: a partition's rows do not depend on what ran before
+        try:
+            made = judged(r for group in groups_of(units) for r in method.run(group, ctx))
+            made += judged(method.derive([r for r in made if r.accepted], ctx))
+            break
+        except ChainBroken:  # partly in the LLM-call cache (an interrupted run): compute it all, cold
+            runtime.engine.restart()
+            restarted = True
     files = write_rows(out_dir, method, index, settings.total, made)
     rejected = [r for r in made if not r.accepted]
     summary = {
@@ -56,9 +69,11 @@ def run_partition(spec: tuple, settings: Settings) -> dict:
         "counts": count_rows(made),
         "rejected_by_reason": dict(Counter(reason for r in rejected for reason in r.reasons)),
         "prompt_tokens": engine.usage.prompt_tokens, "completion_tokens": engine.usage.completion_tokens,
-        "llm_calls": engine.usage.calls, "llm_seconds": round(engine.usage.seconds, 3),
-        "seconds": round(time.perf_counter() - start, 3),
-        "model_loads_in_process": loaded_engines(),
+        "llm_calls": engine.usage.calls, "llm_cache_restarted": restarted, "llm_seconds": round(engine.usage.seconds, 3),
+        "prompt_cached_tokens": engine.usage.cached_tokens, "llm_cache_hits": engine.usage.cache_hits,
+        "seconds": round(time.perf_counter() - start, 3), "setup_seconds": round(setup, 3),
+        "model_loads_in_process": loaded_engines(), "sandboxes_in_process": sandboxes_made(),
+        "llama_threads": worker_threads(settings.runtime_spec.n_threads),
         "warnings": list(runtime.warnings),
         "files": shards.file_sizes(out_dir, files),
     }

@@ -60,10 +60,23 @@ class Plan:
     def threads(self) -> int:
         return threads_per_process(self.workers)
 
+    @property
+    def remote(self) -> bool:
+        """An existing cluster: its workers decide their own llama.cpp threads."""
+        return self.recipe.dask["scheduler"] not in ("sync", "local")
+
+    @property
+    def llm_cache(self) -> str | None:
+        from builders.run.callcache import default_path
+
+        return default_path() if self.recipe.dask.get("llm_cache", True) else None
+
     def settings(self, runtime: Callable | None = None) -> Settings:
         model = self.recipe.model if isinstance(self.recipe.model, dict) else {}
-        spec = RuntimeSpec(model_path=self.model.path, n_ctx=model.get("n_ctx", 2048), n_threads=self.threads,
-                           chat_format=model.get("chat_format"), sandbox=dict(self.recipe.sandbox))
+        spec = RuntimeSpec(model_path=self.model.path, n_ctx=model.get("n_ctx", 2048),
+                           n_threads=0 if self.remote else self.threads,
+                           chat_format=model.get("chat_format"), sandbox=dict(self.recipe.sandbox),
+                           model_sha256=self.model.sha256, llm_cache=self.llm_cache)
         return Settings(
             out_dir=str(self.out_dir), run_key=self.run_key, total=len(self.partitions), method=self.method,
             method_settings=dict(self.recipe.method), tools=tuple(self.tools), runtime_spec=spec,

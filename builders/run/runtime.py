@@ -1,12 +1,22 @@
 """The per-process runtime: one engine and one sandbox per worker process, made on first use.
 
-The pipeline asks a factory for them; the default factory loads the real llama.cpp model, tests pass
-their own (one scripted engine) through the same seam: `run(plan, runtime=…)`.
+The pipeline asks a factory for them; the default factory loads the real llama.cpp model (wrapped in
+the persistent LLM-call cache unless the recipe turns it off), tests pass their own (one scripted
+engine) through the same seam: `run(plan, runtime=…)`, or for the CLI `TOOLMINT_RUNTIME=module:attr`.
+
+llama.cpp threads are decided where the model runs: `n_threads=0` means "this process's cores shared
+by the worker processes on its host" (`worker_threads`), so a cluster worker on a 32-core machine uses
+its own cores, not the client's.
 """
 
 from __future__ import annotations
 
+import importlib
+import os
 from dataclasses import dataclass, field
+
+THREADS_ENV = "TOOLMINT_LLAMA_THREADS"  # set on cluster workers by executors.WorkerLayout
+RUNTIME_ENV = "TOOLMINT_RUNTIME"  # tests: `module:attr`, a runtime factory the CLI uses instead of the real one
 
 
 @dataclass(frozen=True)
@@ -14,9 +24,11 @@ class RuntimeSpec:
     """What a worker needs to build its runtime: plain and picklable."""
     model_path: str
     n_ctx: int = 2048
-    n_threads: int = 1
+    n_threads: int = 0  # 0: decided on the worker (worker_threads)
     chat_format: str | None = None
     sandbox: dict = field(default_factory=dict)  # the recipe's sandbox section
+    model_sha256: str = ""
+    llm_cache: str | None = None  # the LLM-call cache file; None: off
 
 
 @dataclass
@@ -24,6 +36,17 @@ class Runtime:
     engine: object
     sandbox: object
     warnings: list = field(default_factory=list)
+
+
+def worker_threads(spec_threads: int = 0) -> int:
+    """llama.cpp threads for this process: the spec's if set, else what the cluster told this worker
+    (its host's cores over the worker processes there), else all of this process's cores."""
+    if spec_threads:
+        return spec_threads
+    told = os.environ.get(THREADS_ENV, "")
+    if told.isdigit() and int(told) > 0:
+        return int(told)
+    return len(os.sched_getaffinity(0))
 
 
 _SANDBOXES: dict = {}
@@ -43,10 +66,54 @@ def process_sandbox(section: dict):
     return _SANDBOXES[key]
 
 
+def sandboxes_made() -> int:
+    """How many sandboxes this process has made (the pipeline checks it stays at one per worker)."""
+    return len(_SANDBOXES)
+
+
 def local_runtime(spec: RuntimeSpec) -> Runtime:
-    """The real thing: this process's llama.cpp model and sandbox."""
+    """The real thing: this process's llama.cpp model and sandbox, behind the LLM-call cache."""
     from builders.llm import get_engine
 
-    engine = get_engine(spec.model_path, n_ctx=spec.n_ctx, n_threads=spec.n_threads, chat_format=spec.chat_format)
+    engine = get_engine(spec.model_path, n_ctx=spec.n_ctx, n_threads=worker_threads(spec.n_threads),
+                        chat_format=spec.chat_format)
     box = process_sandbox(spec.sandbox)
-    return Runtime(engine=engine, sandbox=box, warnings=list(getattr(box, "warnings", [])))
+    return Runtime(engine=with_call_cache(engine, spec), sandbox=box, warnings=list(getattr(box, "warnings", [])))
+
+
+def with_call_cache(engine, spec: RuntimeSpec):
+    """The engine behind the persistent LLM-call cache when the spec names one (methods see no change)."""
+    if not spec.llm_cache:
+        return engine
+    from builders.run.callcache import CachedEngine, open_cache
+
+    return CachedEngine(engine, open_cache(spec.llm_cache), model_key=model_key(spec))
+
+
+def model_key(spec: RuntimeSpec) -> str:
+    """What besides the call decides a generation: the model bytes, context, chat template, the
+    llama.cpp build and the JSON Schema → grammar translation."""
+    import hashlib
+    import inspect
+
+    import llama_cpp
+
+    from builders import grammar
+
+    code = hashlib.sha256(inspect.getsource(grammar).encode()).hexdigest()[:12]
+    return f"{spec.model_sha256}|ctx{spec.n_ctx}|{spec.chat_format}|llama_cpp {llama_cpp.__version__}|grammar {code}"
+
+
+def runtime_from_env():
+    """The runtime factory named by TOOLMINT_RUNTIME (`module:attr`), or None for the real one.
+    A seam for tests (the resume drill runs the real CLI with a scripted, slowed engine)."""
+    name = os.environ.get(RUNTIME_ENV)
+    if not name:
+        return None
+    from builders.errors import UserError
+
+    module, _, attr = name.partition(":")
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise UserError(f"{RUNTIME_ENV}={name}: not a runtime factory module:attr ({exc})") from None

