@@ -9,6 +9,16 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_llm_cache(tmp_path_factory):
+    """Every test (and the CLI processes it starts) uses a fresh LLM-call cache, so a second
+    `make test` still runs the model instead of reading the first one's generations."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("TOOLMINT_CACHE_DIR", str(tmp_path_factory.mktemp("llm-cache")))
+    yield
+    mp.undo()
+
+
 @pytest.fixture(scope="session")
 def model_path():
     from builders.model_file import resolve_model

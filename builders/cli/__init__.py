@@ -8,6 +8,7 @@ import os
 import sys
 
 from rich.console import Console
+from rich.markup import escape
 
 from builders import __version__
 from builders.cli import publish, query, run, sandbox, tools
@@ -44,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             raise
         for line in exc.problems:
-            errors.print(f"[red]error:[/red] {line}", markup=True, soft_wrap=True)
+            errors.print(f"[red]error:[/red] {escape(line)}", markup=True, emoji=False, soft_wrap=True)
         return 2
     except KeyboardInterrupt:
         errors.print("interrupted: shards already written are kept; run the same command again to resume")

@@ -9,19 +9,43 @@ import os
 import time
 
 from builders.methods.ste.query import QUERY_SCHEMA
+from tests.methods.ste.script import stage
 from tests.scripted import ScriptedLLM, ScriptedRuntime
 
-ARGS = {"calculator": {"expression": "6*7"}, "date_arithmetic": {"start": "2024-01-01", "days": 3}}
+# what a query asks, the call that follows from it, and the answer; tools not here get a wrong call
+SCRIPT = {"calculator": ("What is 6 times 7, question {n}?", {"expression": "6*7"}, "6 times 7 is 42."),
+          "date_arithmetic": ("What date is 3 days after 2024-01-01, question {n}?",
+                              {"start": "2024-01-01", "days": 3}, "That date is 2024-01-04.")}
+
+
+def _offered(schema) -> str:
+    option = schema["anyOf"][0] if "anyOf" in schema else schema
+    return option["properties"]["name"]["const"]
+
+
+def _tool_of(messages) -> str:
+    text = "\n".join(m["content"] for m in messages)
+    return next((name for name in SCRIPT if name in text), "")
 
 
 def rule(messages, schema, seed):
-    """A query, a call for the offered tool (the others get a wrong one), or an answer."""
-    if schema == QUERY_SCHEMA:
-        return {"query": f"please help, seed {seed}"}
-    if schema is not None:
-        name = schema["properties"]["name"]["const"]
-        return {"name": name, "arguments": ARGS.get(name, {"expression": "1/0"})}
-    return "The result is 42." if "42" in messages[-1]["content"] else "It is 2024-01-04."
+    """Any STE stage: a query naming its seed, the call that follows from it, an answer, and yes from
+    reflection and the judge. calculator and date_arithmetic rows pass STE's checks; other tools get a
+    call that fails. The same seeds give the same rows."""
+    kind = stage(schema)
+    if kind == "query":
+        query = SCRIPT.get(_tool_of(messages), ("How much is one plus one, question {n}?",))[0]
+        return {"query": query.format(n=seed % 1000)}
+    if kind == "call":
+        name = _offered(schema)
+        return {"name": name, "arguments": SCRIPT[name][1] if name in SCRIPT else {"expression": "1/0"}}
+    if kind == "answer":
+        return {"answer": SCRIPT.get(_tool_of(messages), ("", "", "It is done."))[2]}
+    if kind == "paraphrase":
+        return {"paraphrases": []}
+    if kind == "reflection":
+        return {"solved": "yes", "why": "the call worked"}
+    return {"informative": "yes", "faithful": "yes", "appropriate": "yes"}
 
 
 class SlowLLM(ScriptedLLM):

@@ -26,7 +26,8 @@ def test_one_line_per_partition_when_not_a_terminal(tmp_path):
     lines = [line for line in out.getvalue().splitlines() if "partition" in line]
     assert len(lines) == 2 and lines[-1].startswith("  partition 2/2: rejected 4")
     assert "units 4/4" in lines[-1] and "generated tok/s" in lines[-1]
-    assert manifest["summary"] == {"units": 4, "accepted": 4, "rejected": 4}
+    # accepted: rows of the method's own configs (STE: ste_sft, ste_explore, ste_icl), 4 of each
+    assert manifest["summary"] == {"units": 4, "accepted": 12, "rejected": 4}
     assert manifest["prompt_cache"]["prompt_tokens"] == manifest["tokens"]["prompt"] > 0
 
 
@@ -36,5 +37,5 @@ def test_a_live_table_on_a_terminal(tmp_path):
     run(plan(tmp_path, "b"), progress=progress, runtime=fast_runtime)
     progress.finish()
     text = out.getvalue()
-    assert "4/4" in text and "4 accepted" in text and "4 rejected" in text and "ETA" in text
+    assert "4/4" in text and "12 accepted" in text and "4 rejected" in text and "ETA" in text
     assert "  partition 1/2" not in text

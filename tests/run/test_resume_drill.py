@@ -36,6 +36,11 @@ TIMINGS = {"wall_ms", "llm_seconds"}  # how long things took: the only fields al
 
 
 def without_timings(value):
+    if isinstance(value, str) and value[:1] in "{[":  # a JSON column (a rejected row's `record`)
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return value
     if isinstance(value, dict):
         return {k: without_timings(v) for k, v in value.items() if k not in TIMINGS}
     if isinstance(value, list):
