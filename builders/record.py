@@ -96,6 +96,8 @@ class Call:
     reason: str = column("the reason code when it failed", default="")
     message: str = column("the error message when it failed", default="")
     observation: str = column("what the model was shown: the result, or the error", default="")
+    observation_cut: bool = column("the observation was longer than the bound and was cut, with a mark "
+                                   "(docs/chat.md)", default=False)
     wall_ms: float = column("time in the sandbox", default=0.0, minimum=0)
 
 

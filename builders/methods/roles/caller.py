@@ -5,12 +5,11 @@ episode's environment state. A failed call comes back with its error for the pla
 
 from __future__ import annotations
 
-import json
 
+from builders.methods.calls import execute as run_call
 from builders.methods.roles import prompts
 from builders.tools import environment
 
-OBSERVATION_CHARS = 1500
 
 
 def call_schema(tools) -> dict:
@@ -40,16 +39,7 @@ def choose_call(ctx, query: str, thought: str, tools, steps, seed: int, usage: p
 
 
 def execute(ctx, calls: environment.Episode, name: str, arguments: dict) -> dict:
-    """{status, reason, observation}: `ok` with the value as JSON, or the failure and its message."""
-    result = environment.checked_call(ctx.tools.get(name), arguments, episode=calls, tool_name=name)
-    status = result.get("status", "crashed")
-    if status == "invalid_arguments":
-        errors = result["errors"]
-        text = "; ".join(f"{e['path'] + ': ' if e['path'] else ''}{e['message']}" for e in errors)
-        return {"status": "invalid", "reason": errors[0]["reason"], "observation": f"invalid arguments: {text}"[:OBSERVATION_CHARS]}
-    if status == "ok":
-        return {"status": "ok", "reason": "",
-                "observation": json.dumps(result.get("value"), ensure_ascii=False)[:OBSERVATION_CHARS]}
-    message = f"{result.get('exc_type') or status}: {result.get('message') or ''}".strip()
-    return {"status": status, "reason": "execution_error" if status == "error" else status,
-            "observation": message[:OBSERVATION_CHARS]}
+    """{status, reason, observation, observation_cut}: `ok` with the value as JSON, or the failure."""
+    call = run_call(ctx.tools, calls, name, arguments)
+    return {"status": call.status, "reason": call.reason, "observation": call.observation,
+            "observation_cut": call.observation_cut}

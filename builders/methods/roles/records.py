@@ -26,6 +26,7 @@ class Step:
     status: str = column("ok, invalid (refused before running), error, timeout … (caller steps)", default="")
     reason: str = column("the failure's reason code (failed calls)", default="")
     observation: str = column("what the call returned, or its error", default="")
+    observation_cut: bool = column("the observation was cut at the bound, with a mark (docs/chat.md)", default=False)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -7,13 +7,13 @@ from __future__ import annotations
 import json
 
 from builders.llm import Usage
+from builders.methods.calls import execute
 from builders.methods.ste.memory import call_text
 from builders.methods.ste.settings import exploit
 from builders.record import Call
 from builders.tools import environment
 from builders.tools.spec import Tool
 
-OBSERVATION_CHARS = 1500
 
 
 def call_schema(tools: list[Tool]) -> dict:
@@ -63,19 +63,5 @@ def unparsable(text: str = "") -> Call:
 
 def execute_call(ctx, call: dict, calls: environment.Episode) -> Call:
     """Validate the arguments, then run the call in the sandbox (within the episode's environments)."""
-    name, arguments = call.get("name", ""), call.get("arguments")
-    result = environment.checked_call(ctx.tools.get(name), arguments, episode=calls, tool_name=name)
-    args = arguments if isinstance(arguments, dict) else {}
-    if result["status"] == "invalid_arguments":
-        errors = result["errors"]
-        text = "; ".join(f"{e['path'] + ': ' if e['path'] else ''}{e['message']}" for e in errors)
-        return Call(name=name, arguments=args, status="invalid", reason=errors[0]["reason"], message=text,
-                    observation=f"invalid arguments: {text}")
-    status = result.get("status", "crashed")
-    wall_ms = float(result.get("wall_ms") or 0.0)
-    if status == "ok":
-        observation = json.dumps(result.get("value"), ensure_ascii=False)[:OBSERVATION_CHARS]
-        return Call(name=name, arguments=args, status="ok", observation=observation, wall_ms=wall_ms)
-    message = f"{result.get('exc_type') or status}: {result.get('message') or ''}".strip()[:OBSERVATION_CHARS]
-    return Call(name=name, arguments=args, status=status, reason="execution_error" if status == "error" else status,
-                message=message, observation=message, wall_ms=wall_ms)
+    return execute(ctx.tools, calls, call.get("name", ""), call.get("arguments"))
+
