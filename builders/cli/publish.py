@@ -7,11 +7,9 @@ traceback). The token is read by huggingface_hub (HF_TOKEN, `hf auth login`) and
 from __future__ import annotations
 
 import argparse
-import sys
 
 from rich.console import Console
 
-from builders.errors import UserError
 
 console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False)

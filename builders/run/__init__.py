@@ -12,7 +12,6 @@ import shutil
 import time
 from collections import Counter
 from functools import partial
-from pathlib import Path
 
 import pyarrow.parquet as pq
 

@@ -14,7 +14,7 @@ from builders.methods.creator.problems import Problem
 from builders.methods.creator.records import CHECKS, CreatorRow
 from builders.methods.creator.rectification import rectify, repaired
 from builders.methods.creator.trajectory import run_problem
-from builders.methods.creator.usage import Usage
+from builders.llm import Usage
 from builders.record import json_schema, schema_problems
 from sandbox import Sandbox
 from sandbox.limits import Limits

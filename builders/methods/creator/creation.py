@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from builders.methods.base import Context
 from builders.methods.creator import programs, prompts
 from builders.methods.creator.records import Attempt
-from builders.methods.creator.usage import Usage
+from builders.llm import Usage
 
 _INSPECT = '''
 import inspect as _i, types as _t

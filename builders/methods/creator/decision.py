@@ -7,7 +7,7 @@ from __future__ import annotations
 from builders.methods.base import Context
 from builders.methods.creator import programs, prompts
 from builders.methods.creator.creation import Tool
-from builders.methods.creator.usage import Usage
+from builders.llm import Usage
 
 
 def decide(ctx: Context, problem_text: str, tool: Tool, seed: int, usage: Usage) -> str:

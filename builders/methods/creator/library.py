@@ -11,16 +11,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
-import os
 import re
 from collections import Counter
-from pathlib import Path
 from typing import Iterable
 
-from builders.errors import UserError
 from builders.methods.creator.records import LibraryTool
 from builders.tools.library import load_library_tools, read_library  # noqa: F401 - the library as a toolset
 

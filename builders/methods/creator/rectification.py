@@ -7,7 +7,7 @@ from __future__ import annotations
 from builders.methods.base import Context
 from builders.methods.creator import programs, prompts
 from builders.methods.creator.decision import calling_part
-from builders.methods.creator.usage import Usage
+from builders.llm import Usage
 
 
 def rectify(ctx: Context, problem_text: str, tool_code: str, decision_code: str, error: str, seed: int,

@@ -17,7 +17,7 @@ from builders.methods.creator.execution import Execution, execute
 from builders.methods.creator.problems import Problem
 from builders.methods.creator.records import FAILURES, Attempt, CreatorRow
 from builders.methods.creator.rectification import rectify
-from builders.methods.creator.usage import Usage
+from builders.llm import Usage
 
 
 class Solution:

@@ -6,6 +6,7 @@ episode's environment state. A failed call comes back with its error for the pla
 from __future__ import annotations
 
 
+from builders.llm import Usage
 from builders.methods.calls import execute as run_call
 from builders.methods.roles import prompts
 from builders.tools import environment
@@ -19,7 +20,7 @@ def call_schema(tools) -> dict:
     return options[0] if len(options) == 1 else {"anyOf": options}
 
 
-def choose_call(ctx, query: str, thought: str, tools, steps, seed: int, usage: prompts.Usage) -> dict | None:
+def choose_call(ctx, query: str, thought: str, tools, steps, seed: int, usage: Usage) -> dict | None:
     examples = prompts.example_calls(tools)
     system = 'You call tools. Reply with one call as JSON: {"name": TOOL, "arguments": {...}}.'
     if examples:

@@ -9,8 +9,9 @@ generation failures are in `reasons`; the checks (checks.py) judge the rest.
 from __future__ import annotations
 
 from builders import chat
+from builders.llm import Usage
 from builders.methods.base import Context, Unit
-from builders.methods.roles import caller, planner, prompts, summarizer
+from builders.methods.roles import caller, planner, summarizer
 from builders.methods.roles.query import imagine_query
 from builders.methods.roles.records import Step, Trajectory
 from builders.methods.roles.rows import GIVE_UP_ANSWER
@@ -26,7 +27,7 @@ def run_episode(ctx: Context, unit: Unit, memory: list[str], method: str = "role
     tools = [ctx.tools[name] for name in unit.data["tools"]]
     settings = ctx.settings
     max_steps, min_calls = settings.get("max_steps", 6), settings.get("min_calls", 2)
-    usage, reasons, steps = prompts.Usage(), [], []
+    usage, reasons, steps = Usage(), [], []
     final_answer, outcome = "", ""
     query = imagine_query(ctx, unit.data["kind"], tools, memory, unit.seed, usage)
     if query is None:

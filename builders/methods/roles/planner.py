@@ -8,6 +8,7 @@ failed call; at the last step the planner must conclude or give up.
 
 from __future__ import annotations
 
+from builders.llm import Usage
 from builders.methods.roles import prompts
 from builders.methods.roles.records import Step
 
@@ -34,7 +35,7 @@ def plan_schema(choices: list[str]) -> dict:
 
 
 def plan(ctx, query: str, tools, steps: list[Step], choices: list[str], seed: int,
-         usage: prompts.Usage) -> tuple[str, str] | None:
+         usage: Usage) -> tuple[str, str] | None:
     """(thought, next), or None when the output did not parse."""
     prompt = (f"Tools:\n{prompts.briefs(tools)}\n\nRequest: {query}\n\nCalls so far:\n{prompts.results(steps)}\n\n"
               "Write your thought about the next step in one sentence. Then choose next: "

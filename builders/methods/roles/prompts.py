@@ -59,17 +59,3 @@ def results(steps: list[Step]) -> str:
         seen = step.observation[:RESULT_CHARS]
         lines.append(f"{len(lines) + 1}. {step.name}({args}) -> " + (seen if step.status == "ok" else f"ERROR: {seen}"))
     return "\n".join(lines) or "(no calls yet)"
-
-
-class Usage:
-    """Token and time totals of the LLM calls of one episode."""
-
-    def __init__(self):
-        self.prompt_tokens = self.completion_tokens = 0
-        self.seconds = 0.0
-
-    def add(self, completion):
-        self.prompt_tokens += completion.prompt_tokens
-        self.completion_tokens += completion.completion_tokens
-        self.seconds += completion.seconds
-        return completion

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from builders.llm import Usage
 from builders.methods.roles import prompts
 
 QUERY_SCHEMA = {
@@ -41,7 +42,7 @@ def task_hint(kind: str, tools, calls: int) -> str:
     return f"The request needs {', then '.join(names)}; a later call may use an earlier result."
 
 
-def imagine_query(ctx, kind: str, tools, memory: list[str], seed: int, usage: prompts.Usage) -> str | None:
+def imagine_query(ctx, kind: str, tools, memory: list[str], seed: int, usage: Usage) -> str | None:
     examples = prompts.example_calls(tools)
     seen = "".join(f"\n- {q}" for q in memory[-5:])
     prompt = (f"Tools:\n{prompts.briefs(tools)}\n"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from builders.llm import Usage
 from builders.methods.roles import prompts
 
 ANSWER_SCHEMA = {"type": "object", "properties": {"answer": {"type": "string", "minLength": 8, "maxLength": 300}},
                  "required": ["answer"], "additionalProperties": False}
 
 
-def summarize(ctx, query: str, steps, seed: int, usage: prompts.Usage) -> str | None:
+def summarize(ctx, query: str, steps, seed: int, usage: Usage) -> str | None:
     """The answer, or None when the output did not parse (cut off or malformed)."""
     ok = [s for s in steps if s.next == "caller" and s.status == "ok"]
     prompt = (f"Request: {query}\n\nTool results:\n{prompts.results(ok)}\n\n"
