@@ -21,9 +21,9 @@ def front_matter(manifest: dict) -> str:
     for config, splits in manifest["configs"].items():
         lines.append(f"- config_name: {config}")
         lines.append("  data_files:")
-        for split in sorted(splits, key=lambda s: (s != "train", s)):
-            if splits[split] or split == "train":
-                lines += [f"  - split: {split}", f"    path: {config}/{split}-*.parquet"]
+        # train always (every partition writes a train shard of every config, maybe empty); others with rows
+        for split in sorted({"train", *(s for s, n in splits.items() if n)}, key=lambda s: (s != "train", s)):
+            lines += [f"  - split: {split}", f"    path: {config}/{split}-*.parquet"]
         if config == manifest["default_config"]:
             lines.append("  default: true")
     total = sum(sum(s.values()) for c, s in manifest["configs"].items() if c != "rejected")
