@@ -48,8 +48,11 @@ def write_shard(out_dir: Path, kind, split: str, index: int, total: int, records
     table = to_table(kind, records)
     rel = f"{kind.config}/{shard_name(split, index, total)}"
     with replacing(Path(out_dir) / rel) as tmp:
-        pq.write_table(table, tmp, compression="zstd", row_group_size=ROW_GROUP_ROWS, write_page_index=True,
-                       **_cdc())
+        options = dict(compression="zstd", write_page_index=True, **_cdc())
+        if table.num_rows:
+            pq.write_table(table, tmp, row_group_size=ROW_GROUP_ROWS, **options)
+        else:  # no row group at all: readers that size batches by the first row group (datasets) fail on 0
+            pq.ParquetWriter(tmp, table.schema, **options).close()
     return rel
 
 
