@@ -13,9 +13,9 @@ from tests.methods.ste.script import stage
 from tests.scripted import ScriptedLLM, ScriptedRuntime
 
 # what a query asks, the call that follows from it, and the answer; tools not here get a wrong call
-SCRIPT = {"calculator": ("What is 6 times 7, question {n}?", {"expression": "6*7"}, "6 times 7 is 42."),
+SCRIPT = {"calculator": ("What is 6 times 7, question {n}?", {"expression": "6*7"}, "The product of 6 and 7 is 42."),
           "date_arithmetic": ("What date is 3 days after 2024-01-01, question {n}?",
-                              {"start": "2024-01-01", "days": 3}, "That date is 2024-01-04.")}
+                              {"start": "2024-01-01", "days": 3}, "Three days after it comes 2024-01-04.")}
 
 
 def _offered(schema) -> str:
@@ -35,7 +35,7 @@ def rule(messages, schema, seed):
     kind = stage(schema)
     if kind == "query":
         query = SCRIPT.get(_tool_of(messages), ("How much is one plus one, question {n}?",))[0]
-        return {"query": query.format(n=seed % 1000)}
+        return {"query": query.format(n=seed % 997)}
     if kind == "call":
         name = _offered(schema)
         return {"name": name, "arguments": SCRIPT[name][1] if name in SCRIPT else {"expression": "1/0"}}

@@ -6,6 +6,7 @@ underscores, '=' or newlines — so it cannot paste the call's JSON or a tool id
 from __future__ import annotations
 
 from builders.llm import Completion, Usage
+from builders.methods.ste import preamble
 from builders.methods.ste.settings import exploit
 from builders.record import Call
 
@@ -23,10 +24,10 @@ SHOT = [{"role": "user", "content": 'User request: How much is 250 US dollars in
         {"role": "assistant", "content": '{"answer": "250 US dollars are 231.5 euros today."}'}]
 
 
-def write_answer(ctx, query: str, call: Call, seed: int, usage: Usage) -> tuple[str, Completion]:
+def write_answer(ctx, query: str, call: Call, seed: int, usage: Usage, tools: list) -> tuple[str, Completion]:
     messages = [
-        {"role": "system", "content": SYSTEM}, *SHOT,
-        {"role": "user", "content": f"User request: {query}\n\nTool result: {call.observation}\n\n"
+        preamble.system(tools), *SHOT,
+        {"role": "user", "content": f"{SYSTEM}\n\nUser request: {query}\n\nTool result: {call.observation}\n\n"
                                     'Reply in JSON: {"answer": "..."}'},
     ]
     out = usage.add(ctx.engine.chat_json(messages, ANSWER_SCHEMA, seed=seed, **{**exploit(ctx), "max_tokens": 70}))

@@ -61,7 +61,7 @@ class Explorer:
         ctx, usage, feedback = self.ctx, Usage(), self.on("execution_feedback")
         seed = self.unit.seed + 1000 * q
         remembered = self.short.summary(feedback) if self.on("short_term_memory") else ""
-        query, imagined = imagine_query(ctx, self.tool, self.shown, remembered, seed, usage)
+        query, imagined = imagine_query(ctx, self.tool, self.shown, remembered, seed, usage, self.offered)
         reasons: list[str] = []
         trials: list[Call] = []
         answer, answer_finish = "", ""
@@ -75,19 +75,19 @@ class Explorer:
                 if trials[-1].status == "ok":
                     break
             if trials and trials[-1].status == "ok":
-                answer, written = write_answer(ctx, query, trials[-1], seed + 99, usage)
+                answer, written = write_answer(ctx, query, trials[-1], seed + 99, usage, self.offered)
                 answer_finish = written.finish_reason if written.parsed else "length"
             else:
                 reasons.append(trials[-1].reason or "execution_error")
         turn = Turn(query or "", trials, answer)
         reflection = {}
         if query is not None and self.on("reflection"):
-            reflection = reflect(ctx, turn, seed + 98, usage)
+            reflection = reflect(ctx, turn, seed + 98, usage, self.offered)
             turn.solved, turn.why = reflection["solved"], reflection["why"]
         row = self.example(q, turn, imagined.finish_reason, answer_finish, reflection, reasons, usage)
         local = judge(row, CHECKS)
         if local.accepted and self.on("judge"):
-            verdict, codes = assess(ctx, row, seed + 97, usage)
+            verdict, codes = assess(ctx, row, seed + 97, usage, self.offered)
             row = self.example(q, turn, imagined.finish_reason, answer_finish, reflection, reasons + codes, usage,
                                verdict)
             local = judge(row, CHECKS)
@@ -99,7 +99,7 @@ class Explorer:
         count, target = self.settings["paraphrases"], self.settings["paraphrase_target"]
         if local.accepted and count and (not target or self.produced[name] < target):
             more = paraphrase(ctx, row, count if not target else min(count, target - self.produced[name]),
-                              seed + 96, usage)
+                              seed + 96, usage, self.offered)
             self.produced[name] += len(more)
             return [row, *more]
         return [row]

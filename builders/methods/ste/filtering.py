@@ -6,6 +6,7 @@ rejects the example with its own reason code."""
 from __future__ import annotations
 
 from builders.llm import Usage
+from builders.methods.ste import preamble
 from builders.methods.ste.memory import call_text
 from builders.methods.ste.records import Example
 from builders.methods.ste.settings import decide
@@ -22,14 +23,14 @@ VERDICT_SCHEMA = {"type": "object", "properties": {k: {"enum": ["yes", "no"]} fo
                   "required": list(QUESTIONS), "additionalProperties": False}
 
 
-def assess(ctx, ex: Example, seed: int, usage: Usage) -> tuple[dict, list[str]]:
+def assess(ctx, ex: Example, seed: int, usage: Usage, tools: list) -> tuple[dict, list[str]]:
     """The verdict {question: "yes"/"no"} and the reason codes of each "no"."""
     engine = ctx.judge or ctx.engine
     call = ex.trials[-1]
     questions = "\n".join(f"{k}: {q}" for k, (q, _) in QUESTIONS.items())
     messages = [
-        {"role": "system", "content": "You are a strict reviewer of training examples for tool use."},
-        {"role": "user", "content": f"User request: {ex.query}\nCall: {call_text(call)}\n"
+        preamble.system(tools),
+        {"role": "user", "content": f"Review this training example for tool use strictly.\n\nUser request: {ex.query}\nCall: {call_text(call)}\n"
                                     f"Tool result: {ex.observation[:600]}\nFinal answer: {ex.final_answer}\n\n"
                                     f"Answer each question with yes or no.\n{questions}\n"
                                     'Reply in JSON: {"informative": ..., "faithful": ..., "appropriate": ...}'},

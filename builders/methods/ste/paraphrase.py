@@ -9,6 +9,7 @@ import re
 from dataclasses import replace
 
 from builders.llm import Usage
+from builders.methods.ste import preamble
 from builders.methods.ste.query import QUERY_FIELD
 from builders.methods.ste.records import Example
 from builders.methods.ste.settings import exploit
@@ -24,10 +25,11 @@ def _norm(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower()))
 
 
-def paraphrase(ctx, seed_row: Example, count: int, seed: int, usage: Usage) -> list[Example]:
+def paraphrase(ctx, seed_row: Example, count: int, seed: int, usage: Usage, tools: list) -> list[Example]:
     messages = [
-        {"role": "system", "content": "You reword user requests the way different people would type them."},
-        {"role": "user", "content": f"Request: {seed_row.query}\n\nWrite {count} different ways a user could "
+        preamble.system(tools),
+        {"role": "user", "content": "Reword a user's request the way different people would type it.\n\n"
+                                    f"Request: {seed_row.query}\n\nWrite {count} different ways a user could "
                                     "type this same request. Keep every number, name, date and text exactly as "
                                     'it is. Reply in JSON: {"paraphrases": ["...", ...]}'},
     ]

@@ -14,6 +14,7 @@ import json
 import re
 
 from builders.llm import Completion, Usage
+from builders.methods.ste import preamble
 from builders.methods.ste.settings import explore
 from builders.tools.spec import Tool
 
@@ -95,8 +96,9 @@ def brief(tool: Tool) -> str:
     return f"{tool.name}: {tool.description.split('. ')[0].rstrip('.')}.\nIt needs: {needs}."
 
 
-def imagination_prompt(tool: Tool, long_term: list[str], episode_so_far: str, seed: int = 0) -> list[dict]:
-    parts = [f"Tool documentation:\n{brief(tool)}\n{few_shot(tool)}"]
+def imagination_prompt(tool: Tool, long_term: list[str], episode_so_far: str, seed: int = 0,
+                       offered: list[Tool] | None = None) -> list[dict]:
+    parts = [SYSTEM, f"Tool documentation:\n{brief(tool)}\n{few_shot(tool)}"]
     if long_term:
         parts.append("Queries explored in earlier episodes, and whether they were solved:\n" + "\n".join(long_term)
                      + "\nExplore new uses of the tool: write a query unlike these.")
@@ -104,13 +106,13 @@ def imagination_prompt(tool: Tool, long_term: list[str], episode_so_far: str, se
         parts.append("This conversation so far:\n" + episode_so_far
                      + "\nWrite the user's next request; it may build on the conversation.")
     parts.append(INSTRUCTIONS)
-    return [{"role": "system", "content": SYSTEM}, *shots(tool, seed), {"role": "user", "content": "\n\n".join(parts)}]
+    return [preamble.system(offered or [tool]), *shots(tool, seed), {"role": "user", "content": "\n\n".join(parts)}]
 
 
 def imagine_query(ctx, tool: Tool, long_term: list[str], episode_so_far: str, seed: int,
-                  usage: Usage) -> tuple[str | None, Completion]:
+                  usage: Usage, offered: list[Tool] | None = None) -> tuple[str | None, Completion]:
     """A concrete user request this tool can serve, and the completion it came from (finish_reason)."""
-    out = usage.add(ctx.engine.chat_json(imagination_prompt(tool, long_term, episode_so_far, seed), query_schema(tool),
+    out = usage.add(ctx.engine.chat_json(imagination_prompt(tool, long_term, episode_so_far, seed, offered), query_schema(tool),
                                          seed=seed, **explore(ctx)))
     query = out.value.get("query", "") if isinstance(out.value, dict) else ""
     return (query.strip() or None), out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from builders.llm import Usage
 from builders.methods.ste.memory import Turn, call_text
+from builders.methods.ste import preamble
 from builders.methods.ste.settings import decide
 
 REFLECTION_SCHEMA = {"type": "object", "properties": {
@@ -13,13 +14,13 @@ REFLECTION_SCHEMA = {"type": "object", "properties": {
     "required": ["solved", "why"], "additionalProperties": False}
 
 
-def reflect(ctx, turn: Turn, seed: int, usage: Usage) -> dict:
+def reflect(ctx, turn: Turn, seed: int, usage: Usage, tools: list) -> dict:
     """{"solved": bool, "why": str}; a reply that does not parse counts as not solved."""
     calls = "\n".join(f"Call: {call_text(c)}\n{'Result' if c.status == 'ok' else 'Error'}: {c.observation[:300]}"
                       for c in turn.trials) or "No call was made."
     messages = [
-        {"role": "system", "content": "You check your own work honestly."},
-        {"role": "user", "content": f"User request: {turn.query}\n{calls}\nFinal answer: {turn.answer or '(none)'}\n\n"
+        preamble.system(tools),
+        {"role": "user", "content": f"Check your own work honestly.\n\nUser request: {turn.query}\n{calls}\nFinal answer: {turn.answer or '(none)'}\n\n"
                                     "Did the calls and the final answer fulfil the user's request? "
                                     'Reply in JSON with "solved" (yes or no) and "why" (your reason in a few words).'},
     ]

@@ -4,10 +4,10 @@ an exception, a timeout, an unparsable reply — comes back so the model can cor
 
 from __future__ import annotations
 
-import json
 
 from builders.llm import Usage
 from builders.methods.calls import execute
+from builders.methods.ste import preamble
 from builders.methods.ste.memory import call_text
 from builders.methods.ste.settings import exploit
 from builders.record import Call
@@ -27,18 +27,13 @@ def call_schema(tools: list[Tool]) -> dict:
     return options[0] if len(options) == 1 else {"anyOf": options}
 
 
-def system_prompt(tools: list[Tool]) -> str:
-    docs = "\n\n".join(t.doc() for t in tools)
-    shots = [f'Example: {json.dumps({"name": t.name, "arguments": e["arguments"]})}'
-             for t in tools for e in t.examples[:1] if isinstance(e, dict) and "arguments" in e]
-    return ("You answer the user's request by calling one tool. Put into the arguments only values the user "
-            "stated or that follow from the conversation; never make a value up.\n"
-            f"Tools:\n{docs}\n" + "\n".join(shots))
+CALL_INSTRUCTIONS = ("Answer this request by calling one tool. Put into the arguments only values the user "
+                     "stated or that follow from the conversation; never make a value up.")
 
 
 def call_prompt(tools: list[Tool], dialogue: list[dict], query: str, trials: list[Call], feedback: bool) -> list[dict]:
-    messages = [{"role": "system", "content": system_prompt(tools)}, *dialogue,
-                {"role": "user", "content": f"{query}\n\nReply with the tool call as JSON: "
+    messages = [preamble.system(tools), *dialogue,
+                {"role": "user", "content": f"{query}\n\n{CALL_INSTRUCTIONS} Reply with the tool call as JSON: "
                                             '{"name": TOOL, "arguments": {...}}'}]
     for trial in trials:
         seen = trial.observation if feedback else "(no details)"
