@@ -17,14 +17,19 @@ def _size_category(n: int) -> str:
 
 
 def front_matter(manifest: dict) -> str:
-    lines = ["---", "configs:"]
-    for config, splits in manifest["configs"].items():
+    """Configs and splits that hold rows (`datasets` refuses a split without any); the method's first
+    config is the default when it has rows, else the first one that has."""
+    listed = {c: sorted((s for s, n in splits.items() if n), key=lambda s: (s != "train", s))
+              for c, splits in manifest["configs"].items()}
+    listed = {c: splits for c, splits in listed.items() if splits}
+    default = manifest["default_config"] if manifest["default_config"] in listed else next(iter(listed), None)
+    lines = ["---", "configs:" if listed else "configs: []"]
+    for config, splits in listed.items():
         lines.append(f"- config_name: {config}")
         lines.append("  data_files:")
-        # train always (every partition writes a train shard of every config, maybe empty); others with rows
-        for split in sorted({"train", *(s for s, n in splits.items() if n)}, key=lambda s: (s != "train", s)):
+        for split in splits:
             lines += [f"  - split: {split}", f"    path: {config}/{split}-*.parquet"]
-        if config == manifest["default_config"]:
+        if config == default:
             lines.append("  default: true")
     total = sum(sum(s.values()) for c, s in manifest["configs"].items() if c != "rejected")
     lines += [
