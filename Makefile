@@ -18,6 +18,8 @@ demo: $(STAMP)
 	$(VENV)/bin/toolmint run recipes/quickstart.yaml
 	$(VENV)/bin/toolmint query output/quickstart \
 	  "SELECT tool_name, query, action_input, final_answer FROM ste_sft LIMIT 5"
+	$(VENV)/bin/toolmint query output/quickstart \
+	  "SELECT reasons, record->>'$$.query' AS query FROM rejected LIMIT 5"
 
 test: $(STAMP)
 	$(PY) -m pytest -q
