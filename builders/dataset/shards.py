@@ -43,10 +43,11 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         tmp.write_bytes(data)
 
 
-def write_shard(out_dir: Path, kind, split: str, index: int, total: int, records: list) -> str:
-    """Rows of one record kind as one Parquet file; returns its path relative to `out_dir`."""
+def write_shard(out_dir: Path, kind, split: str, index: int, total: int, records: list, name: str = "") -> str:
+    """Rows of one record kind as one Parquet file (named after its partition unless `name` is given);
+    returns its path relative to `out_dir`."""
     table = to_table(kind, records)
-    rel = f"{kind.config}/{shard_name(split, index, total)}"
+    rel = f"{kind.config}/{name or shard_name(split, index, total)}"
     with replacing(Path(out_dir) / rel) as tmp:
         options = dict(compression="zstd", write_page_index=True, **_cdc())
         if table.num_rows:

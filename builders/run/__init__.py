@@ -22,7 +22,7 @@ from builders.errors import UserError
 from builders.judge import judge
 from builders.record import Rejected, decode_row
 from builders.run.executors import DaskCluster, InProcess
-from builders.run.partition import count_rows, run_partition
+from builders.run.partition import count_rows, rows_by_kind, run_partition
 from builders.run.plan import Plan, make_plan
 
 __all__ = ["run", "make_plan", "Plan", "executor_for"]
@@ -125,13 +125,9 @@ def combine(plan: Plan, settings) -> tuple[dict, list[str]]:
     made = [judge(r, plan.method.checks) for r in plan.method.combine(read, settings.provenance)]
     if not made:
         return {}, []
-    files = []
-    by_kind: dict = {}
-    for r in made:
-        row = r if r.accepted else Rejected.of(r)
-        by_kind.setdefault((type(row), r.split), []).append(row)
-    for (kind, split), rows in by_kind.items():
-        files.append(shards.write_shard(plan.out_dir, kind, split, 0, 1, rows))
+    # named apart from the partitions' shards, which a one-partition run also numbers 00000-of-00001
+    files = [shards.write_shard(plan.out_dir, kind, split, 0, 1, rows, name=f"{split}-combined.parquet")
+             for (kind, split), rows in rows_by_kind(made).items()]
     return count_rows(made), files
 
 

@@ -90,12 +90,18 @@ def count_rows(records) -> dict:
     return counts
 
 
-def write_rows(out_dir, method, index: int, total: int, records) -> list[str]:
-    """One shard per config and split that has rows; the train shard of every config always, so each
-    config has a table even when it is empty."""
-    by_kind: dict = {(kind, "train"): [] for kind in (*method.records, Rejected)}
+def rows_by_kind(records, kinds=()) -> dict:
+    """{(record kind, split): rows}: accepted rows as they are, the others as Rejected; `kinds` get
+    an entry for their train split even without rows."""
+    by_kind: dict = {(kind, "train"): [] for kind in kinds}
     for r in records:
         row = r if r.accepted else Rejected.of(r)
         by_kind.setdefault((type(row), r.split), []).append(row)
-    return [shards.write_shard(out_dir, kind, split, index, total, rows) for (kind, split), rows in by_kind.items()
-            if rows or split == "train"]
+    return by_kind
+
+
+def write_rows(out_dir, method, index: int, total: int, records) -> list[str]:
+    """One shard per config and split that has rows; the train shard of every config always, so each
+    config has a table even when it is empty."""
+    by_kind = rows_by_kind(records, (*method.records, Rejected))
+    return [shards.write_shard(out_dir, kind, split, index, total, rows) for (kind, split), rows in by_kind.items()]

@@ -161,3 +161,38 @@ def test_weaker_isolation_warnings_reach_the_user(tmp_path, llm):
     finally:
         box.close()
     assert any("seccomp" in w for w in manifest["warnings"]) and any("seccomp" in w for w in seen)
+
+
+def test_combined_rows_stand_apart_from_the_partitions_shards(tmp_path, llm):
+    import dataclasses
+
+    from builders.record import Record, column
+    from tests.poet import Haiku, Line
+
+    @dataclasses.dataclass(frozen=True, kw_only=True)
+    class Anthology(Record):
+        """Every topic with an accepted poem, made once from the whole dataset."""
+        config = "anthology"
+        topics: list[str] = column("the topics", default_factory=list)
+
+    class Anthologist(Poet):
+        name = "anthologist"
+        records = (Haiku, Line, Anthology)
+
+        def combine(self, read, provenance):
+            yield Anthology(id="all", accepted=True, topics=sorted({r["topic"] for r in read("haiku")}))
+
+    register(Anthologist())
+    try:
+        out = tmp_path / "out"
+        changes = {"method": {"name": "anthologist"}, "dask": {"scheduler": "sync", "partitions": 1}}
+        first = run(plan_of(out, **changes), runtime=ScriptedRuntime(llm))
+        again = run(plan_of(out, **changes), runtime=ScriptedRuntime(llm))
+    finally:
+        REGISTRY.pop("anthologist")
+    assert first["partitions"] == 1 and again["timings"]["partitions_resumed"] == 1  # its shards were left intact
+    assert again["configs"]["anthology"] == {"train": 1}
+    rows = duckdb.connect().execute(f"SELECT topics FROM read_parquet('{out}/anthology/*.parquet')").fetchall()
+    assert rows == [(["rain", "sea"],)]
+    assert sorted(p.name for p in (out / "anthology").glob("*.parquet")) == ["train-00000-of-00001.parquet",
+                                                                            "train-combined.parquet"]
