@@ -213,4 +213,4 @@ def _fill_defaults(data: dict) -> None:
         data.setdefault(key, value)
     for section in ("sandbox", "dask"):
         data[section] = {**_section_defaults(props[section]["properties"]), **(data.get(section) or {})}
-    data["method"] = {**_section_defaults(get(data["method"]["name"]).section), **data["method"]}
+    data["method"] = get(data["method"]["name"]).settings(data["method"])

@@ -20,6 +20,7 @@ The pipeline, the writer, the judge, the card and the CLI know methods only thro
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
@@ -79,6 +80,13 @@ class Method:
     records: tuple = ()
     checks: tuple = ()
     about: str = ""
+
+    def settings(self, section: dict | None) -> dict:
+        """A recipe's method section with the defaults of `section` (the schema) filled in; the recipe
+        loader calls it, and tests that build a Context by hand."""
+        defaults = {k: copy.deepcopy(v["default"]) for k, v in self.section.items()
+                    if isinstance(v, dict) and "default" in v}
+        return {**defaults, **(section or {})}
 
     def units(self, recipe, tools: list) -> list[Unit]:
         raise NotImplementedError

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from builders.methods.base import Context, Unit
-from builders.methods.roles import Roles, settings_of
+from builders.methods.roles import Roles
 from builders.record import schema_problems
 
 
 def context(llm, sandbox, tools, **settings) -> Context:
-    return Context(engine=llm, sandbox=sandbox, tools=dict(tools), settings=settings_of(settings),
+    return Context(engine=llm, sandbox=sandbox, tools=dict(tools), settings=Roles().settings(settings),
                    provenance={"run_hash": "test", "recipe": "roles-test", "model": "scripted"})
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from builders.errors import UserError
 from builders.methods.base import Context, Unit
-from builders.methods.creator import CREATOR, programs, settings_of
+from builders.methods.creator import CREATOR, programs
 from builders.methods.creator.library import Library, combine, load_library_tools, read_library
 from builders.methods.creator.problems import Problem
 from builders.methods.creator.records import LibraryTool
@@ -115,13 +115,13 @@ def test_a_new_run_reuses_a_library_tool_first(box, tmp_path):
     units = CREATOR().units(Recipe, [])
     assert units[0].data["library"] == str(folder) and units[0].group == "new/1"
     ctx = Context(engine=ScriptedLLM(["```python\nprint('Final Answer:', compound(1000, 3, 3))\n```"]), sandbox=box,
-                  tools={}, settings=settings_of(Recipe.method))
+                  tools={}, settings=CREATOR().settings(Recipe.method))
     (row,) = CREATOR().run(units, ctx)
     assert row.reused == "library" and row.correct and row.creations == 0
     assert row.reused_from == programs.ast_hash(TOOL) and row.tool_hash == row.reused_from
     # a library tool that yields no answer gives way to a new one; both tries are recorded
     ctx = Context(engine=ScriptedLLM(["print(1)", "print(2)", FENCED, f"```python\n{CALL.replace('2000, rate=2, years=8', '1000, rate=3, years=3')}\n```"]),
-                  sandbox=box, tools={}, settings=settings_of({**Recipe.method, "max_rounds": 1}))
+                  sandbox=box, tools={}, settings=CREATOR().settings({**Recipe.method, "max_rounds": 1}))
     (row,) = CREATOR().run(units, ctx)
     assert row.reused == "created" and row.correct
     assert [a.stage for a in row.attempts] == ["decision", "rectification", "creation", "decision"]

@@ -5,7 +5,7 @@ import pytest
 
 from builders.llm import get_engine
 from builders.methods.base import Context
-from builders.methods.creator import CREATOR, settings_of
+from builders.methods.creator import CREATOR
 from builders.methods.creator.records import CHECKS, CreatorRow
 from builders.record import schema_problems
 from sandbox import Sandbox
@@ -23,7 +23,7 @@ def test_real_model_runs_every_stage(model_path, tmp_path):
     assert len(units) == 2 and units[0].group == units[1].group
     with Sandbox(Limits(wall_s=5)) as box:
         ctx = Context(engine=get_engine(model_path, n_ctx=2048), sandbox=box, tools={},
-                      settings=settings_of(Recipe.method), provenance={"run_hash": "model-test"})
+                      settings=CREATOR().settings(Recipe.method), provenance={"run_hash": "model-test"})
         rows = list(method.run(units, ctx))
     assert len(rows) == 2
     for row in rows:

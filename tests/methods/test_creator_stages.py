@@ -5,7 +5,7 @@ import os
 import pytest
 
 from builders.methods.base import Context, Unit
-from builders.methods.creator import CREATOR, programs, settings_of
+from builders.methods.creator import CREATOR, programs
 from builders.methods.creator.chatform import grounded
 from builders.methods.creator.creation import Tool, check_tool, create_tool
 from builders.methods.creator.decision import decide
@@ -43,7 +43,7 @@ def box():
 
 
 def ctx_for(box, replies, **settings):
-    return Context(engine=ScriptedLLM(replies), sandbox=box, tools={}, settings=settings_of(settings),
+    return Context(engine=ScriptedLLM(replies), sandbox=box, tools={}, settings=CREATOR().settings(settings),
                    provenance={"run_hash": "0123456789abcdef", "recipe": "t", "model": "m"})
 
 

@@ -52,11 +52,6 @@ SECTION = {
 }
 
 
-def settings_of(section: dict) -> dict:
-    """The section with its defaults filled (the recipe loader does this too)."""
-    return {**{k: v["default"] for k, v in SECTION.items()}, **{k: v for k, v in section.items() if k != "name"}}
-
-
 @lru_cache(maxsize=8)
 def _library(path: str) -> lib.Library:
     return lib.Library(lib.read_library(path))
@@ -73,7 +68,7 @@ class CREATOR(Method):
              "answer); `tools` the library of distinct tools (normalised AST hash) that gave correct answers.")
 
     def units(self, recipe, tools: list) -> list[Unit]:
-        s = settings_of(getattr(recipe, "method", {}) or {})
+        s = self.settings(recipe.method)
         base = getattr(recipe, "base_dir", ".")
         problems, seen = [], set()
         for ref in s["problems"]:
@@ -96,7 +91,6 @@ class CREATOR(Method):
 
     def run(self, units: list[Unit], ctx: Context) -> Iterable[Record]:
         """One group's problems in order; a tool verified on one is tried first on the next."""
-        ctx.settings = settings_of(ctx.settings)
         verified: list[Tool] = []
         for unit in units:
             problem = problem_of(unit.data["problem"])
@@ -123,4 +117,4 @@ def library_tool(row: dict) -> Tool:
     return Tool(row["code"], row["function"], spec, True, "library", row["ast_hash"])
 
 
-__all__ = ["CREATOR", "SECTION", "settings_of", "load_problems"]
+__all__ = ["CREATOR", "SECTION", "load_problems"]

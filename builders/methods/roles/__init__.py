@@ -39,13 +39,6 @@ SECTION = {
 }
 
 
-def settings_of(section: dict | None) -> dict:
-    """The method section with defaults filled (the recipe loader does the same from `section`)."""
-    out = {k: v["default"] for k, v in SECTION.items() if "default" in v}
-    out.update({k: v for k, v in (section or {}).items() if k != "name"})
-    return out
-
-
 class Roles(Method):
     name = "roles"
     section = SECTION
@@ -71,7 +64,7 @@ class Roles(Method):
     def units(self, recipe, tools: list) -> list[Unit]:
         """One unit per episode; its tool group is drawn from the unit's seed. Units over the same group
         share a `group`, so they run in order in one process and remember each other's requests."""
-        s = settings_of(getattr(recipe, "method", None))
+        s = self.settings(recipe.method)
         seed = getattr(recipe, "seed", 0)
         seeds = [unit_seed(seed, "roles", i) for i in range(s["episodes"])]
         planned = groups.plan_groups(list(tools), s["episodes"], s["tools_per_episode"], s["kinds"], seeds)
@@ -96,5 +89,5 @@ def ste_rows(example, tools: list[dict]) -> list[RoleRow]:
     return rows.from_single_call(example, tools)
 
 
-__all__ = ["Roles", "SECTION", "settings_of", "ste_rows", "Trajectory", "BackboneRow", "PlannerRow", "CallerRow",
+__all__ = ["Roles", "SECTION", "ste_rows", "Trajectory", "BackboneRow", "PlannerRow", "CallerRow",
            "SummarizerRow"]
