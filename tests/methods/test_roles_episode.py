@@ -69,7 +69,7 @@ def test_failed_then_corrected_call_concludes_and_slices(sandbox):
     for r in derived:
         by_role.setdefault(r.role, []).append(r)
         assert r.accepted and not row_problems(r.to_row(), r.role)
-        assert r.split == traj.split and r.group == traj.id
+        assert r.split == traj.split and r.group == traj.group
     assert {k: len(v) for k, v in by_role.items()} == {"planner": 4, "backbone": 3, "caller": 2, "summarizer": 1}
     assert all("parsec" not in r.target for r in by_role["caller"] + by_role["backbone"])  # failed call: history only
     assert "parsec" in by_role["caller"][0].input                   # … where the caller sees its error

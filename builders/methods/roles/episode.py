@@ -62,8 +62,8 @@ def run_episode(ctx: Context, unit: Unit, memory: list[str], method: str = "role
     tid = trajectory_id(ctx, unit)
     specs = [t.spec() for t in tools]
     return Trajectory(
-        **{**ctx.stamp(unit, method), "group": tid}, id=tid,
-        split=split_of(tid, settings.get("test_fraction", 0.1)), reasons=reasons,
+        **ctx.stamp(unit, method), id=tid,
+        split=split_of(unit.key, settings.get("test_fraction", 0.1)), reasons=reasons,
         kind=unit.data["kind"], tool_names=[t.name for t in tools], query=query or "", steps=steps,
         final_answer=final_answer, outcome=outcome, messages=chat_messages(tid, query, steps, final_answer, outcome),
         tools=[chat.tool_entry(s) for s in specs], prompt_tokens=usage.prompt_tokens,

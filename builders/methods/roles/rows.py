@@ -113,7 +113,7 @@ def _target_message(role: str, target: str, call_id: str) -> dict:
 def role_rows(turns: list[dict], failed: set[int], specs: list[dict], *, trajectory: str, outcome: str,
               base: dict) -> list[RoleRow]:
     """Every role row of one trajectory. `base` holds the Record fields the rows share (provenance,
-    split); each row's id is `<trajectory>/<role>/<turn>` and its group the trajectory's id."""
+    split, group); each row's id is `<trajectory>/<role>/<turn>`, and its group the trajectory's (or its id)."""
     api = [template.api_entry(s) for s in specs]
     chat_tools = [chat.tool_entry(s) for s in specs]
     call_ids = [chat.call_id(trajectory, i) for i in range(len(turns) + 1)]
@@ -123,14 +123,14 @@ def role_rows(turns: list[dict], failed: set[int], specs: list[dict], *, traject
         messages = [chat.system(SYSTEM[role]), *chat_history(history, call_ids),
                     _target_message(role, target, call_ids[i + 1 if role == "backbone" else i])]
         rows.append(ROW_KINDS[role](
-            **{**base, "id": f"{trajectory}/{role}/{i}", "group": trajectory},
+            **{"group": trajectory, **base, "id": f"{trajectory}/{role}/{i}"},
             role=role, tools=api, history=[dict(t) for t in history],
             input=template.render_input(role, api, history), target=target, messages=messages,
             chat_tools=chat_tools, trajectory=trajectory, outcome=outcome))
     return rows
 
 
-_SHARED = ("split", "method", "switches", "run_hash", "recipe", "model", "model_sha256", "seed")
+_SHARED = ("group", "split", "method", "switches", "run_hash", "recipe", "model", "model_sha256", "seed")
 
 
 def shared_fields(record: Record | dict) -> dict:

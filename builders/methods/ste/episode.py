@@ -144,7 +144,8 @@ class Explorer:
                 if turn.answer:
                     messages.append(chat.assistant(turn.answer))
         stamp = ctx.stamp(unit, "ste")
-        stamp["group"] = unit.key if prior_calls or tool.environment else row_id  # the seed query (or the episode)
+        # the seed query (or the episode); without the run hash, so a new toolmint version keeps the splits
+        stamp["group"] = unit.key if prior_calls or tool.environment else f"{unit.key}/{q}"
         return Example(
             id=row_id, **stamp, reasons=[*reasons, *prior_reasons],
             tool_name=tool.name, tool_version=tool.version, episode=unit.data["episode"], query_index=q,

@@ -30,7 +30,7 @@ def test_a_query_that_calls_and_answers_is_accepted(box):
     assert ex.tools[0]["type"] == "function" and ex.tools[0]["function"]["name"] == "calculator"
     assert ex.reflection == {"solved": True, "why": "the call worked"}
     assert ex.verdict == {"informative": "yes", "faithful": "yes", "appropriate": "yes"}
-    assert ex.group == ex.id and ex.paraphrase_of == ""  # its own seed: the split follows the seed query
+    assert ex.group == "calculator/0/0" and ex.paraphrase_of == ""  # its own seed query (no run hash): the split follows it
     assert ex.switches["judge"] is True and ex.switches["execution_feedback"] is True
     assert ex.prompt_tokens > 0 and ex.query_finish == "stop" and ex.answer_finish == "stop"
     assert [llm.calls[i]["stage"] for i in range(5)] == ["query", "call", "answer", "reflection", "judge"]
