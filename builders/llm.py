@@ -199,9 +199,9 @@ class Metered:
     """An engine that counts what passes through it: the pipeline wraps each partition's engine
     in one, so token totals need no help from the method."""
 
-    def __init__(self, engine):
+    def __init__(self, engine, usage: ModelWork | None = None):
         self.engine = engine
-        self.usage = ModelWork()
+        self.usage = usage if usage is not None else ModelWork()  # a judge's engine counts into the same work
 
     def chat(self, messages, **kw) -> Completion:
         return self.usage.add(self.engine.chat(messages, **kw))

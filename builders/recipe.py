@@ -27,6 +27,7 @@ class Recipe:
     tools: list
     method: dict
     seed: int = 0
+    judge_model: object = None  # None: the model judges its own rows
     description: str = ""
     on_tool_error: str = "fail"
     sandbox: dict = field(default_factory=dict)
@@ -68,7 +69,7 @@ def recipe_from_dict(data: dict, path: str = "recipe", set_fields: dict | None =
     _fill_defaults(data)
     return Recipe(
         path=path, name=data["name"], model=data["model"], tools=data["tools"], method=data["method"],
-        seed=data["seed"], description=data.get("description", ""), on_tool_error=data["on_tool_error"],
+        seed=data["seed"], judge_model=data.get("judge_model"), description=data.get("description", ""), on_tool_error=data["on_tool_error"],
         sandbox=data["sandbox"], dask=data["dask"], output=data.get("output") or f"output/{data['name']}",
         data=data,
     )

@@ -46,11 +46,12 @@ class ScriptedRuntime:
     """A runtime factory for `builders.run.run(plan, runtime=…)`: every partition gets `llm` and the
     process's real sandbox."""
 
-    def __init__(self, llm: ScriptedLLM):
-        self.llm = llm
+    def __init__(self, llm: ScriptedLLM, judge: ScriptedLLM | None = None):
+        self.llm, self.judge = llm, judge
 
     def __call__(self, spec):
         from builders.run.runtime import Runtime, process_sandbox
 
         box = process_sandbox(spec.sandbox)
-        return Runtime(engine=self.llm, sandbox=box, warnings=list(getattr(box, "warnings", [])))
+        return Runtime(engine=self.llm, sandbox=box, warnings=list(getattr(box, "warnings", [])),
+                       judge=self.judge if spec.judge else None)

@@ -9,6 +9,11 @@ from pathlib import Path
 from builders.dataset.shards import atomic_write_bytes
 
 
+def judge_line(manifest: dict) -> str:
+    judge = manifest.get("judge_model")
+    return f"\n- judge model: `{judge['name']}` (sha256 `{judge['sha256']}`)" if judge else ""
+
+
 def _size_category(n: int) -> str:
     for bound, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
         if n < bound:
@@ -64,7 +69,7 @@ Tool-use data built offline by toolmint. {manifest['method'].get('about', '')}
 Every tool call ran in a sandbox; every row was judged, and the rows that failed a check are in
 `rejected`, each with all its reason codes.
 
-- model: `{manifest['model']}` (sha256 `{manifest['model_sha256']}`)
+- model: `{manifest['model']}` (sha256 `{manifest['model_sha256']}`){judge_line(manifest)}
 - method: `{manifest['method']['name']}` ({settings})
 - tools: {tools}
 - run: `{manifest['run_hash']}`, recipe seed {manifest['seed']}, toolmint {manifest['toolmint']}

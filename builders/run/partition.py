@@ -48,19 +48,26 @@ def run_partition(spec: tuple, settings: Settings) -> dict:
         return [judge(replace(r, split=split_of(r.group, test_fraction)), method.checks) for r in records]
 
     restarted = False
-    if hasattr(runtime.engine, "read"):
-        runtime.engine.read = True  # a new partition may be served from the LLM-call cache again
+    engines = [e for e in (runtime.engine, runtime.judge) if e is not None]
+    for e in engines:
+        if hasattr(e, "read"):
+            e.read = True  # a new partition may be served from the LLM-call cache again
     while True:
         engine = Metered(runtime.engine)
+        judge_engine = Metered(runtime.judge, usage=engine.usage) if runtime.judge is not None else None
         ctx = Context(engine=engine, sandbox=runtime.sandbox, tools={t.name: t for t in settings.tools},
-                      settings=settings.method_settings, provenance=settings.provenance)
-        engine.forget_prefix()  # the KV cache starts empty: a partition's rows do not depend on what ran before
+                      settings=settings.method_settings, provenance=settings.provenance, judge=judge_engine)
+        for e in (engine, judge_engine):
+            if e is not None:  # the KV cache starts empty: a partition's rows do not depend on what ran before
+                e.forget_prefix()
         try:
             made = judged(r for group in groups_of(units) for r in method.run(group, ctx))
             made += judged(method.derive([r for r in made if r.accepted], ctx))
             break
         except ChainBroken:  # partly in the LLM-call cache (an interrupted run): compute it all, cold
-            runtime.engine.restart()
+            for e in engines:
+                if hasattr(e, "restart"):
+                    e.restart()
             restarted = True
     files = write_rows(out_dir, method, index, settings.total, made)
     rejected = [r for r in made if not r.accepted]

