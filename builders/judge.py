@@ -23,7 +23,7 @@ def _call_failed(record: Record) -> str | None:
 
 def _chat_contract(record: Record) -> str | None:
     form = record.chat()
-    return "chat_contract" if form is not None and validate_messages(*form) else None
+    return "chat_contract" if form is not None and validate_messages(*form, open_call=record.open_call) else None
 
 
 GENERIC = (Check("call_failed", _call_failed), Check("chat_contract", _chat_contract))

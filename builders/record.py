@@ -53,6 +53,7 @@ class Record:
 
     config: ClassVar[str] = ""             # the dataset config accepted rows of this kind go to
     accepted_schema: ClassVar[dict] = {}   # JSON Schema properties that hold for accepted rows only
+    open_call: ClassVar[bool] = False      # its chat form may end in a call without its result (a call target)
 
     id: str = column("stable row id: the run, the unit and the row's place in it", minLength=1)
     group: str = column("rows with the same group (an episode, a seed query) always share a split", default="")

@@ -151,3 +151,21 @@ def test_whitespace_only_overflow_is_not_a_cut():
     assert len(pretty) > 1000
     text, cut = bound_observation(pretty, 1000)
     assert not cut and json.loads(text) == {"a": list(range(200))}
+
+
+def test_a_caller_row_may_end_in_its_call_and_nothing_else_may():
+    """α-UMi's caller and backbone rows end in the call they teach; its result is not part of the row.
+    Only a call in the last message may lack its result, and only when the row says so."""
+    messages, tools = ROWS["two_calls"]()
+    ends_in_call = messages[:5]                     # ... first call, its result, the second call
+    assert validate_messages(ends_in_call, tools, open_call=True) == []
+    assert any("has no result" in p for p in validate_messages(ends_in_call, tools))
+    unanswered_earlier = messages[:3] + messages[4:5]  # the first call's result dropped
+    assert validate_messages(unanswered_earlier, tools, open_call=True)
+
+
+def test_role_rows_are_judged_with_an_open_call_and_ste_rows_are_not():
+    from builders.methods.roles.records import CallerRow
+    from builders.methods.ste.records import Example
+
+    assert CallerRow.open_call and not Example.open_call

