@@ -13,6 +13,7 @@ import json
 from llama_cpp import llama_grammar
 
 MAX_DIGITS = 15  # an unbounded side still stops at 15 digits: larger ints are not useful arguments
+MAX_REPEAT = 256  # a longer maxLength / maxItems is left to jsonschema (see SchemaConverter.visit)
 
 
 def _fixed(lo: str, hi: str) -> list[list[str]]:
@@ -78,7 +79,14 @@ def _bounds(schema: dict) -> tuple[int | None, int | None]:
 
 
 class SchemaConverter(llama_grammar.SchemaConverter):
+    """llama-cpp-python's converter, with integer bounds, and without large length bounds: it writes
+    `maxLength: 100000` as 100,000 nested optional rules, which llama.cpp cannot load (the process
+    dies in llama_sampler_init_grammar). Generation stops at max_tokens long before such a bound, and
+    the call's arguments are validated with jsonschema before it runs, so the bound still holds."""
+
     def visit(self, schema, name):
+        if isinstance(schema, dict) and any(schema.get(k, 0) > MAX_REPEAT for k in ("maxLength", "maxItems")):
+            schema = {k: v for k, v in schema.items() if not (k in ("maxLength", "maxItems") and v > MAX_REPEAT)}
         bounded = any(k in schema for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"))
         if schema.get("type") == "integer" and bounded:
             rule_name = name + "-" if name in llama_grammar.RESERVED_NAMES else name or "root"

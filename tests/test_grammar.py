@@ -34,3 +34,38 @@ def test_bounded_integers_become_range_rules():
     from llama_cpp import LlamaGrammar
 
     LlamaGrammar.from_string(gbnf, verbose=False)  # llama.cpp accepts it
+
+
+_EVERY_TOOL = """
+import sys
+from builders.llm import Engine
+from builders.methods.ste.trial import call_schema
+from builders.tools.catalogue import builtin_tools
+
+engine = Engine(sys.argv[1], n_ctx=512, n_threads=1)
+for name, tool in sorted(builtin_tools().items()):
+    engine.chat_json([{"role": "user", "content": "Call " + name}], call_schema([tool]), max_tokens=2, temperature=0)
+    print(name, flush=True)
+"""
+
+
+def test_every_built_in_tool_s_call_grammar_loads_in_llama_cpp(model_path):
+    """A grammar llama.cpp cannot load kills the process (hash_text's maxLength 100000 did, in
+    llama_sampler_init_grammar), so each tool's call grammar is used once, in a child process."""
+    import subprocess
+    import sys
+
+    from builders.tools.catalogue import builtin_tools
+
+    proc = subprocess.run([sys.executable, "-c", _EVERY_TOOL, model_path], capture_output=True, text=True, timeout=600)
+    done = proc.stdout.split()
+    assert proc.returncode == 0 and done == sorted(builtin_tools()), (proc.returncode, done[-1:], proc.stderr[-500:])
+
+
+def test_long_length_bounds_are_left_to_jsonschema():
+    grammar = json_schema_to_gbnf({"type": "object", "properties": {"text": {"type": "string", "maxLength": 100000},
+                                                                    "tags": {"type": "array", "maxItems": 5000}},
+                                   "required": ["text", "tags"]})
+    assert len(grammar) < 2000
+    short = json_schema_to_gbnf({"type": "string", "maxLength": 3})
+    assert short.count("char") >= 3  # a short bound is still written out
