@@ -134,6 +134,10 @@ class DaskCluster:
 
 
 def _describe(exc: BaseException) -> str:
+    if type(exc).__name__ == "KilledWorker":  # Dask's words send users to worker logs they rarely have
+        return ("the worker process running it died, on every retry: a crash inside llama.cpp or a native "
+                "library (a segmentation fault, an abort) or the machine's out-of-memory killer; run the "
+                "recipe with --set dask.scheduler=sync to see the crash in this terminal")
     last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
     where = f" (at {last[0].filename.rsplit('/', 1)[-1]}:{last[0].lineno})" if last else ""
     return f"{type(exc).__name__}: {exc}{where}"
