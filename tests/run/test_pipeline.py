@@ -196,3 +196,13 @@ def test_combined_rows_stand_apart_from_the_partitions_shards(tmp_path, llm):
     assert rows == [(["rain", "sea"],)]
     assert sorted(p.name for p in (out / "anthology").glob("*.parquet")) == ["train-00000-of-00001.parquet",
                                                                             "train-combined.parquet"]
+
+
+def test_a_worker_that_dies_is_reported_as_a_crash():
+    from distributed.scheduler import KilledWorker
+
+    from builders.run.executors import _describe
+
+    text = _describe(KilledWorker("partition-3", "tcp://127.0.0.1:1", 3))
+    assert "worker process running it died" in text and "dask.scheduler=sync" in text
+    assert _describe(ValueError("bad")).startswith("ValueError: bad")
