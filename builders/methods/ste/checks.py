@@ -224,12 +224,27 @@ _RECITES = re.compile(r"\bwas called\b|\bcalled with\b|\bthe (?:tool|function|ap
                       re.I)
 
 
-def recites_call(answer: str, ex: Example) -> bool:
+def recites(answer: str, names: set[str], arguments: dict) -> bool:
+    """The answer pastes JSON, says 'the tool was called with', or names a tool or an argument key."""
     if "{" in answer or "}" in answer or _RECITES.search(answer):
         return True
-    names = {ex.action, *(c.name for c in ex.prior_calls)}
-    keys = {k for k in (ex.action_input or {}) if "_" in k}
+    keys = {k for k in (arguments or {}) if "_" in k}
     return any(n and n in answer for n in names | keys)
+
+
+def recites_call(answer: str, ex: Example) -> bool:
+    return recites(answer, {ex.action, *(c.name for c in ex.prior_calls)}, ex.action_input)
+
+
+def answer_problems(answer: str, finish: str, names: set[str], arguments: dict, sources: str) -> list[str]:
+    """What the answer checks below would say of an answer before its row exists (best of n)."""
+    a = answer.strip()
+    if not a:
+        return ["empty_answer"]
+    found = [finish == "length" and "answer_cut_off", len(_WORD.findall(a)) < 3 and "answer_not_words",
+             recites(a, names, arguments) and "answer_recites_call", degenerate(a) and "answer_degenerate",
+             bool(unfaithful_numbers(a, sources)) and "answer_unfaithful"]
+    return [f for f in found if f]
 
 
 # --- checks ----------------------------------------------------------------------------------------

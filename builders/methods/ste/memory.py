@@ -40,6 +40,7 @@ class Turn:
     answer: str = ""
     solved: bool | None = None
     why: str = ""
+    candidates: list = field(default_factory=list)  # best of n: what was sampled and discarded
 
 
 def call_text(call: Call) -> str:

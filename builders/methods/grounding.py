@@ -1,0 +1,239 @@
+"""Grammars that admit only values already stated: a call's arguments copied from the user's words, an
+answer whose numbers come from the results and the request and that states a value of the result.
+
+A 135M model fills an argument with whatever number or name it likes (`"principal": 2` for a query that
+says nothing of money) and answers with numbers found nowhere. The checks reject those rows; here the
+grammar stops them being written: a number or integer argument is one of the numbers of the request
+(within the parameter's bounds), a date one of its dates, a free string one of its phrases, an enum one
+of the choices the request names, an arithmetic expression is made of the request's numbers. Optional
+parameters that nothing in the request supports are left out of the grammar (the tool's default
+applies). Where the request offers no candidate, the parameter keeps its own schema, and the checks
+judge what the model wrote. The tool's own JSON Schema still validates every call before it runs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from builders.methods.ste.checks import _ISO_DATE, MONTHS, _WORD, choice_stated, numbers
+
+MAX_PHRASE_WORDS = 6
+MAX_CHOICES = 160
+MAX_KEY_VALUES = 12
+_EXPRESSION = re.compile(r"expression|formula", re.I)
+_DATE_NAME = re.compile(r"date|start|end|day", re.I)
+# Function names an expression may use; the user says them in words ("the square root of 81").
+FUNCTIONS = ("sqrt", "log", "exp", "sin", "cos", "tan", "abs", "round", "factorial")
+# characters an answer may not hold: no JSON, code, identifiers, markup — and no digits, which come
+# only in the stated numbers
+_PLAIN = r'[^0-9{}\[\]<>_=|\\"`\n]'
+
+
+# --- what the request states ------------------------------------------------------------------------
+
+def plain_number(value: float):
+    return int(value) if float(value).is_integer() and abs(value) < 1e15 else value
+
+
+def stated_numbers(text: str) -> list:
+    """The numbers of `text`, as JSON values, in order, without repeats ('1,500' → 1500)."""
+    out = []
+    for value, _ in numbers(text):
+        v = plain_number(value)
+        if v not in out:
+            out.append(v)
+    return out
+
+
+def stated_dates(text: str) -> list[str]:
+    """ISO dates of `text`, and dates written with a month's name ('March 5, 2024', '5 March 2024')."""
+    out = re.findall(r"\b\d{4}-\d{2}-\d{2}\b", text)
+    names = "|".join(MONTHS)
+    for m in re.finditer(rf"\b({names})[a-z]*\.? (\d{{1,2}})(?:st|nd|rd|th)?,? (\d{{4}})\b", text, re.I):
+        out.append(f"{m.group(3)}-{MONTHS.index(m.group(1).lower()[:3]) + 1:02d}-{int(m.group(2)):02d}")
+    for m in re.finditer(rf"\b(\d{{1,2}})(?:st|nd|rd|th)? ({names})[a-z]*\.?,? (\d{{4}})\b", text, re.I):
+        out.append(f"{m.group(3)}-{MONTHS.index(m.group(2).lower()[:3]) + 1:02d}-{int(m.group(1)):02d}")
+    return list(dict.fromkeys(d for d in out if _ISO_DATE.match(d) and 1 <= int(d[5:7]) <= 12))
+
+
+EDGE_WORDS = set("a an the of in on to from for and or by with at as is are was be me my i you your it this "
+                 "that how what which when where who much many far can could please find calculate convert tell "
+                 "show give does do between into than".split())
+
+
+def phrases(text: str, longest: int = MAX_PHRASE_WORDS, names: bool = True) -> list[str]:
+    """Runs of 1 to `longest` consecutive words of `text` (end punctuation stripped): what a string
+    argument may copy. Runs never cross a sentence's end. For a name (`names`), a run neither starts
+    nor ends with a function word ('Paris', 'New York', not 'from Tokyo in')."""
+    out: list[str] = []
+    for sentence in re.split(r"(?<=[.?!])\s+", text.strip()):
+        words = [w.strip(".,;:?!'\"()") for w in sentence.split()]
+        words = [w for w in words if w]
+        for n in range(1, longest + 1):
+            for i in range(len(words) - n + 1):
+                run = words[i:i + n]
+                p = " ".join(run)
+                if names and (run[0].lower() in EDGE_WORDS or run[-1].lower() in EDGE_WORDS):
+                    continue
+                if p not in out:
+                    out.append(p)
+    return out[:MAX_CHOICES]
+
+
+# --- arguments ---------------------------------------------------------------------------------------
+
+def _fits(value, schema: dict) -> bool:
+    if schema.get("type") == "integer" and not isinstance(value, int):
+        return False
+    lo, hi = schema.get("minimum"), schema.get("maximum")
+    if lo is not None and value < lo or hi is not None and value > hi:
+        return False
+    if "exclusiveMinimum" in schema and value <= schema["exclusiveMinimum"]:
+        return False
+    return not ("exclusiveMaximum" in schema and value >= schema["exclusiveMaximum"])
+
+
+def literal(text: str) -> str:
+    """`text` as a regex literal llama.cpp's converter reads: a metacharacter goes in a class ('[.]'),
+    as its grammar knows no escape for it."""
+    return "".join(f"[{c}]" if c in ".+*()?$^" else c for c in text)
+
+
+def alternatives(values: list) -> str:
+    """One of `values` (longest first, so '12.5' is not read as '12' then '.5')."""
+    texts = [v if isinstance(v, str) else json.dumps(v) for v in values]
+    return "|".join(literal(t) for t in sorted(dict.fromkeys(texts), key=len, reverse=True))
+
+
+def expression_pattern(values: list) -> str:
+    """Arithmetic over the request's numbers: `N (op N)*`, a term possibly wrapped in a function."""
+    n = f"({alternatives(values)})"
+    term = f"(({'|'.join(FUNCTIONS)})[(]{n}[)]|{n})"
+    return f"^{term}( ([+]|-|[*]|/|[*][*]) {term}){{0,3}}$"
+
+
+def _is_date(name: str, schema: dict) -> bool:
+    return schema.get("format") == "date" or "YYYY-MM-DD" in schema.get("description", "") or (
+        schema.get("type") == "string" and _DATE_NAME.search(name) and "date" in json.dumps(schema).lower())
+
+
+def ground_value(name: str, schema: dict, text: str) -> dict | None:
+    """`schema` narrowed to the values `text` states; None when nothing in `text` can fill it."""
+    if not isinstance(schema, dict):
+        return None
+    kind = schema.get("type")
+    if "enum" in schema:
+        words = {w.lower() for w in _WORD.findall(text)} | set(re.findall(r"[a-z]+", text.lower()))
+        named = [c for c in schema["enum"] if isinstance(c, str) and choice_stated(c, words)
+                 or not isinstance(c, str) and c in stated_numbers(text)]
+        return {**schema, "enum": named} if named else None
+    if kind in ("number", "integer"):
+        values = [v for v in stated_numbers(text) if _fits(v, schema)]
+        return {k: v for k, v in schema.items() if k not in ("type",)} | {"enum": values} if values else None
+    if kind == "string" and "pattern" not in schema:
+        if _is_date(name, schema):
+            dates = stated_dates(text)
+            return {**schema, "enum": dates} if dates else None
+        if _EXPRESSION.search(name):
+            values = [v for v in stated_numbers(text) if v >= 0]
+            return {"type": "string", "pattern": expression_pattern(values),
+                    **{k: schema[k] for k in ("description",) if k in schema}} if values else None
+        if schema.get("format"):
+            return None
+        lo, hi = schema.get("minLength", 1), schema.get("maxLength", 200)
+        text_like = hi >= 1000  # a text to work on (text_stats' text), not a name
+        found = [p for p in phrases(text, 12 if text_like else MAX_PHRASE_WORDS, names=not text_like)
+                 if lo <= len(p) <= hi]
+        return {**schema, "enum": found} if found else None
+    if kind == "array" and isinstance(schema.get("items"), dict):
+        items = ground_value(name, schema["items"], text)
+        return {**schema, "items": items} if items else None
+    if kind == "object" and isinstance(schema.get("properties"), dict):
+        return ground_parameters(schema, text)
+    return None
+
+
+def asked_for(name: str, schema: dict, text: str, required: list[str], props: dict) -> bool:
+    """Does `text` ask for optional parameter `name`? A choice it names, a word of the parameter's name
+    ('45 days' for `days`), or a date beyond those the required parameters take. Otherwise a small
+    model fills it with any number of the query (`contribution_per_period: 5`); the default is right."""
+    if "enum" in schema:
+        return True  # ground_value kept only the choices the text names
+    words = {w[:4] for w in re.findall(r"[a-z]{4,}", text.lower())}
+    if any(part[:4] in words for part in name.lower().split("_") if len(part) >= 4):
+        return True
+    if _is_date(name, schema):
+        return len(stated_dates(text)) > sum(_is_date(r, props.get(r, {})) for r in required)
+    return False
+
+
+def ground_parameters(parameters: dict, text: str) -> dict:
+    """A tool's parameter schema whose every value must come from `text` where `text` offers one.
+    Required parameters without a candidate keep their schema; optional ones are kept only when the
+    text asks for them and offers a value."""
+    props = parameters.get("properties") or {}
+    required = list(parameters.get("required") or [])
+    kept = {}
+    for name, schema in props.items():
+        narrowed = ground_value(name, schema, text)
+        if name in required:
+            kept[name] = schema if narrowed is None else narrowed
+        elif narrowed is not None and asked_for(name, schema, text, required, props):
+            kept[name] = narrowed
+    return {**parameters, "properties": kept, "required": [r for r in required if r in kept],
+            "additionalProperties": False}
+
+
+# --- the answer ---------------------------------------------------------------------------------------
+
+def _leaves(value):
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _leaves(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _leaves(v)
+    else:
+        yield value
+
+
+def key_values(observation: str, arguments: dict) -> list[str]:
+    """What the result says that the call did not: its numbers (also rounded to 2 decimals) and short
+    words ('Friday', 'MCMXCIV', 'Tokyo'), as they may be written in a sentence. When the result only
+    echoes the arguments, all of it."""
+    try:
+        value = json.loads(observation)
+    except (json.JSONDecodeError, TypeError):
+        value = observation
+    given = {json.dumps(v) for v in _leaves(arguments)} | {str(v) for v in _leaves(arguments)}
+    out, echoed = [], []
+    for leaf in _leaves(value):
+        if isinstance(leaf, bool) or leaf is None:
+            continue
+        if isinstance(leaf, (int, float)):
+            forms = [json.dumps(plain_number(leaf))]
+            if isinstance(leaf, float) and round(leaf, 2) != leaf:
+                forms.append(json.dumps(plain_number(round(leaf, 2))))
+        elif isinstance(leaf, str) and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 ,.'/:-]{0,39}", leaf):  # no metachar
+            forms = [leaf]
+        else:
+            continue
+        (echoed if json.dumps(leaf) in given or str(leaf) in given else out).extend(f for f in forms if f not in out)
+    new = out or echoed
+    numeric = [v for v in new if re.search(r"[0-9]", v)]  # a number says the result; a word may not
+    return (numeric or new)[:MAX_KEY_VALUES]
+
+
+def answer_pattern(observation: str, arguments: dict, request: str) -> str:
+    """A one- or two-sentence answer in plain words that states at least one key value of the result;
+    any other number in it is one of the result's, the request's or the call's."""
+    keys = key_values(observation, arguments)
+    known = [json.dumps(v) for v in stated_numbers("\n".join([observation, request, json.dumps(arguments)]))]
+    known += [k for k in keys if re.search(r"\d", k)]
+    key, number = alternatives(keys), alternatives(known[:40]) or "0"
+    plain, text = _PLAIN, f"{_PLAIN}+"
+    if not key:  # nothing to state: plain words only
+        return rf"^[A-Z]{plain}{{9,180}}$"
+    return (rf"^([A-Z]{plain}*)?(({number}){text})*({key})"
+            rf"({text}({number}|{key}))*{plain}*[.!]$")
