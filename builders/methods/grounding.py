@@ -118,6 +118,12 @@ def _is_date(name: str, schema: dict) -> bool:
         schema.get("type") == "string" and _DATE_NAME.search(name) and "date" in json.dumps(schema).lower())
 
 
+def proper_name(schema: dict) -> bool:
+    """The parameter takes a proper name: its documented example is a capitalised word ('e.g. "Lyon"')."""
+    example = re.search(r"""e\.g\. ["']?([A-Za-z]+)""", schema.get("description", ""))
+    return bool(example and example.group(1)[0].isupper() and not example.group(1).isupper())
+
+
 def ground_value(name: str, schema: dict, text: str) -> dict | None:
     """`schema` narrowed to the values `text` states; None when nothing in `text` can fill it."""
     if not isinstance(schema, dict):
@@ -145,6 +151,9 @@ def ground_value(name: str, schema: dict, text: str) -> dict | None:
         text_like = hi >= 1000  # a text to work on (text_stats' text), not a name
         found = [p for p in phrases(text, 12 if text_like else MAX_PHRASE_WORDS, names=not text_like)
                  if lo <= len(p) <= hi]
+        if proper_name(schema):  # 'e.g. "Paris"': a name is capitalised, and not the request's first word
+            first = text.split()[0] if text.split() else ""
+            found = [p for p in found if all(w[:1].isupper() for w in p.split()) and p.split()[0] != first]
         return {**schema, "enum": found} if found else None
     if kind == "array" and isinstance(schema.get("items"), dict):
         items = ground_value(name, schema["items"], text)
@@ -227,7 +236,8 @@ def key_values(observation: str, arguments: dict) -> list[str]:
 
 def answer_pattern(observation: str, arguments: dict, request: str) -> str:
     """A one- or two-sentence answer in plain words that states at least one key value of the result;
-    any other number in it is one of the result's, the request's or the call's."""
+    any other number in it is one of the result's, the request's or the call's, and it holds at most
+    five numbers (a small model otherwise lists '1994, 1994, 1994, …' until the token limit)."""
     keys = key_values(observation, arguments)
     known = [json.dumps(v) for v in stated_numbers("\n".join([observation, request, json.dumps(arguments)]))]
     known += [k for k in keys if re.search(r"\d", k)]
@@ -235,5 +245,5 @@ def answer_pattern(observation: str, arguments: dict, request: str) -> str:
     plain, text = _PLAIN, f"{_PLAIN}+"
     if not key:  # nothing to state: plain words only
         return rf"^[A-Z]{plain}{{9,180}}$"
-    return (rf"^([A-Z]{plain}*)?(({number}){text})*({key})"
-            rf"({text}({number}|{key}))*{plain}*[.!]$")
+    return (rf"^([A-Z]{plain}*)?(({number}){text}){{0,2}}({key})"
+            rf"({text}({number}|{key})){{0,2}}{plain}*[.!]$")

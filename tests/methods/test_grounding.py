@@ -105,3 +105,16 @@ def test_an_optional_parameter_needs_the_query_to_ask_for_it():
     assert set(ground_parameters(tool, "Which day is 45 days after 2024-03-01?")["properties"]) == {"start", "days"}
     assert set(ground_parameters(tool, "How long is it from 2024-03-01 to 2024-05-01?")["properties"]) == {
         "start", "end"}
+
+
+def test_a_proper_name_must_be_one_the_query_capitalises():
+    schema = ground_parameters(TOOLS["city_distance"].parameters, "What is the opposite of a fallacy?")
+    assert schema["properties"]["from_city"] == TOOLS["city_distance"].parameters["properties"]["from_city"]
+    named = ground_parameters(TOOLS["city_distance"].parameters, "How far is Lima from Quito?")
+    assert named["properties"]["to_city"]["enum"] == ["Lima", "Quito"]
+
+
+def test_the_answer_holds_few_numbers():
+    pattern = answer_pattern(json.dumps({"number": 1994, "roman": "MCMXCIV"}), {"number": 1994}, "What is 1994?")
+    assert re.match(pattern, "The year 1994 is MCMXCIV.")
+    assert not re.match(pattern, "MCMXCIV for 1994, 1994, 1994, 1994, 1994.")

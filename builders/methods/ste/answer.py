@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 from builders.llm import Completion, Usage
-from builders.methods.grounding import answer_pattern
+from builders.methods import grounding  # a module: grounding imports STE's checks
 from builders.methods.ste import preamble
 from builders.methods.ste.checks import answer_problems
 from builders.methods.ste.settings import exploit
@@ -36,7 +36,7 @@ SHOT = [{"role": "user", "content": 'User request: How much is 250 US dollars in
 
 def answer_schema(query: str, call: Call) -> dict:
     """The answer's grammar for this result: it must state one of the result's key values."""
-    field = {"type": "string", "pattern": answer_pattern(call.observation, call.arguments, query)}
+    field = {"type": "string", "pattern": grounding.answer_pattern(call.observation, call.arguments, query)}
     return {"type": "object", "properties": {"answer": field}, "required": ["answer"], "additionalProperties": False}
 
 

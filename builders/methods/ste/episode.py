@@ -60,7 +60,7 @@ class Explorer:
 
         ctx, usage, feedback = self.ctx, Usage(), self.on("execution_feedback")
         seed = self.unit.seed + 1000 * q
-        remembered = self.short.summary(feedback) if self.on("short_term_memory") else ""
+        remembered = self.short.summary(feedback, calls=False) if self.on("short_term_memory") else ""
         query, imagined, candidates = imagine_query(ctx, self.tool, self.shown, remembered, seed, usage, self.offered)
         reasons: list[str] = []
         trials: list[Call] = []

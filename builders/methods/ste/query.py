@@ -14,7 +14,7 @@ import json
 import re
 
 from builders.llm import Completion, Usage
-from builders.methods.grounding import ground_value
+from builders.methods import grounding  # a module: grounding imports STE's checks
 from builders.methods.ste.checks import copies_doc, names_tool, query_problem
 from builders.methods.ste.settings import explore
 from builders.tools.spec import Tool
@@ -118,7 +118,7 @@ def query_problems(query: str, finish: str, tool: Tool, offered: list[Tool]) -> 
     problems = [p for p in (query_problem(query, finish), "query_names_tool" if names_tool(query, entries) else None,
                             "query_copies_doc" if copies_doc(query, entries) else None) if p]
     props = tool.parameters.get("properties", {})
-    if any(ground_value(n, props.get(n, {}), query) is None for n in tool.parameters.get("required", [])):
+    if any(grounding.ground_value(n, props.get(n, {}), query) is None for n in tool.parameters.get("required", [])):
         problems.append("query_lacks_values")
     return problems
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from builders.llm import Usage
 from builders.methods.calls import execute
-from builders.methods.grounding import ground_parameters
+from builders.methods import grounding  # a module: grounding imports STE's checks
 from builders.methods.ste import preamble
 from builders.methods.ste.memory import call_text
 from builders.methods.ste.settings import exploit
@@ -23,7 +23,7 @@ def call_schema(tools: list[Tool], stated: str | None = None) -> dict:
     options = [{
         "type": "object",
         "properties": {"name": {"const": t.name},
-                       "arguments": t.parameters if stated is None else ground_parameters(t.parameters, stated)},
+                       "arguments": t.parameters if stated is None else grounding.ground_parameters(t.parameters, stated)},
         "required": ["name", "arguments"],
         "additionalProperties": False,
     } for t in tools]
