@@ -118,3 +118,4 @@ def test_the_answer_holds_few_numbers():
     pattern = answer_pattern(json.dumps({"number": 1994, "roman": "MCMXCIV"}), {"number": 1994}, "What is 1994?")
     assert re.match(pattern, "The year 1994 is MCMXCIV.")
     assert not re.match(pattern, "MCMXCIV for 1994, 1994, 1994, 1994, 1994.")
+    assert not re.match(pattern, "For 1994, 1994, 1994, 1994 it is MCMXCIV.")
