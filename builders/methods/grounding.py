@@ -237,13 +237,16 @@ def key_values(observation: str, arguments: dict) -> list[str]:
 def answer_pattern(observation: str, arguments: dict, request: str) -> str:
     """A one- or two-sentence answer in plain words that states at least one key value of the result;
     any other number in it is one of the result's, the request's or the call's, and it holds at most
-    five numbers (a small model otherwise lists '1994, 1994, 1994, …' until the token limit)."""
+    five numbers (a small model otherwise lists '1994, 1994, 1994, …' until the token limit) and about
+    300 characters."""
     keys = key_values(observation, arguments)
     known = [json.dumps(v) for v in stated_numbers("\n".join([observation, request, json.dumps(arguments)]))]
     known += [k for k in keys if re.search(r"\d", k)]
     key, number = alternatives(keys), alternatives(known[:40]) or "0"
-    plain, text = _PLAIN, f"{_PLAIN}+"
+    plain = _PLAIN
     if not key:  # nothing to state: plain words only
         return rf"^[A-Z]{plain}{{9,180}}$"
-    return (rf"^([A-Z]{plain}*)?(({number}){text}){{0,2}}({key})"
-            rf"({text}({number}|{key})){{0,2}}{plain}*[.!]$")
+    # each stretch of words is bounded, so the answer ends well inside the token limit
+    head, between, tail = rf"{plain}{{0,80}}", rf"{plain}{{1,50}}", rf"{plain}{{0,60}}"
+    return (rf"^([A-Z]{head})?(({number}){between}){{0,2}}({key})"
+            rf"({between}({number}|{key})){{0,2}}{tail}[.!]$")

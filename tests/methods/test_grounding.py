@@ -119,3 +119,9 @@ def test_the_answer_holds_few_numbers():
     assert re.match(pattern, "The year 1994 is MCMXCIV.")
     assert not re.match(pattern, "MCMXCIV for 1994, 1994, 1994, 1994, 1994.")
     assert not re.match(pattern, "For 1994, 1994, 1994, 1994 it is MCMXCIV.")
+
+
+def test_the_answer_ends_within_its_bound():
+    pattern = answer_pattern("56.25", {"expression": "12.5 * 4.5"}, "What is 12.5 times 4.5?")
+    assert re.match(pattern, "Twelve and a half times four and a half is 56.25.")
+    assert not re.match(pattern, "It is 56.25" + ", and that is the answer that is the answer" * 3 + ".")
