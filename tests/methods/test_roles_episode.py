@@ -228,3 +228,14 @@ def test_the_caller_grammar_copies_values_from_the_request_and_results(sandbox):
     assert "3[.]106856" in last["calculator"]["properties"]["expression"]["pattern"]   # an earlier result
     answer = [c["schema"] for c in llm.calls if "answer" in (c["schema"] or {}).get("properties", {})][0]
     assert "9[.]320568" in answer["properties"]["answer"]["pattern"]
+
+
+def test_a_request_without_values_is_sampled_again(sandbox):
+    llm = concluded_script()
+    llm.replies.insert(0, {"query": "Please help me with some conversions and some arithmetic today."})
+    traj = judged(run_episode(context(llm, sandbox, TOOLS, candidates=2),
+                              unit("cross_domain", ["convert_units", "calculator"]), []))
+    assert traj.accepted, traj.reasons
+    assert traj.query.startswith("Convert 5 km to miles")
+    assert traj.candidates == [{"stage": "query", "text": "Please help me with some conversions and some arithmetic "
+                                "today.", "reasons": ["query_lacks_values"]}]

@@ -38,7 +38,8 @@ SECTION = {
                   "description": "grammars copy call values from the request and earlier results, and make the "
                                  "answer state a value of the last result (builders/methods/grounding.py)"},
     "candidates": {"type": "integer", "minimum": 1, "maximum": 10, "default": 3,
-                   "description": "best of n: a call that repeats a successful one is sampled again, up to n times"},
+                   "description": "best of n: a request with problems, or a call that repeats a successful one, is "
+                                  "sampled again, up to n times; the discarded ones are kept in `candidates`"},
     "test_fraction": {"type": "number", "minimum": 0, "maximum": 0.9, "default": 0.1,
                       "description": "share of trajectories (with all their role rows) in the test split"},
 }

@@ -29,7 +29,7 @@ def run_episode(ctx: Context, unit: Unit, memory: list[str], method: str = "role
     max_steps, min_calls = settings.get("max_steps", 6), settings.get("min_calls", 2)
     usage, reasons, steps, discarded = Usage(), [], [], []
     final_answer, outcome = "", ""
-    query = imagine_query(ctx, unit.data["kind"], tools, memory, unit.seed, usage)
+    query = imagine_query(ctx, unit.data["kind"], tools, memory, unit.seed, usage, discarded)
     if query is None:
         reasons.append("malformed_output")
     else:
