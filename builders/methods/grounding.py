@@ -207,17 +207,36 @@ def _leaves(value):
         yield value
 
 
-def key_values(observation: str, arguments: dict) -> list[str]:
-    """What the result says that the call did not: its numbers (also rounded to 2 decimals) and short
-    words ('Friday', 'MCMXCIV', 'Tokyo'), as they may be written in a sentence. When the result only
-    echoes the arguments, all of it."""
+def _fields(value, name: str = ""):
+    """(field name, scalar) of every leaf of a JSON value; a list's items take the list's name."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _fields(v, str(k))
+    elif isinstance(value, list):
+        for v in value:
+            yield from _fields(v, name)
+    else:
+        yield name, value
+
+
+def asked(field: str, request: str) -> bool:
+    """The request names the field ('capital' for `capital`, 'Roman' for `roman`)."""
+    stems = {w[:5] for w in re.findall(r"[a-z]{4,}", request.lower())}
+    return any(part[:5] in stems for part in field.lower().split("_") if len(part) >= 4)
+
+
+def key_values(observation: str, arguments: dict, request: str = "") -> list[str]:
+    """What the result says that the call did not: its numbers (also rounded to 2 decimals), dates and
+    short words ('Friday', 'MCMXCIV', 'Tokyo'), as they may be written in a sentence. A number that
+    says little (0 or 1: a count of nothing, a flag) gives way to a word of the result ('Wednesday');
+    when the result only echoes the arguments, all of it."""
     try:
         value = json.loads(observation)
     except (json.JSONDecodeError, TypeError):
         value = observation
     given = {json.dumps(v) for v in _leaves(arguments)} | {str(v) for v in _leaves(arguments)}
-    out, echoed = [], []
-    for leaf in _leaves(value):
+    out, echoed, wanted = [], [], []
+    for field, leaf in _fields(value):
         if isinstance(leaf, bool) or leaf is None:
             continue
         if isinstance(leaf, (int, float)):
@@ -228,25 +247,33 @@ def key_values(observation: str, arguments: dict) -> list[str]:
             forms = [leaf]
         else:
             continue
-        (echoed if json.dumps(leaf) in given or str(leaf) in given else out).extend(f for f in forms if f not in out)
+        echo = json.dumps(leaf) in given or str(leaf) in given
+        (echoed if echo else out).extend(f for f in forms if f not in out)
+        if not echo and request and asked(field, request):
+            wanted.extend(f for f in forms if f not in wanted)
+    if wanted:
+        return wanted[:MAX_KEY_VALUES]
     new = out or echoed
-    numeric = [v for v in new if re.search(r"[0-9]", v)]  # a number says the result; a word may not
-    return (numeric or new)[:MAX_KEY_VALUES]
+    numeric = [v for v in new if re.search(r"[0-9]", v) and v not in ("0", "1")]  # a number says the result
+    return (numeric or [v for v in new if v not in ("0", "1")] or new)[:MAX_KEY_VALUES]
+
+
+WORD = r"[A-Za-z][a-z'/%]{0,15}[,;]?"  # a word: a capital only first, so no 'DATETIME' or 'day-of-the-month'
 
 
 def answer_pattern(observation: str, arguments: dict, request: str) -> str:
-    """A one- or two-sentence answer in plain words that states at least one key value of the result;
-    any other number in it is one of the result's, the request's or the call's, and it holds at most
-    five numbers (a small model otherwise lists '1994, 1994, 1994, …' until the token limit) and about
-    300 characters."""
-    keys = key_values(observation, arguments)
-    known = [json.dumps(v) for v in stated_numbers("\n".join([observation, request, json.dumps(arguments)]))]
-    known += [k for k in keys if re.search(r"\d", k)]
+    """A short answer in words separated by single spaces that states at least one key value of the
+    result; any other number in it is one of the result's, the request's or the call's (a date whole,
+    never its parts); at most two of them on each side of the key, at most ten words before it and
+    eight after each value (a small model otherwise lists '1994, 1994, 1994, …' or chains
+    'day-of-the-month-…' until the token limit)."""
+    keys = key_values(observation, arguments, request)
+    text = "\n".join([observation, request, json.dumps(arguments)])
+    undated = re.sub(r"\b\d{4}-\d{2}-\d{2}\b", " ", text)
+    known = stated_dates(text) + [json.dumps(v) for v in stated_numbers(undated)] + [k for k in keys if re.search(r"\d", k)]
     key, number = alternatives(keys), alternatives(known[:40]) or "0"
-    plain = _PLAIN
     if not key:  # nothing to state: plain words only
-        return rf"^[A-Z]{plain}{{9,180}}$"
-    # each stretch of words is bounded, so the answer ends well inside the token limit
-    head, between, tail = rf"{plain}{{0,80}}", rf"{plain}{{1,50}}", rf"{plain}{{0,60}}"
-    return (rf"^([A-Z]{head})?(({number}){between}){{0,2}}({key})"
-            rf"({between}({number}|{key})){{0,2}}{tail}[.!]$")
+        return rf"^[A-Z]{_PLAIN}{{9,180}}$"
+    mark = "[,;%]?"
+    return (rf"^({WORD} ){{0,10}}(({number}){mark} ({WORD} ){{1,6}}){{0,2}}({key}){mark}"
+            rf"( {WORD}){{0,8}}( ({number}|{key}){mark}( {WORD}){{1,8}}){{0,2}}[.!]$")

@@ -125,3 +125,19 @@ def test_the_answer_ends_within_its_bound():
     pattern = answer_pattern("56.25", {"expression": "12.5 * 4.5"}, "What is 12.5 times 4.5?")
     assert re.match(pattern, "Twelve and a half times four and a half is 56.25.")
     assert not re.match(pattern, "It is 56.25" + ", and that is the answer that is the answer" * 3 + ".")
+
+
+def test_a_trivial_number_gives_way_to_a_word_and_dates_stay_whole():
+    result = json.dumps({"start": "2023-09-13", "days_added": 0, "date": "2023-09-13", "weekday": "Wednesday"})
+    assert key_values(result, {"start": "2023-09-13"}) == ["Wednesday"]
+    pattern = answer_pattern(result, {"start": "2023-09-13"}, "What weekday is 2023-09-13?")
+    assert re.match(pattern, "The date 2023-09-13 is a Wednesday.")
+    for bad in ["The date 2023-0-13 is a Wednesday.", "Wednesday day-of-the-month-an-individual.",
+                "Wednesday (datetime) (datetime).", "The  Wednesday."]:
+        assert not re.match(pattern, bad), bad
+
+
+def test_the_field_the_request_names_is_the_key():
+    result = json.dumps({"name": "France", "capital": "Paris", "population": 68000000})
+    assert key_values(result, {"country": "France"}, "What is the capital of France?") == ["Paris"]
+    assert key_values(result, {"country": "France"}, "Tell me about France.") == ["68000000"]
