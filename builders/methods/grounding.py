@@ -261,19 +261,47 @@ def key_values(observation: str, arguments: dict, request: str = "") -> list[str
 WORD = r"[A-Za-z][a-z'/%]{0,15}[,;]?"  # a word: a capital only first, so no 'DATETIME' or 'day-of-the-month'
 
 
-def answer_pattern(observation: str, arguments: dict, request: str) -> str:
+FUNCTION_WORDS = ("the a an is are was were be it its this that of in on at to for from by with and or as "
+                  "about your you there which has have makes gives result answer total equals so not than "
+                  "exactly").split()
+
+
+def vocabulary(observation: str, request: str) -> list[str]:
+    """The words an answer may use: the request's, the result's (field names and words), and a few
+    function words. With so few to choose from, a 135M model says the result in the user's terms
+    instead of rambling ('a number that represents a monetary currency system')."""
+    try:
+        fields = list(_fields(json.loads(observation)))
+    except (json.JSONDecodeError, TypeError):
+        fields = []
+    text = " ".join([request, *(f.replace("_", " ") for f, _ in fields),
+                     *(v for _, v in fields if isinstance(v, str))])
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z']*", text) if len(w) <= 20]
+    out = []
+    for w in [*words, *FUNCTION_WORDS]:
+        for form in (w, w[0].upper() + w[1:], w.lower()):
+            if form not in out:
+                out.append(form)
+    return out[:MAX_CHOICES]
+
+
+def answer_pattern(observation: str, arguments: dict, request: str, closed: bool = True) -> str:
     """A short answer in words separated by single spaces that states at least one key value of the
     result; any other number in it is one of the result's, the request's or the call's (a date whole,
     never its parts); at most two of them on each side of the key, at most ten words before it and
     eight after each value (a small model otherwise lists '1994, 1994, 1994, …' or chains
-    'day-of-the-month-…' until the token limit)."""
+    'day-of-the-month-…' until the token limit). `closed`: its words come from `vocabulary`."""
     keys = key_values(observation, arguments, request)
-    text = "\n".join([observation, request, json.dumps(arguments)])
+    # asked for one field, the answer may restate the request and the call but no other field's value
+    # ('the capital of France is 68000000')
+    focused = request and keys != key_values(observation, arguments)
+    text = "\n".join([request, json.dumps(arguments)] if focused else [observation, request, json.dumps(arguments)])
     undated = re.sub(r"\b\d{4}-\d{2}-\d{2}\b", " ", text)
     known = stated_dates(text) + [json.dumps(v) for v in stated_numbers(undated)] + [k for k in keys if re.search(r"\d", k)]
     key, number = alternatives(keys), alternatives(known[:40]) or "0"
     if not key:  # nothing to state: plain words only
         return rf"^[A-Z]{_PLAIN}{{9,180}}$"
     mark = "[,;%]?"
-    return (rf"^({WORD} ){{0,10}}(({number}){mark} ({WORD} ){{1,6}}){{0,2}}({key}){mark}"
-            rf"( {WORD}){{0,8}}( ({number}|{key}){mark}( {WORD}){{1,8}}){{0,2}}[.!]$")
+    word = f"({alternatives(vocabulary(observation, request))}){mark}" if closed else WORD
+    return (rf"^({word} ){{0,10}}(({number}){mark} ({word} ){{1,6}}){{0,2}}({key}){mark}"
+            rf"( {word}){{0,8}}( ({number}|{key}){mark}( {word}){{1,8}}){{0,2}}[.!]$")

@@ -116,15 +116,24 @@ def test_a_proper_name_must_be_one_the_query_capitalises():
 
 def test_the_answer_holds_few_numbers():
     pattern = answer_pattern(json.dumps({"number": 1994, "roman": "MCMXCIV"}), {"number": 1994}, "What is 1994?")
-    assert re.match(pattern, "The year 1994 is MCMXCIV.")
+    assert re.match(pattern, "The number 1994 is MCMXCIV.")
     assert not re.match(pattern, "MCMXCIV for 1994, 1994, 1994, 1994, 1994.")
     assert not re.match(pattern, "For 1994, 1994, 1994, 1994 it is MCMXCIV.")
 
 
 def test_the_answer_ends_within_its_bound():
     pattern = answer_pattern("56.25", {"expression": "12.5 * 4.5"}, "What is 12.5 times 4.5?")
-    assert re.match(pattern, "Twelve and a half times four and a half is 56.25.")
-    assert not re.match(pattern, "It is 56.25" + ", and that is the answer that is the answer" * 3 + ".")
+    assert re.match(pattern, "12.5 times 4.5 is 56.25.")
+    assert not re.match(pattern, "It is 56.25" + ", and that is what it is" * 3 + ".")
+
+
+def test_the_answer_speaks_in_the_request_and_result_terms():
+    result = json.dumps({"number": 1994, "roman": "MCMXCIV"})
+    pattern = answer_pattern(result, {"number": 1994}, "What is the Roman numeral for 1994?")
+    assert re.match(pattern, "The Roman numeral for 1994 is MCMXCIV.")
+    assert not re.match(pattern, "A Roman numeral is a monetary currency, MCMXCIV.")
+    assert re.match(answer_pattern(result, {"number": 1994}, "What is 1994?", closed=False),
+                    "A Roman numeral is a monetary currency, MCMXCIV.")
 
 
 def test_a_trivial_number_gives_way_to_a_word_and_dates_stay_whole():
@@ -141,3 +150,6 @@ def test_the_field_the_request_names_is_the_key():
     result = json.dumps({"name": "France", "capital": "Paris", "population": 68000000})
     assert key_values(result, {"country": "France"}, "What is the capital of France?") == ["Paris"]
     assert key_values(result, {"country": "France"}, "Tell me about France.") == ["68000000"]
+    pattern = answer_pattern(result, {"country": "France"}, "What is the capital of France?")
+    assert re.match(pattern, "The capital of France is Paris.")
+    assert not re.match(pattern, "The capital of France is Paris, with 68000000 people.")
