@@ -2,7 +2,8 @@
 reason code. They read the row alone; the LLM judge's verdict is made while generating (filtering.py)
 and arrives here as reasons already.
 
-    query  words, not code / JSON / a URL / a bare value; complete; no tool identifier or pasted doc
+    query  words, not code / JSON / a URL / a bare value; complete; no tool identifier or pasted doc;
+           about what the called tool does (shares a word with its documentation)
     call   every argument value is stated in the conversation (or is a choice from an enum, or the
            parameter's default): a number, date or name the model made up is a hallucination
     answer words, faithful (no number that is in neither the observations, the query nor the call),
@@ -122,6 +123,37 @@ def copies_doc(query: str, tools: list[dict]) -> bool:
         if match.size >= COPY_CHARS:
             return True
     return False
+
+
+GENERIC = set("what which when where does like would could should there their about please tell give show find "
+              "need want know make many much some other than then this that these those with from into have "
+              "will your them they been were".split())
+ARITHMETIC = set("plus minus times multiplied divided sum product difference squared square root power percent "
+                 "add added subtract half double triple average".split())
+
+
+SAYINGS = {"far": "dist", "away": "dist", "weigh": "mass", "heavy": "mass"}  # how people ask for a quantity
+
+
+def _stems(text: str) -> set[str]:
+    words = re.findall(r"[a-z]{3,}", text.lower())
+    return {w[:4] for w in words if len(w) >= 4 and w not in GENERIC} | {SAYINGS[w] for w in words if w in SAYINGS}
+
+
+def on_topic(query: str, spec: dict) -> bool:
+    """The query asks for what the tool does: it shares a word with the tool's documentation (name,
+    description, parameters, their choices) or, for a tool that evaluates an expression, says an
+    arithmetic operation. A query about days in a month served by prime_factors(10) is not a request
+    that call follows from, whatever its numbers."""
+    params = spec.get("parameters", {}).get("properties", {})
+    doc = " ".join([spec.get("name", "").replace("_", " "), spec.get("description", ""),
+                    *(f"{k.replace('_', ' ')} {v.get('description', '')}" for k, v in params.items()
+                      if isinstance(v, dict))])
+    choices = {str(c).lower() for v in params.values() if isinstance(v, dict) for c in v.get("enum", [])}
+    words = {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z/]*", query)}
+    if _stems(query) & _stems(doc) or words & choices:
+        return True
+    return any("expression" in k for k in params) and bool(words & ARITHMETIC)
 
 
 def degenerate(text: str) -> bool:
@@ -253,6 +285,13 @@ def _query(ex: Example):
     return query_problem(ex.query, ex.query_finish) if ex.query else None  # no query: malformed_output
 
 
+def _off_topic(ex: Example):
+    if not ex.query or not ex.action:
+        return None
+    spec = next((e["function"] for e in ex.tools if e.get("function", {}).get("name") == ex.action), {})
+    return "query_off_topic" if spec and not on_topic(ex.query, spec) else None
+
+
 def _names_tool(ex: Example):
     return "query_names_tool" if ex.query and names_tool(ex.query, ex.tools) else None
 
@@ -301,6 +340,7 @@ CHECKS = (
     Check("query", _query, (Example,)),
     Check("query_names_tool", _names_tool, (Example,)),
     Check("query_copies_doc", _copies_doc, (Example,)),
+    Check("query_off_topic", _off_topic, (Example,)),
     Check("argument_hallucinated", _hallucinated, (Example,)),
     Check("empty_answer", _no_answer, (Example,)),
     Check("answer_cut_off", _answer_cut_off, (Example,)),
