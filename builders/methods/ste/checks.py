@@ -128,8 +128,8 @@ def copies_doc(query: str, tools: list[dict]) -> bool:
 GENERIC = set("what which when where does like would could should there their about please tell give show find "
               "need want know make many much some other than then this that these those with from into have "
               "will your them they been were".split())
-ARITHMETIC = set("plus minus times multiplied divided sum product difference squared square root power percent "
-                 "add added subtract half double triple average".split())
+ARITHMETIC = ("plus", "minu", "time", "mult", "divi", "sum", "prod", "diff", "squa", "root", "powe", "perc", "add",
+              "subt", "half", "doub", "trip", "aver", "tota")  # word beginnings
 
 
 SAYINGS = {"far": "dist", "away": "dist", "weigh": "mass", "heavy": "mass"}  # how people ask for a quantity
@@ -140,11 +140,12 @@ def _stems(text: str) -> set[str]:
     return {w[:4] for w in words if len(w) >= 4 and w not in GENERIC} | {SAYINGS[w] for w in words if w in SAYINGS}
 
 
-def on_topic(query: str, spec: dict) -> bool:
+def on_topic(query: str, spec: dict, arguments: dict | None = None) -> bool:
     """The query asks for what the tool does: it shares a word with the tool's documentation (name,
-    description, parameters, their choices) or, for a tool that evaluates an expression, says an
-    arithmetic operation. A query about days in a month served by prime_factors(10) is not a request
-    that call follows from, whatever its numbers."""
+    description, parameters, their choices), names a text value the call acts on ('/shopping.txt',
+    'Lima'), or, for a tool that evaluates an expression, says an arithmetic operation. A query about
+    days in a month served by prime_factors(10) is not a request that call follows from, whatever its
+    numbers."""
     params = spec.get("parameters", {}).get("properties", {})
     doc = " ".join([spec.get("name", "").replace("_", " "), spec.get("description", ""),
                     *(f"{k.replace('_', ' ')} {v.get('description', '')}" for k, v in params.items()
@@ -153,7 +154,10 @@ def on_topic(query: str, spec: dict) -> bool:
     words = {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z/]*", query)}
     if _stems(query) & _stems(doc) or words & choices:
         return True
-    return any("expression" in k for k in params) and bool(words & ARITHMETIC)
+    named = [v for v in (arguments or {}).values() if isinstance(v, str) and re.search(r"[A-Za-z]{3}", v)]
+    if any(v.lower() in query.lower() for v in named):
+        return True
+    return any("expression" in k for k in params) and any(w.startswith(ARITHMETIC) for w in words)
 
 
 def degenerate(text: str) -> bool:
@@ -289,7 +293,7 @@ def _off_topic(ex: Example):
     if not ex.query or not ex.action:
         return None
     spec = next((e["function"] for e in ex.tools if e.get("function", {}).get("name") == ex.action), {})
-    return "query_off_topic" if spec and not on_topic(ex.query, spec) else None
+    return "query_off_topic" if spec and not on_topic(ex.query, spec, ex.action_input) else None
 
 
 def _names_tool(ex: Example):
