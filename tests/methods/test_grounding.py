@@ -152,4 +152,4 @@ def test_the_field_the_request_names_is_the_key():
     assert key_values(result, {"country": "France"}, "Tell me about France.") == ["68000000"]
     pattern = answer_pattern(result, {"country": "France"}, "What is the capital of France?")
     assert re.match(pattern, "The capital of France is Paris.")
-    assert not re.match(pattern, "The capital of France is Paris, population 68000000.")
+    assert not re.match(pattern, "The population of France is 68000000 and the capital is Paris.")
