@@ -16,7 +16,51 @@ from __future__ import annotations
 import json
 import re
 
-from builders.methods.ste.checks import _ISO_DATE, MONTHS, _WORD, choice_stated, numbers
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_WORD = re.compile(r"[A-Za-z][A-Za-z']+")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+NUMBER_WORDS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven "
+                                           "twelve".split())} | {"dozen": 12, "hundred": 100, "thousand": 1000,
+                                                                 "million": 1000000, "half": 0.5, "twice": 2}
+
+
+# --- what a text states: numbers, choices (shared with STE's checks) -----------------------------------
+
+def numbers(text: str) -> list[tuple[float, int]]:
+    """Unsigned numbers in text with their count of decimals ('1,234.50' → (1234.5, 2)). A date's
+    parts are numbers too: '2024-03-06' gives 2024, 3 and 6."""
+    found = []
+    for token in _NUMBER.findall(text):
+        if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", token):
+            plain = token.replace(",", "")
+        elif token.count(",") == 1 and "." not in token:
+            plain = token.replace(",", ".")
+        else:
+            plain = token.split(",")[0]
+        try:
+            value = float(plain)
+        except ValueError:
+            continue
+        found.append((value, len(plain.split(".")[1]) if "." in plain else 0))
+    words = {w.lower() for w in _WORD.findall(text)}
+    found += [(float(v), 0) for w, v in NUMBER_WORDS.items() if w in words]
+    return found
+
+
+LETTER_UNITS = {"m": "met", "g": "gram", "s": "sec", "c": "cels", "f": "fahr", "k": "kelv", "l": "lit"}
+
+
+def choice_stated(value: str, words: set[str]) -> bool:
+    """An enum choice follows from the query when the user wrote it or a word it abbreviates
+    ('km', 'mi' for 'miles', 'c' for 'Celsius')."""
+    v = value.lower()
+    if v in words:
+        return True
+    if len(v) == 1:
+        return any(w.startswith(LETTER_UNITS.get(v, "\0")) for w in words)
+    return any(w.startswith(v) or v.startswith(w) and len(w) > 3 for w in words)
+
 
 MAX_PHRASE_WORDS = 6
 MAX_CHOICES = 160

@@ -17,15 +17,9 @@ import re
 from difflib import SequenceMatcher
 
 from builders.methods.base import Check
+from builders.methods.grounding import _ISO_DATE, _WORD, MONTHS, choice_stated, numbers
 from builders.methods.ste.records import Example
 
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_WORD = re.compile(r"[A-Za-z][A-Za-z']+")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
-MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
-NUMBER_WORDS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven "
-                                           "twelve".split())} | {"dozen": 12, "hundred": 100, "thousand": 1000,
-                                                                 "million": 1000000, "half": 0.5, "twice": 2}
 # Function names an expression may use for what the user said in words ("square root of 81").
 MATH_WORDS = {"sqrt", "log", "log10", "log2", "exp", "sin", "cos", "tan", "abs", "round", "floor", "ceil",
               "factorial", "pow"}
@@ -34,27 +28,6 @@ MIN_QUERY_WORDS = 3
 
 
 # --- numbers ---------------------------------------------------------------------------------------
-
-def numbers(text: str) -> list[tuple[float, int]]:
-    """Unsigned numbers in text with their count of decimals ('1,234.50' → (1234.5, 2)). A date's
-    parts are numbers too: '2024-03-06' gives 2024, 3 and 6."""
-    found = []
-    for token in _NUMBER.findall(text):
-        if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", token):
-            plain = token.replace(",", "")
-        elif token.count(",") == 1 and "." not in token:
-            plain = token.replace(",", ".")
-        else:
-            plain = token.split(",")[0]
-        try:
-            value = float(plain)
-        except ValueError:
-            continue
-        found.append((value, len(plain.split(".")[1]) if "." in plain else 0))
-    words = {w.lower() for w in _WORD.findall(text)}
-    found += [(float(v), 0) for w, v in NUMBER_WORDS.items() if w in words]
-    return found
-
 
 def _same(value: float, decimals: int, known: float) -> bool:
     """`value` (written with `decimals` decimals) states `known`: equal, rounded, or as a percentage."""
@@ -195,20 +168,6 @@ def _date_stated(match: re.Match, text: str) -> bool:
     month_named = MONTHS[month - 1] in low if 1 <= month <= 12 else False
     known = [v for v, _ in numbers(text)]
     return match.group(0) in text or (year in known and day in known and (month_named or month in known))
-
-
-LETTER_UNITS = {"m": "met", "g": "gram", "s": "sec", "c": "cels", "f": "fahr", "k": "kelv", "l": "lit"}
-
-
-def choice_stated(value: str, words: set[str]) -> bool:
-    """An enum choice follows from the query when the user wrote it or a word it abbreviates
-    ('km', 'mi' for 'miles', 'c' for 'Celsius')."""
-    v = value.lower()
-    if v in words:
-        return True
-    if len(v) == 1:
-        return any(w.startswith(LETTER_UNITS.get(v, "\0")) for w in words)
-    return any(w.startswith(v) or v.startswith(w) and len(w) > 3 for w in words)
 
 
 def unstated_values(arguments: dict, parameters: dict, context: str) -> list[str]:
