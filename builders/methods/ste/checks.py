@@ -238,6 +238,7 @@ def answer_problems(answer: str, finish: str, names: set[str], arguments: dict, 
         return ["empty_answer"]
     found = [finish == "length" and "answer_cut_off", len(_WORD.findall(a)) < 3 and "answer_not_words",
              recites(a, names, arguments) and "answer_recites_call", degenerate(a) and "answer_degenerate",
+             not_a_sentence(a) and "answer_not_sentence",
              bool(unfaithful_numbers(a, sources)) and "answer_unfaithful"]
     return [f for f in found if f]
 
@@ -288,6 +289,23 @@ def _answer_recites(ex: Example):
     return "answer_recites_call" if ex.final_answer and recites_call(ex.final_answer, ex) else None
 
 
+DANGLING = set("a an the of in on at to for from by with and or as is are was this that its".split())
+
+
+def not_a_sentence(answer: str) -> bool:
+    """Word salad a closed-vocabulary grammar lets through: it ends on a function word ('… this in of.')
+    or says the same two words twice in a row ('days between days between')."""
+    words = [w.strip(".,;:!?").lower() for w in answer.split()]
+    words = [w for w in words if w]
+    if words and words[-1] in DANGLING:
+        return True
+    return any(words[i:i + 2] == words[i + 2:i + 4] for i in range(len(words) - 3))
+
+
+def _answer_not_sentence(ex: Example):
+    return "answer_not_sentence" if ex.final_answer.strip() and not_a_sentence(ex.final_answer) else None
+
+
 def _answer_degenerate(ex: Example):
     return "answer_degenerate" if ex.final_answer and degenerate(ex.final_answer) else None
 
@@ -310,5 +328,6 @@ CHECKS = (
     Check("answer_not_words", _answer_words, (Example,)),
     Check("answer_recites_call", _answer_recites, (Example,)),
     Check("answer_degenerate", _answer_degenerate, (Example,)),
+    Check("answer_not_sentence", _answer_not_sentence, (Example,)),
     Check("answer_unfaithful", _answer_unfaithful, (Example,)),
 )
