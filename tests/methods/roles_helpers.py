@@ -8,6 +8,7 @@ from builders.record import schema_problems
 
 
 def context(llm, sandbox, tools, **settings) -> Context:
+    settings = {"candidates": 1, **settings}  # one reply per scripted call; best of n has its own tests
     return Context(engine=llm, sandbox=sandbox, tools=dict(tools), settings=Roles().settings(settings),
                    provenance={"run_hash": "test", "recipe": "roles-test", "model": "scripted"})
 

@@ -200,3 +200,42 @@ def test_invented_argument_and_repeated_call_are_rejected(sandbox):
     llm.replies[-1] = {"answer": "5 km is 3.106856 miles."}
     traj = judged(run_episode(context(llm, sandbox, TOOLS), unit("cross_domain", ["calculator", "convert_units"]), []))
     assert "repeated_call" in traj.reasons
+
+
+def test_a_repeated_call_is_sampled_again_and_recorded(sandbox):
+    """Best of n: a call that repeats a successful one is discarded (kept in `candidates`) and sampled again."""
+    llm = concluded_script()
+    repeat = {"name": "convert_units", "arguments": {"value": 5, "from_unit": "km", "to_unit": "mi"}}
+    llm.replies.insert(6, repeat)
+    traj = judged(run_episode(context(llm, sandbox, TOOLS, candidates=2),
+                              unit("cross_domain", ["calculator", "convert_units"]), []))
+    assert traj.accepted, traj.reasons
+    assert traj.candidates == [{"stage": "caller", "text": json.dumps(repeat), "reasons": ["repeated_call"]}]
+    assert [s.name for s in traj.steps if s.next == "caller"] == ["convert_units", "convert_units", "calculator"]
+    sampled = [c for c in llm.calls if c["schema"] and "anyOf" in c["schema"]]
+    assert sampled[-1]["seed"] != sampled[-2]["seed"] and sampled[-1]["temperature"] >= 0.7
+
+
+def test_the_caller_grammar_copies_values_from_the_request_and_results(sandbox):
+    llm = concluded_script()
+    judged(run_episode(context(llm, sandbox, TOOLS), unit("cross_domain", ["calculator", "convert_units"]), []))
+    schemas = [c["schema"] for c in llm.calls if c["schema"] and "anyOf" in c["schema"]]
+    first = {o["properties"]["name"]["const"]: o["properties"]["arguments"] for o in schemas[0]["anyOf"]}
+    assert first["convert_units"]["properties"]["value"]["enum"] == [5, 3]
+    units = first["convert_units"]["properties"]["from_unit"]["enum"]
+    assert {"km", "mi"} <= set(units) and "ft" not in units          # "weekly" names the unit week too
+    last = {o["properties"]["name"]["const"]: o["properties"]["arguments"] for o in schemas[-1]["anyOf"]}
+    assert "3[.]106856" in last["calculator"]["properties"]["expression"]["pattern"]   # an earlier result
+    answer = [c["schema"] for c in llm.calls if "answer" in (c["schema"] or {}).get("properties", {})][0]
+    assert "9[.]320568" in answer["properties"]["answer"]["pattern"]
+
+
+def test_a_request_without_values_is_sampled_again(sandbox):
+    llm = concluded_script()
+    llm.replies.insert(0, {"query": "Please help me with some conversions and some arithmetic today."})
+    traj = judged(run_episode(context(llm, sandbox, TOOLS, candidates=2),
+                              unit("cross_domain", ["convert_units", "calculator"]), []))
+    assert traj.accepted, traj.reasons
+    assert traj.query.startswith("Convert 5 km to miles")
+    assert traj.candidates == [{"stage": "query", "text": "Please help me with some conversions and some arithmetic "
+                                "today.", "reasons": ["query_lacks_values"]}]

@@ -24,8 +24,13 @@ def _offered(schema) -> str:
 
 
 def _tool_of(messages) -> str:
+    """The tool a prompt is about: named in it, or its task (imagination), or its query (the answer)."""
+    from builders.methods.ste.query import task
+    from builders.tools import builtin_tools
+
     text = "\n".join(m["content"] for m in messages)
-    return next((name for name in SCRIPT if name in text), "")
+    return next((name for name in SCRIPT if name in text or task(builtin_tools()[name]) in text
+                 or SCRIPT[name][0].split(",")[0] in text), "")
 
 
 def rule(messages, schema, seed):

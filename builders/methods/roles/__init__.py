@@ -37,6 +37,12 @@ SECTION = {
     "call_temperature": {"type": "number", "minimum": 0, "maximum": 2, "default": 0.2,
                          "description": "sampling temperature of the caller and the summarizer"},
     "max_tokens": {"type": "integer", "minimum": 16, "maximum": 4096, "default": 160},
+    "grounding": {"type": "boolean", "default": True,
+                  "description": "grammars copy call values from the request and earlier results, and make the "
+                                 "answer state a value of the last result (builders/methods/grounding.py)"},
+    "candidates": {"type": "integer", "minimum": 1, "maximum": 10, "default": 3,
+                   "description": "best of n: a request with problems, or a call that repeats a successful one, is "
+                                  "sampled again, up to n times; the discarded ones are kept in `candidates`"},
     "test_fraction": {"type": "number", "minimum": 0, "maximum": 0.9, "default": 0.1,
                       "description": "share of trajectories (with all their role rows) in the test split"},
 }

@@ -100,16 +100,19 @@ def copies(text: str, example: str, chars: int = 24) -> bool:
     return match.size >= chars
 
 
+def unnatural(q: str, tool_names: list[str]) -> bool:
+    """Code, JSON, a URL, a bare value, a tool's name, or the worked example copied."""
+    return bool(len(q.split()) < 4 or re.search(r"[{}\[\]]|https?://|```|\bdef |\bSELECT\b", q)
+                or not re.search(r"[A-Za-z]{3}", q)
+                or any("_" in name and name.lower() in q.lower() for name in tool_names)
+                or copies(q, DEMO_QUERY))
+
+
 def query_unnatural(t: Trajectory) -> str | None:
     q = t.query.strip()
     if not q:
         return None  # generation failed; its reason is already there
-    if (len(q.split()) < 4 or re.search(r"[{}\[\]]|https?://|```|\bdef |\bSELECT\b", q)
-            or not re.search(r"[A-Za-z]{3}", q)
-            or any("_" in name and name.lower() in q.lower() for name in t.tool_names)
-            or copies(q, DEMO_QUERY)):
-        return "query_unnatural"
-    return None
+    return "query_unnatural" if unnatural(q, t.tool_names) else None
 
 
 def calls_executed(t: Trajectory) -> str | None:

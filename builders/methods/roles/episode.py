@@ -27,9 +27,9 @@ def run_episode(ctx: Context, unit: Unit, memory: list[str], method: str = "role
     tools = [ctx.tools[name] for name in unit.data["tools"]]
     settings = ctx.settings
     max_steps, min_calls = settings.get("max_steps", 6), settings.get("min_calls", 2)
-    usage, reasons, steps = Usage(), [], []
+    usage, reasons, steps, discarded = Usage(), [], [], []
     final_answer, outcome = "", ""
-    query = imagine_query(ctx, unit.data["kind"], tools, memory, unit.seed, usage)
+    query = imagine_query(ctx, unit.data["kind"], tools, memory, unit.seed, usage, discarded)
     if query is None:
         reasons.append("malformed_output")
     else:
@@ -47,7 +47,7 @@ def run_episode(ctx: Context, unit: Unit, memory: list[str], method: str = "role
                 steps.append(Step(thought=thought, next=nxt))
                 outcome = "conclusion" if nxt == "conclusion" else "give_up"
                 break
-            call = caller.choose_call(ctx, query, thought, tools, steps, seed + 1, usage)
+            call = caller.choose_call(ctx, query, thought, tools, steps, seed + 1, usage, discarded)
             if call is None:
                 reasons.append("malformed_output")
                 break
@@ -65,7 +65,7 @@ def run_episode(ctx: Context, unit: Unit, memory: list[str], method: str = "role
         **ctx.stamp(unit, method), id=tid,
         split=split_of(unit.key, settings.get("test_fraction", 0.1)), reasons=reasons,
         kind=unit.data["kind"], tool_names=[t.name for t in tools], query=query or "", steps=steps,
-        final_answer=final_answer, outcome=outcome, messages=chat_messages(tid, query, steps, final_answer, outcome),
+        final_answer=final_answer, outcome=outcome, candidates=discarded, messages=chat_messages(tid, query, steps, final_answer, outcome),
         tools=[chat.tool_entry(s) for s in specs], prompt_tokens=usage.prompt_tokens,
         completion_tokens=usage.completion_tokens, llm_seconds=round(usage.seconds, 4))
 

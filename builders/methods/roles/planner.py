@@ -27,10 +27,14 @@ def options(steps: list[Step], step: int, max_steps: int, min_calls: int) -> lis
     return ["caller"] + (["conclusion"] if last_ok and ok >= min_calls else []) + ([] if last_ok else ["give up"])
 
 
+# One plain sentence: a bounded length keeps the reply inside the token limit (an unbounded thought
+# was cut off and did not parse), and no braces, quotes or underscores keep JSON and tool ids out.
+THOUGHT = {"type": "string", "pattern": r'^[A-Z][^{}\[\]<>_=|\\"`\n]{9,150}$'}
+
+
 def plan_schema(choices: list[str]) -> dict:
     return {"type": "object",
-            "properties": {"thought": {"type": "string", "minLength": 10, "maxLength": 200},
-                           "next": {"enum": choices}},
+            "properties": {"thought": THOUGHT, "next": {"enum": choices}},
             "required": ["thought", "next"], "additionalProperties": False}
 
 

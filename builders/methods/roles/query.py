@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from builders.llm import Usage
+from builders.methods.grounding import ground_value
 from builders.methods.roles import prompts
 
 QUERY_SCHEMA = {
@@ -42,7 +43,10 @@ def task_hint(kind: str, tools, calls: int) -> str:
     return f"The request needs {', then '.join(names)}; a later call may use an earlier result."
 
 
-def imagine_query(ctx, kind: str, tools, memory: list[str], seed: int, usage: Usage) -> str | None:
+def imagine_query(ctx, kind: str, tools, memory: list[str], seed: int, usage: Usage,
+                  discarded: list | None = None) -> str | None:
+    """The request, or None when the reply did not parse; discarded candidates go to `discarded`."""
+    discarded = discarded if discarded is not None else []
     examples = prompts.example_calls(tools)
     seen = "".join(f"\n- {q}" for q in memory[-5:])
     prompt = (f"Tools:\n{prompts.briefs(tools)}\n"
@@ -54,8 +58,25 @@ def imagine_query(ctx, kind: str, tools, memory: list[str], seed: int, usage: Us
               + '\nReply in JSON: {"query": "..."}')
     messages = [{"role": "system", "content": "You write realistic requests that users send to an assistant with tools."},
                 *DEMO, {"role": "user", "content": prompt}]
-    out = usage.add(ctx.engine.chat_json(messages, QUERY_SCHEMA, seed=seed,
-                                         temperature=ctx.settings.get("temperature", 0.7),
-                                         max_tokens=ctx.settings.get("max_tokens", 160)))
-    query = out.value.get("query", "").strip() if isinstance(out.value, dict) else ""
-    return query or None
+    n = max(1, ctx.settings.get("candidates", 1))
+    for i in range(n):  # best of n: the first request without problems, else the last one
+        out = usage.add(ctx.engine.chat_json(messages, QUERY_SCHEMA, seed=seed + 7919 * i,
+                                             temperature=ctx.settings.get("temperature", 0.7),
+                                             max_tokens=ctx.settings.get("max_tokens", 160)))
+        query = out.value.get("query", "").strip() if isinstance(out.value, dict) else ""
+        problems = query_problems(query, tools) if query else ["malformed_output"]
+        if not problems or i == n - 1:
+            return query or None
+        discarded.append({"stage": "query", "text": query or out.text, "reasons": problems})
+
+
+def query_problems(query: str, tools) -> list[str]:
+    """A request that is not natural, or that states no value for a required parameter of the first
+    tool (later tools may take theirs from earlier results): its first call could only make one up."""
+    from builders.methods.roles.checks import unnatural  # checks imports this module's worked example
+
+    problems = ["query_unnatural"] if unnatural(query, [t.name for t in tools]) else []
+    props = tools[0].parameters.get("properties", {})
+    if any(ground_value(n, props.get(n, {}), query) is None for n in tools[0].parameters.get("required", [])):
+        problems.append("query_lacks_values")
+    return problems

@@ -44,6 +44,8 @@ class Trajectory(Record):
     final_answer: str = column("the summarizer's answer, or the give-up message", default="")
     outcome: str = column("conclusion, give_up, or '' when the episode did not finish", default="",
                           enum=["", *OUTCOMES])
+    candidates: list[Json] = column("best of n: requests and calls sampled and discarded (a repeat of a successful call), "
+                                    "{stage, text, reasons}", default_factory=list)
     messages: list[Json] = column("the episode in the chat contract: successful calls (and, when it gave up, "
                                   "the failed ones) and the final answer", default_factory=list)
     tools: list[Json] = column("the tools offered, in the chat contract", default_factory=list)

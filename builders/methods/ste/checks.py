@@ -2,7 +2,8 @@
 reason code. They read the row alone; the LLM judge's verdict is made while generating (filtering.py)
 and arrives here as reasons already.
 
-    query  words, not code / JSON / a URL / a bare value; complete; no tool identifier or pasted doc
+    query  words, not code / JSON / a URL / a bare value; complete; no tool identifier or pasted doc;
+           about what the called tool does (shares a word with its documentation)
     call   every argument value is stated in the conversation (or is a choice from an enum, or the
            parameter's default): a number, date or name the model made up is a hallucination
     answer words, faithful (no number that is in neither the observations, the query nor the call),
@@ -16,15 +17,9 @@ import re
 from difflib import SequenceMatcher
 
 from builders.methods.base import Check
+from builders.methods.grounding import _ISO_DATE, _WORD, MONTHS, choice_stated, numbers
 from builders.methods.ste.records import Example
 
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_WORD = re.compile(r"[A-Za-z][A-Za-z']+")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
-MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
-NUMBER_WORDS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven "
-                                           "twelve".split())} | {"dozen": 12, "hundred": 100, "thousand": 1000,
-                                                                 "million": 1000000, "half": 0.5, "twice": 2}
 # Function names an expression may use for what the user said in words ("square root of 81").
 MATH_WORDS = {"sqrt", "log", "log10", "log2", "exp", "sin", "cos", "tan", "abs", "round", "floor", "ceil",
               "factorial", "pow"}
@@ -33,27 +28,6 @@ MIN_QUERY_WORDS = 3
 
 
 # --- numbers ---------------------------------------------------------------------------------------
-
-def numbers(text: str) -> list[tuple[float, int]]:
-    """Unsigned numbers in text with their count of decimals ('1,234.50' → (1234.5, 2)). A date's
-    parts are numbers too: '2024-03-06' gives 2024, 3 and 6."""
-    found = []
-    for token in _NUMBER.findall(text):
-        if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", token):
-            plain = token.replace(",", "")
-        elif token.count(",") == 1 and "." not in token:
-            plain = token.replace(",", ".")
-        else:
-            plain = token.split(",")[0]
-        try:
-            value = float(plain)
-        except ValueError:
-            continue
-        found.append((value, len(plain.split(".")[1]) if "." in plain else 0))
-    words = {w.lower() for w in _WORD.findall(text)}
-    found += [(float(v), 0) for w, v in NUMBER_WORDS.items() if w in words]
-    return found
-
 
 def _same(value: float, decimals: int, known: float) -> bool:
     """`value` (written with `decimals` decimals) states `known`: equal, rounded, or as a percentage."""
@@ -124,6 +98,41 @@ def copies_doc(query: str, tools: list[dict]) -> bool:
     return False
 
 
+GENERIC = set("what which when where does like would could should there their about please tell give show find "
+              "need want know make many much some other than then this that these those with from into have "
+              "will your them they been were".split())
+ARITHMETIC = ("plus", "minu", "time", "mult", "divi", "sum", "prod", "diff", "squa", "root", "powe", "perc", "add",
+              "subt", "half", "doub", "trip", "aver", "tota")  # word beginnings
+
+
+SAYINGS = {"far": "dist", "away": "dist", "weigh": "mass", "heavy": "mass"}  # how people ask for a quantity
+
+
+def _stems(text: str) -> set[str]:
+    words = re.findall(r"[a-z]{3,}", text.lower())
+    return {w[:4] for w in words if len(w) >= 4 and w not in GENERIC} | {SAYINGS[w] for w in words if w in SAYINGS}
+
+
+def on_topic(query: str, spec: dict, arguments: dict | None = None) -> bool:
+    """The query asks for what the tool does: it shares a word with the tool's documentation (name,
+    description, parameters, their choices), names a text value the call acts on ('/shopping.txt',
+    'Lima'), or, for a tool that evaluates an expression, says an arithmetic operation. A query about
+    days in a month served by prime_factors(10) is not a request that call follows from, whatever its
+    numbers."""
+    params = spec.get("parameters", {}).get("properties", {})
+    doc = " ".join([spec.get("name", "").replace("_", " "), spec.get("description", ""),
+                    *(f"{k.replace('_', ' ')} {v.get('description', '')}" for k, v in params.items()
+                      if isinstance(v, dict))])
+    choices = {str(c).lower() for v in params.values() if isinstance(v, dict) for c in v.get("enum", [])}
+    words = {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z/]*", query)}
+    if _stems(query) & _stems(doc) or words & choices:
+        return True
+    named = [v for v in (arguments or {}).values() if isinstance(v, str) and re.search(r"[A-Za-z]{3}", v)]
+    if any(v.lower() in query.lower() for v in named):
+        return True
+    return any("expression" in k for k in params) and any(w.startswith(ARITHMETIC) for w in words)
+
+
 def degenerate(text: str) -> bool:
     """Repetition: a piece repeated four times in a row, or one word filling half of a long text."""
     if re.search(r"(.{2,}?)\1{3,}", text):
@@ -159,20 +168,6 @@ def _date_stated(match: re.Match, text: str) -> bool:
     month_named = MONTHS[month - 1] in low if 1 <= month <= 12 else False
     known = [v for v, _ in numbers(text)]
     return match.group(0) in text or (year in known and day in known and (month_named or month in known))
-
-
-LETTER_UNITS = {"m": "met", "g": "gram", "s": "sec", "c": "cels", "f": "fahr", "k": "kelv", "l": "lit"}
-
-
-def choice_stated(value: str, words: set[str]) -> bool:
-    """An enum choice follows from the query when the user wrote it or a word it abbreviates
-    ('km', 'mi' for 'miles', 'c' for 'Celsius')."""
-    v = value.lower()
-    if v in words:
-        return True
-    if len(v) == 1:
-        return any(w.startswith(LETTER_UNITS.get(v, "\0")) for w in words)
-    return any(w.startswith(v) or v.startswith(w) and len(w) > 3 for w in words)
 
 
 def unstated_values(arguments: dict, parameters: dict, context: str) -> list[str]:
@@ -224,18 +219,41 @@ _RECITES = re.compile(r"\bwas called\b|\bcalled with\b|\bthe (?:tool|function|ap
                       re.I)
 
 
-def recites_call(answer: str, ex: Example) -> bool:
+def recites(answer: str, names: set[str], arguments: dict) -> bool:
+    """The answer pastes JSON, says 'the tool was called with', or names a tool or an argument key."""
     if "{" in answer or "}" in answer or _RECITES.search(answer):
         return True
-    names = {ex.action, *(c.name for c in ex.prior_calls)}
-    keys = {k for k in (ex.action_input or {}) if "_" in k}
+    keys = {k for k in (arguments or {}) if "_" in k}
     return any(n and n in answer for n in names | keys)
+
+
+def recites_call(answer: str, ex: Example) -> bool:
+    return recites(answer, {ex.action, *(c.name for c in ex.prior_calls)}, ex.action_input)
+
+
+def answer_problems(answer: str, finish: str, names: set[str], arguments: dict, sources: str) -> list[str]:
+    """What the answer checks below would say of an answer before its row exists (best of n)."""
+    a = answer.strip()
+    if not a:
+        return ["empty_answer"]
+    found = [finish == "length" and "answer_cut_off", len(_WORD.findall(a)) < 3 and "answer_not_words",
+             recites(a, names, arguments) and "answer_recites_call", degenerate(a) and "answer_degenerate",
+             not_a_sentence(a) and "answer_not_sentence",
+             bool(unfaithful_numbers(a, sources)) and "answer_unfaithful"]
+    return [f for f in found if f]
 
 
 # --- checks ----------------------------------------------------------------------------------------
 
 def _query(ex: Example):
     return query_problem(ex.query, ex.query_finish) if ex.query else None  # no query: malformed_output
+
+
+def _off_topic(ex: Example):
+    if not ex.query or not ex.action:
+        return None
+    spec = next((e["function"] for e in ex.tools if e.get("function", {}).get("name") == ex.action), {})
+    return "query_off_topic" if spec and not on_topic(ex.query, spec, ex.action_input) else None
 
 
 def _names_tool(ex: Example):
@@ -271,6 +289,23 @@ def _answer_recites(ex: Example):
     return "answer_recites_call" if ex.final_answer and recites_call(ex.final_answer, ex) else None
 
 
+DANGLING = set("a an the of in on at to for from by with and or as is are was this that its".split())
+
+
+def not_a_sentence(answer: str) -> bool:
+    """Word salad a closed-vocabulary grammar lets through: it ends on a function word ('… this in of.')
+    or says the same two words twice in a row ('days between days between')."""
+    words = [w.strip(".,;:!?").lower() for w in answer.split()]
+    words = [w for w in words if w]
+    if words and words[-1] in DANGLING:
+        return True
+    return any(words[i:i + 2] == words[i + 2:i + 4] for i in range(len(words) - 3))
+
+
+def _answer_not_sentence(ex: Example):
+    return "answer_not_sentence" if ex.final_answer.strip() and not_a_sentence(ex.final_answer) else None
+
+
 def _answer_degenerate(ex: Example):
     return "answer_degenerate" if ex.final_answer and degenerate(ex.final_answer) else None
 
@@ -286,11 +321,13 @@ CHECKS = (
     Check("query", _query, (Example,)),
     Check("query_names_tool", _names_tool, (Example,)),
     Check("query_copies_doc", _copies_doc, (Example,)),
+    Check("query_off_topic", _off_topic, (Example,)),
     Check("argument_hallucinated", _hallucinated, (Example,)),
     Check("empty_answer", _no_answer, (Example,)),
     Check("answer_cut_off", _answer_cut_off, (Example,)),
     Check("answer_not_words", _answer_words, (Example,)),
     Check("answer_recites_call", _answer_recites, (Example,)),
     Check("answer_degenerate", _answer_degenerate, (Example,)),
+    Check("answer_not_sentence", _answer_not_sentence, (Example,)),
     Check("answer_unfaithful", _answer_unfaithful, (Example,)),
 )

@@ -60,8 +60,8 @@ class Explorer:
 
         ctx, usage, feedback = self.ctx, Usage(), self.on("execution_feedback")
         seed = self.unit.seed + 1000 * q
-        remembered = self.short.summary(feedback) if self.on("short_term_memory") else ""
-        query, imagined = imagine_query(ctx, self.tool, self.shown, remembered, seed, usage, self.offered)
+        remembered = self.short.summary(feedback, calls=False) if self.on("short_term_memory") else ""
+        query, imagined, candidates = imagine_query(ctx, self.tool, self.shown, remembered, seed, usage, self.offered)
         reasons: list[str] = []
         trials: list[Call] = []
         answer, answer_finish = "", ""
@@ -75,11 +75,12 @@ class Explorer:
                 if trials[-1].status == "ok":
                     break
             if trials and trials[-1].status == "ok":
-                answer, written = write_answer(ctx, query, trials[-1], seed + 99, usage, self.offered)
+                answer, written, dropped = write_answer(ctx, query, trials[-1], seed + 99, usage, self.offered)
+                candidates += dropped
                 answer_finish = written.finish_reason if written.parsed else "length"
             else:
                 reasons.append(trials[-1].reason or "execution_error")
-        turn = Turn(query or "", trials, answer)
+        turn = Turn(query or "", trials, answer, candidates=candidates)
         reflection = {}
         if query is not None and self.on("reflection"):
             reflection = reflect(ctx, turn, seed + 98, usage, self.offered)
@@ -152,7 +153,7 @@ class Explorer:
             query=turn.query, query_finish=query_finish, api_name=last.name if last else "",
             action=last.name if last else "", action_input=last.arguments if last else {},
             observation=last.observation if last else "", final_answer=turn.answer, answer_finish=answer_finish,
-            reflection=reflection, verdict=verdict or {}, messages=messages,
+            candidates=list(turn.candidates), reflection=reflection, verdict=verdict or {}, messages=messages,
             tools=[chat.tool_entry(t.spec()) for t in self.offered], trials=list(turn.trials), prior_calls=prior_calls,
             prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens,
             llm_seconds=round(usage.seconds, 4),
@@ -161,7 +162,8 @@ class Explorer:
     # --- the episode -------------------------------------------------------------------------------
 
     def record(self, rows: list[Example]) -> Episode:
-        steps = [{"row_id": row.id, "query": turn.query, "trials": [asdict(c) for c in turn.trials],
+        steps = [{"row_id": row.id, "query": turn.query, "candidates": turn.candidates,
+                  "trials": [asdict(c) for c in turn.trials],
                   "final_answer": turn.answer, "reflection": row.reflection, "verdict": row.verdict,
                   "reasons": row.reasons, "accepted_by_checks": row.accepted} for turn, row in self.turns]
         stamp = self.ctx.stamp(self.unit, "ste")

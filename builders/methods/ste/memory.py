@@ -40,6 +40,7 @@ class Turn:
     answer: str = ""
     solved: bool | None = None
     why: str = ""
+    candidates: list = field(default_factory=list)  # best of n: what was sampled and discarded
 
 
 def call_text(call: Call) -> str:
@@ -64,12 +65,13 @@ class ShortTermMemory:
                 out.append({"role": "assistant", "content": turn.answer})
         return out
 
-    def summary(self, feedback: bool, last: int = 3) -> str:
-        """The same turns as text, for imagination."""
+    def summary(self, feedback: bool, last: int = 3, calls: bool = True) -> str:
+        """The same turns as text, for imagination. Without `calls`, only the words: a 135M model shown
+        the calls' JSON imagines requests about JSON."""
         lines = []
         for turn in self.turns[-last:]:
             lines.append(f"User: {turn.query}")
-            for call in turn.trials:
+            for call in turn.trials if calls else ():
                 lines.append(f"Call: {call_text(call)}")
                 if feedback:
                     lines.append(f"{'Result' if call.status == 'ok' else 'Error'}: {call.observation[:SHOWN_CHARS]}")

@@ -14,7 +14,8 @@ import json
 import re
 
 from builders.llm import Completion, Usage
-from builders.methods.ste import preamble
+from builders.methods import grounding  # a module: grounding imports STE's checks
+from builders.methods.ste.checks import copies_doc, names_tool, query_problem
 from builders.methods.ste.settings import explore
 from builders.tools.spec import Tool
 
@@ -48,71 +49,93 @@ def needs_number(tool: Tool) -> bool:
 def query_schema(tool: Tool) -> dict:
     return NUMBERED_SCHEMA if needs_number(tool) else QUERY_SCHEMA
 
-SYSTEM = ("You explore a tool to learn how to use it. You imagine what real users would ask an assistant "
-          "that has this tool.")
-INSTRUCTIONS = (
-    "Imagine one specific, realistic request a user would type, that ONE call of this tool can answer. "
-    "Write it as the user, in plain English, with every value the call needs (numbers, names, dates). "
-    "Do not name the tool; no code, no JSON. Do not answer it. "
-    'Reply in JSON: {"query": "..."}'
-)
-# Worked exchanges for made-up tools; two are shown, never one for a tool of the same name.
+# The prompt is short and made of worked exchanges: a 135M model imitates the words of its prompt, and
+# given the tool's documentation and instructions about "the user" and "the tool" it asks about users
+# and tools ("What does the user need to know to understand the tool?"). Shown a task in a few words and
+# the values it needs, after five worked exchanges, it writes a request (measured: docs/methods/ste.md).
+SYSTEM = ("You write questions that people ask a helpful assistant. Each question is specific and gives "
+          "every value it needs.")
+INSTRUCTIONS = 'Write a new question of this kind. Reply in JSON: {"query": "..."}'
+# Worked exchanges for made-up tasks: (task, values, request).
 SHOTS = [
-    ("currency_convert: Convert an amount of money between currencies at today's rate.\n"
-     "It needs: amount (number), from (currency), to (currency).",
+    ("Convert an amount of money between currencies.", "amount, from currency, to currency",
      "How much is 250 US dollars in euros today?"),
-    ("word_definition: Look up the meaning of an English word.\nIt needs: word (string).",
-     "What does the word ephemeral mean?"),
-    ("flight_time: Estimate the flight time between two airports.\n"
-     "It needs: origin (city), destination (city).",
+    ("Look up the meaning of an English word.", "word", "What does the word ephemeral mean?"),
+    ("Estimate the flight time between two airports.", "origin (e.g. Lisbon), destination",
      "How long is a flight from Lisbon to Oslo?"),
-    ("bmi: Compute the body mass index from a weight in kg and a height in cm.\n"
-     "It needs: weight_kg (number), height_cm (number).",
+    ("Compute the body mass index from a weight and a height.", "weight in kg, height in cm",
      "I weigh 72 kg and I am 180 cm tall. What is my body mass index?"),
+    ("Count the words of a text.", "text", "How many words are in the sentence the cat sat on the mat?"),
 ]
 
 
 def shots(tool: Tool, seed: int) -> list[dict]:
-    picked = [s for s in SHOTS if not s[0].startswith(tool.name + ":")]
-    start = seed % len(picked)
+    """Every worked exchange, in an order that varies with the seed (the last one weighs most)."""
+    start = seed % len(SHOTS)
     out = []
-    for doc, query in (picked + picked)[start:start + 2]:
-        out += [{"role": "user", "content": f"Tool documentation:\n{doc}\n\n{INSTRUCTIONS}"},
+    for task, values, query in (SHOTS + SHOTS)[start:start + len(SHOTS)]:
+        out += [{"role": "user", "content": f"Task: {task}\nValues: {values}"},
                 {"role": "assistant", "content": json.dumps({"query": query})}]
     return out
 
 
-def few_shot(tool: Tool) -> str:
-    """The tool's own examples (arguments → result): realistic values, from the tool's author."""
-    shown = [f"- arguments {json.dumps(e.get('arguments'))} gave {json.dumps(e.get('result'))}"
-             for e in tool.examples[:2] if isinstance(e, dict)]
-    return "Example calls:\n" + "\n".join(shown) + "\n" if shown else ""
-
-
-def brief(tool: Tool) -> str:
-    """The tool in a few words: a small model reads a JSON Schema as something to ask about."""
+def values(tool: Tool) -> str:
+    """The values a call needs, in words, with the documentation's example where it gives one:
+    'from city (e.g. "Paris"), to city (e.g. "Tokyo")'."""
     props = tool.parameters.get("properties", {})
-    needs = ", ".join(f"{k} ({v.get('description') or v.get('type', 'value')})"[:80] for k, v in props.items())
-    return f"{tool.name}: {tool.description.split('. ')[0].rstrip('.')}.\nIt needs: {needs}."
+    names = tool.parameters.get("required") or list(props)
+    out = []
+    for name in names:
+        spec = props.get(name, {})
+        example = re.search(r"e\.g\. ([^;)]{1,30})", spec.get("description", ""))
+        out.append(name.replace("_", " ") + (f" (e.g. {example.group(1).strip().rstrip(',.')})" if example else ""))
+    return ", ".join(out) or "none"
+
+
+def task(tool: Tool) -> str:
+    """The tool's purpose in its documentation's first sentence, without its name."""
+    return tool.description.split(". ")[0].strip().rstrip(".") + "."
 
 
 def imagination_prompt(tool: Tool, long_term: list[str], episode_so_far: str, seed: int = 0,
                        offered: list[Tool] | None = None) -> list[dict]:
-    parts = [SYSTEM, f"Tool documentation:\n{brief(tool)}\n{few_shot(tool)}"]
+    parts = [f"Task: {task(tool)}\nValues: {values(tool)}"]
     if long_term:
         parts.append("Queries explored in earlier episodes, and whether they were solved:\n" + "\n".join(long_term)
                      + "\nExplore new uses of the tool: write a query unlike these.")
     if episode_so_far:
         parts.append("This conversation so far:\n" + episode_so_far
                      + "\nWrite the user's next request; it may build on the conversation.")
-    parts.append(INSTRUCTIONS)
-    return [preamble.system(offered or [tool]), *shots(tool, seed), {"role": "user", "content": "\n\n".join(parts)}]
+    if len(parts) > 1:
+        parts.append(INSTRUCTIONS)
+    return [{"role": "system", "content": SYSTEM}, *shots(tool, seed), {"role": "user", "content": "\n\n".join(parts)}]
+
+
+def query_problems(query: str, finish: str, tool: Tool, offered: list[Tool]) -> list[str]:
+    """Why a candidate query would make an invalid row: the row checks on queries, and a query that
+    states no value for a required parameter (its call could only make one up)."""
+    entries = [t.spec() for t in offered]
+    problems = [p for p in (query_problem(query, finish), "query_names_tool" if names_tool(query, entries) else None,
+                            "query_copies_doc" if copies_doc(query, entries) else None) if p]
+    props = tool.parameters.get("properties", {})
+    if any(grounding.ground_value(n, props.get(n, {}), query) is None for n in tool.parameters.get("required", [])):
+        problems.append("query_lacks_values")
+    return problems
 
 
 def imagine_query(ctx, tool: Tool, long_term: list[str], episode_so_far: str, seed: int,
-                  usage: Usage, offered: list[Tool] | None = None) -> tuple[str | None, Completion]:
-    """A concrete user request this tool can serve, and the completion it came from (finish_reason)."""
-    out = usage.add(ctx.engine.chat_json(imagination_prompt(tool, long_term, episode_so_far, seed, offered), query_schema(tool),
-                                         seed=seed, **explore(ctx)))
-    query = out.value.get("query", "") if isinstance(out.value, dict) else ""
-    return (query.strip() or None), out
+                  usage: Usage, offered: list[Tool] | None = None) -> tuple[str | None, Completion, list[dict]]:
+    """A concrete user request this tool can serve, the completion it came from (finish_reason), and
+    the candidates sampled before it that were discarded, with why. Best of n (`candidates`): up to n
+    queries are sampled and the first without problems is kept; else the last one."""
+    offered = offered or [tool]
+    messages = imagination_prompt(tool, long_term, episode_so_far, seed, offered)
+    discarded: list[dict] = []
+    n = max(1, ctx.settings.get("candidates", 1))
+    for i in range(n):
+        out = usage.add(ctx.engine.chat_json(messages, query_schema(tool), seed=seed + 7919 * i, **explore(ctx)))
+        query = (out.value.get("query", "") if isinstance(out.value, dict) else "").strip()
+        problems = query_problems(query, out.finish_reason, tool, offered) if query else ["malformed_output"]
+        if not problems or i == n - 1:
+            return (query or None), out, discarded
+        discarded.append({"stage": "query", "text": query or out.text, "reasons": problems})

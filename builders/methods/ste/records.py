@@ -31,6 +31,8 @@ class Example(Record):
     observation: str = column("its result as the model saw it", default="")
     final_answer: str = column("the answer to the user", default="")
     answer_finish: str = column("why the answer's generation stopped: stop, or length (cut off)", default="")
+    candidates: list[Json] = column("best of n: queries and answers sampled and discarded before the kept one, "
+                                    "{stage, text, reasons}", default_factory=list)
     reflection: Json = column("the model's self-reflection: {solved: bool, why}; {} when switched off",
                               default_factory=dict)
     verdict: Json = column("the LLM judge's answers to STE's three questions; {} when not asked",

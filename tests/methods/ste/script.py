@@ -16,8 +16,8 @@ YES = {"informative": "yes", "faithful": "yes", "appropriate": "yes"}
 def stage(schema) -> str:
     if schema in (QUERY_SCHEMA, NUMBERED_SCHEMA):
         return "query"
-    if schema == ANSWER_SCHEMA:
-        return "answer"
+    if schema == ANSWER_SCHEMA or schema and list(schema.get("properties", {})) == ["answer"]:
+        return "answer"  # the plain answer grammar, or one grounded in the result
     if schema == REFLECTION_SCHEMA:
         return "reflection"
     if schema == VERDICT_SCHEMA:

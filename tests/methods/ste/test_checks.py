@@ -23,13 +23,13 @@ def box():
 CASES = [  # (tool, query, call, answer, finish, reasons)
     ("calculator", "What is 12 times 7, minus 4?", CALC("12*7-4"), "The result is 80.", {}, []),
     ("calculator", 'createRequest(data: {start: {type: 3}})', CALC("3"), "The result is 3.", {},
-     ["query_code", "query_names_tool"]),
+     ["query_code", "query_names_tool", "query_off_topic"]),
     ("calculator", "Please open https://example.org/calc and add 2 and 3.", CALC("2+3"), "The sum is 5.", {},
      ["query_url"]),
     ("calculator", "45.53089331640853831", CALC("45.53089331640853831"), "The number is 45.53089331640853831.", {},
-     ["query_not_words"]),
+     ["query_not_words", "query_off_topic"]),
     ("date_arithmetic", "2021-01-01 14:30:12", {"name": "date_arithmetic", "arguments": {"start": "2021-01-01"}},
-     "That date is 2021-01-01.", {}, ["query_not_words"]),
+     "That date is 2021-01-01.", {}, ["query_not_words", "query_off_topic"]),
     ("calculator", "What is 12 times 7, minus 4, and then", CALC("12*7-4"), "The result is 80.", {},
      ["query_incomplete"]),
     ("calculator", "What is 12 times 7, minus 4?", CALC("12*7-4"), "The result is 80.", {"query": ["length"]},
@@ -50,9 +50,23 @@ CASES = [  # (tool, query, call, answer, finish, reasons)
     ("date_arithmetic", "What date is 10 days after February 25, 2024?", DATE,
      "The new date is 2024-2024-2024-2024-2024-2024-2024.", {}, ["answer_degenerate"]),
     ("calculator", "What is 12 times 7, minus 4?", CALC("12*7-4"), "The result of the calculation is 80 and", 
-     {"answer": ["length"]}, ["answer_cut_off"]),
+     {"answer": ["length"]}, ["answer_cut_off", "answer_not_sentence"]),
     ("calculator", "What is 12 times 7, minus 4?", CALC("12*7-4"), "80.", {}, ["answer_not_words"]),
     ("calculator", "What is 12 times 7, minus 4?", CALC("12*7-4"), "   ", {}, ["empty_answer"]),
+    ("date_arithmetic", "How many days between 2022-01-01 and 2022-01-31?",
+     {"name": "date_arithmetic", "arguments": {"start": "2022-01-01", "end": "2022-01-31"}},
+     "A days 4.286, in 2022-01-01, in 2022-01-31, days between days between result this in of.", {},
+     ["answer_not_sentence"]),                                     # accepted by a real run, read: word salad
+    ("date_arithmetic", "How many days between 2022-01-01 and 2022-01-31?",
+     {"name": "date_arithmetic", "arguments": {"start": "2022-01-01", "end": "2022-01-31"}},
+     "There are 30 days between 2022-01-01 and 2022-01-31.", {}, []),
+    ("prime_factors", "How many days are in a month in 10 years?", {"name": "prime_factors", "arguments": {"n": 10}},
+     "The answer is 2 and 5.", {}, ["query_off_topic"]),
+    ("prime_factors", "Is the number 360 a prime?", {"name": "prime_factors", "arguments": {"n": 360}},
+     "No, 360 is not a prime.", {}, []),
+    ("city_distance", "How far is Lima from Quito?", {"name": "city_distance",
+                                                     "arguments": {"from_city": "Lima", "to_city": "Quito"}},
+     "Lima is about 1324 km from Quito.", {}, []),                     # 'how far' asks for a distance
 ]
 
 

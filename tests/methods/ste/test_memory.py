@@ -66,7 +66,7 @@ def test_short_term_memory_is_the_running_dialogue(box):
     examples = explore(llm, box, queries_per_episode=2)
     assert [e.accepted for e in examples] == [True, True], [e.reasons for e in examples]
     imagine = llm.prompts("query")
-    assert "User: What is 3 plus 4, please?" in imagine[1] and "Result: 7" in imagine[1]
+    assert "User: What is 3 plus 4, please?" in imagine[1] and '"expression"' not in imagine[1]  # words, no JSON
     assert "Answer: Three plus four is 7." in imagine[1] and "Solved: Yes" in imagine[1]
     assert "What is 3 plus 4" not in imagine[0]
     second_call = [c for c in llm.calls if c["stage"] == "call"][1]["messages"]

@@ -6,6 +6,7 @@ import pytest
 
 from builders.judge import judge
 from builders.llm import Metered, get_engine
+from builders.methods.grounding import stated_numbers
 from builders.methods.ste import METHOD as STE
 from builders.methods.ste.query import CHARS
 from builders.methods.ste.records import Demonstration, Episode, Example
@@ -18,7 +19,7 @@ def test_one_episode_with_the_real_model(model_path):
     engine = Metered(get_engine(model_path, n_threads=1))
     with Sandbox(Limits(wall_s=3)) as box:
         ctx = context(engine, box, queries_per_episode=2, max_calls_per_query=2, paraphrases=1, temperature=0.7,
-                      max_tokens=96)
+                      max_tokens=96, candidates=2)
         records = [judge(r, STE.checks) for r in STE.run([unit("convert_units", 0)], ctx)]
         bank = [judge(r, STE.checks) for r in STE.derive([r for r in records if r.accepted], ctx)]
     examples = [r for r in records if isinstance(r, Example)]
@@ -32,6 +33,10 @@ def test_one_episode_with_the_real_model(model_path):
             assert not re.search(r"[{}\[\]_=:]", ex.query)
         for call in ex.trials:
             assert call.status in ("ok", "invalid", "error", "timeout"), call
+            if call.status == "ok" and not ex.paraphrase_of:   # the grounded grammar held: the query's value
+                assert call.arguments["value"] in stated_numbers(ex.query), (call.arguments, ex.query)
+        for candidate in ex.candidates:                        # best of n: what was discarded, and why
+            assert candidate["stage"] in ("query", "answer") and candidate["reasons"], candidate
         if ex.reflection:
             assert isinstance(ex.reflection["solved"], bool)
         if ex.accepted:

@@ -30,7 +30,7 @@ def rule(messages, schema, seed):
         x, y = [int(t.strip(",")) for t in last.split() if t.strip(",").isdigit()][:2]
         return {"name": "calculator", "arguments": {"expression": f"{x}*{y}"}}
     if kind == "answer":
-        result = text.split("Tool result: ")[1].split()[0]
+        result = text.split("Result: ")[1].split()[0]
         return {"answer": f"The product is {result}."}
     if kind == "paraphrase":
         seed_query = text.split("Request: ")[1].split("\n")[0]
