@@ -35,6 +35,14 @@ SECTION = {
                           "description": "creation retries when the function does not parse or cannot be described"},
     "max_rounds": {"type": "integer", "minimum": 0, "maximum": 10, "default": 3,
                    "description": "rectification rounds after an error, a timeout or a missing answer"},
+    "candidates": {"type": "integer", "minimum": 1, "maximum": 10, "default": 1,
+                   "description": "best-of-n: tools created (other seeds) until one runs and prints an answer"},
+    "select": {"type": "string", "enum": ["answer", "correct"], "default": "answer",
+               "description": "which candidate ends the search: the first that prints an answer, or the first "
+                              "whose answer is correct (rejection sampling; the gold never enters a prompt)"},
+    "grammar": {"type": "boolean", "default": True,
+                "description": "shape replies with GBNF grammars: a typed, documented function; a keyword "
+                               "call of it that prints the answer"},
     "temperature": {"type": "number", "minimum": 0, "maximum": 2, "default": 0.3},
     "max_tokens": {"type": "integer", "minimum": 32, "maximum": 2048, "default": 320,
                    "description": "generated tokens per model call (code needs more than chat)"},
