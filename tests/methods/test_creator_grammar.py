@@ -61,6 +61,8 @@ def test_grammars_compile_in_llama_cpp():
     (TOOL.replace(" -> float", ""), False),                                          # no return type
     (TOOL + 'print("Final Answer:", sale_price(price=223, percent_off=10))\n', False),  # nothing after return
     (TOOL.replace("    return round(price - cut, 2)\n", "    print(cut)\n"), False),    # must end with return
+    (TOOL + "    return price\n", False),                        # the reply ends at the first top-level return
+    (TOOL.replace("    cut =", "    if price < 0:\n        return 0.0\n    cut ="), True),  # nested returns are fine
     ("import os\n" + TOOL, False),                                                   # only a few modules
     ("Here is the tool:\n" + TOOL, False),                                           # no prose
 ])
