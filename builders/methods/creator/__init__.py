@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Iterator
 
 from builders.errors import UserError
 from builders.methods.base import Context, Method, Unit, unit_seed
-from builders.methods.creator import library as lib
+from builders.methods.creator import library as lib, programs
 from builders.methods.creator.creation import Tool
 from builders.methods.creator.problems import BUILTIN, load_problems, problem_of, resolve
 from builders.methods.creator.records import CHECKS, CreatorRow, LibraryTool
@@ -111,7 +111,7 @@ class CREATOR(Method):
             base = dict(ctx.stamp(unit, self.name), id=f"{ctx.provenance.get('run_hash', 'run')[:12]}-{unit.key}",
                         group=unit.group, split=split_of(unit.group, ctx.settings["test_fraction"]))
             row = run_problem(ctx, unit, problem, reuse, base)
-            if row.correct and row.tool_spec and row.documented:
+            if row.correct and row.tool_spec and row.documented and not programs.hard_coded(row.tool_code, row.tool_name):
                 verified.append(Tool(row.tool_code, row.tool_name, row.tool_spec, True, "group", row.tool_hash))
             yield row
 
