@@ -7,7 +7,7 @@ import json
 import re
 
 _TOKEN = re.compile(r'\s*(?:(?P<lit>"(?:[^"\\]|\\.)*")|(?P<cls>\[(?:[^\]\\]|\\.)*\])|(?P<name>[a-zA-Z][\w-]*)'
-                    r'|(?P<op>[()|?*+]))')
+                    r'|(?P<op>[()|?*+]|\{\d*,?\d*\}))')
 
 
 def _rules(text: str) -> dict[str, str]:

@@ -1,7 +1,7 @@
 """GBNF grammars for CREATOR's two kinds of code, so that a small model's reply always has the
 shape the method needs and only its content can be wrong.
 
-- `TOOL`: optional imports of a few standard modules, then `def NAME(typed params) -> type:`, a
+- `TOOL`: optional imports of a few standard modules (or names that exist in them), then `def NAME(typed params) -> type:`, a
   one-line docstring, body lines and a closing top-level `return` (after it only the end of the
   reply may come). Creation and tool repair (rectification) are sampled with it.
 - `decision(spec, numbers)`: one line, `print("Final Answer:", NAME(p1=…, p2=…))`, NAME and the
@@ -22,14 +22,17 @@ import re
 from fractions import Fraction
 
 MODULES = ("math", "datetime", "statistics", "fractions", "calendar")
+FROM_IMPORTS = {"datetime": ("date", "datetime", "timedelta"), "math": ("sqrt", "floor", "ceil", "gcd", "lcm", "pi"),
+                "statistics": ("mean", "median", "mode"), "fractions": ("Fraction",)}  # names that exist
 PARAM_TYPES = ("float", "int", "str", "list[float]", "list[int]", "list[str]", "dict[str, float]",
                "dict[str, int]")
 RETURN_TYPES = ("float", "int", "str", "list[float]")
 MAX_PARAMS = 6
-MAX_BODY_LINES = 12
+MAX_BODY_LINES = 8
+MAX_LINE = 100  # characters after the indent: with the line count, a reply fits max_tokens
 
 _COMMON = r'''
-ident ::= [a-z_] [a-z0-9_]*
+ident ::= [a-z_] [a-z0-9_]{0,30}
 number ::= "-"? [0-9]+ ("." [0-9]+)?
 integer ::= "-"? [0-9]+
 string ::= "\"" [^"\\\n]* "\""
@@ -50,19 +53,20 @@ def _upto(rule: str, n: int) -> str:
 
 
 TOOL = rf'''
-root ::= imports "def " ident "(" params ")" " -> " rettype ":\n" doc body ret
+root ::= imports "def " fname "(" params ")" " -> " rettype ":\n" doc body ret
 imports ::= {_upto("import-line", 2)}
-import-line ::= ("import " module | "from " module " import " ident (", " ident)?) "\n"
+import-line ::= ("import " module | {" | ".join(f'"from {m} import " ({_alts(names)}) (", " ({_alts(names)}))?' for m, names in FROM_IMPORTS.items())}) "\n"
 module ::= {_alts(MODULES)}
 params ::= param {_upto('", " param', MAX_PARAMS - 1)}
+fname ::= [a-z] [a-z0-9_]{{2,40}}
 param ::= ident ": " ptype
 ptype ::= {_alts(PARAM_TYPES)}
 rettype ::= {_alts(RETURN_TYPES)}
-doc ::= "    \"\"\"" [A-Z] [^"\\\n]+ "\"\"\"\n"
+doc ::= "    \"\"\"" [A-Z] [^"\\\n]{{3,{MAX_LINE}}} "\"\"\"\n"
 body ::= {_upto("line", MAX_BODY_LINES)}
 line ::= "    " notreturn "\n"
-notreturn ::= [^r\n] [^\n]* | "r" [^e\n] [^\n]* | "re" [^t\n] [^\n]* | "ret" [^u\n] [^\n]*
-ret ::= "    return " [^\n]+ "\n"
+notreturn ::= ([^r\n] | "r" [^e\n] | "re" [^t\n] | "ret" [^u\n]) [^\n]{{0,{MAX_LINE}}}
+ret ::= "    return " [^\n]{{1,{MAX_LINE}}} "\n"
 ''' + _COMMON
 
 
