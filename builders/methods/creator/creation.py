@@ -96,7 +96,7 @@ def create_tool(ctx: Context, problem_text: str, seed: int, usage: Usage, catego
         messages = prompts.creation(problem_text, feedback, category, fenced=not shaped)
         reply = usage.add(ctx.engine.chat(messages, temperature=s["temperature"], max_tokens=s["max_tokens"],
                                           seed=seed + attempt, **({"grammar": grammars.TOOL} if shaped else {})))
-        code = programs.extract_code(reply.text)
+        code = reply.text.strip() if shaped else programs.extract_code(reply.text)  # shaped: as written
         tool, status, problem = check_tool(ctx, code)
         if tool is not None and not tool.documented:
             status, problem, undocumented = "ok", "it has no docstring", tool

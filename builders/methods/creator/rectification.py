@@ -45,7 +45,7 @@ def repair(ctx: Context, problem_text: str, tool: Tool, decision_code: str, erro
     reply = usage.add(ctx.engine.chat(prompts.repair(problem_text, tool.code, decision_code, error),
                                       temperature=s["temperature"], max_tokens=s["max_tokens"], seed=seed,
                                       grammar=grammars.TOOL))
-    new, _, _ = check_tool(ctx, programs.extract_code(reply.text))
+    new, _, _ = check_tool(ctx, reply.text.strip())  # as written: the grammar leaves no prose to cut
     if new is not None:
         tool = Tool(new.code, new.name, new.spec, new.documented, tool.origin, tool.origin_hash)
     return tool, decide(ctx, problem_text, tool, seed + 1, usage, category)
