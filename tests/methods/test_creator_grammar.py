@@ -87,6 +87,20 @@ def test_decision_grammar_calls_the_tool_with_the_problems_numbers(call, ok):
     assert matches(grammars.decision(SPEC, grammars.problem_numbers(PROBLEM.prompt())), call) is ok
 
 
+def test_list_arguments_are_bounded():
+    spec = {"name": "mean", "parameters": {"type": "object", "properties": {
+        "xs": {"type": "array", "items": {"type": "number"}}}, "required": ["xs"]}}
+    call = 'print("Final Answer:", mean(xs=[{}]))\n'
+    assert matches(grammars.decision(spec, ["1"]), call.format(", ".join(["1"] * grammars.MAX_ITEMS)))
+    assert not matches(grammars.decision(spec, ["1"]), call.format(", ".join(["1"] * (grammars.MAX_ITEMS + 1))))
+
+
+def test_a_tool_that_returns_nothing_gives_no_answer(box):
+    code = TOOL.replace("    return round(price - cut, 2)\n", "    return None\n")
+    ex = execute(ctx_for(box, []), code, 'print("Final Answer:", sale_price(price=223, percent_off=10))', "sale_price")
+    assert ex.status == "no_answer" and "returned nothing" in ex.error
+
+
 def test_problem_numbers():
     numbers = grammars.problem_numbers("Item | Price\npen | $2.50\n1,200 pens, 15% off")
     assert {"2.50", "2.5", "1200", "15", "0.15", "0", "12"} <= set(numbers) and "13" not in numbers

@@ -29,6 +29,7 @@ PARAM_TYPES = ("float", "int", "str", "list[float]", "list[int]", "list[str]", "
 RETURN_TYPES = ("float", "int", "str", "list[float]")
 MAX_PARAMS = 6
 MAX_BODY_LINES = 8
+MAX_ITEMS = 16  # a list or dict argument: a table's rows, not a runaway "1, 1, 1, …" past max_tokens
 MAX_LINE = 100  # characters after the indent: with the line count, a reply fits max_tokens
 
 _COMMON = r'''
@@ -110,11 +111,11 @@ def _value_rule(schema: dict) -> str:
         return "string"
     if kind == "array":
         item = _value_rule(schema.get("items") or {})
-        return f'"[" ({item} (", " {item})*)? "]"'
+        return f'"[" ({item} (", " {item}){{0,{MAX_ITEMS - 1}}})? "]"'
     if kind == "object":
         item = _value_rule(schema.get("additionalProperties") or {}) \
             if isinstance(schema.get("additionalProperties"), dict) else "value"
-        return f'"{{" (string ": " {item} (", " string ": " {item})*)? "}}"'
+        return f'"{{" (string ": " {item} (", " string ": " {item}){{0,{MAX_ITEMS - 1}}})? "}}"'
     return "value"
 
 
