@@ -1,5 +1,6 @@
 """The llama.cpp engine: one loaded model per process, chat with the model's own template,
-JSON constrained by a JSON Schema (llama.cpp grammar), seeded sampling, token counts per call.
+JSON constrained by a JSON Schema (llama.cpp grammar) or any text by a raw GBNF grammar, seeded
+sampling, token counts per call.
 
 Stage functions only see the small `chat` / `chat_json` interface, so tests can drive them with
 a scripted LLM (tests/scripted.py) and the pipeline with the real one.
@@ -95,22 +96,28 @@ class Engine:
         """Start the next call from an empty KV cache (a partition starts alike wherever it runs)."""
         self.llama.reset()
 
-    def _grammar(self, schema: dict):
+    def _grammar(self, schema: dict | None = None, gbnf: str | None = None):
         from llama_cpp import LlamaGrammar
 
         from builders.grammar import json_schema_to_gbnf
 
-        key = json.dumps(schema, sort_keys=True)
+        key = gbnf if gbnf is not None else json.dumps(schema, sort_keys=True)
         if key not in self._grammars:
             with _quiet_stderr():
-                self._grammars[key] = LlamaGrammar.from_string(json_schema_to_gbnf(schema), verbose=False)
+                self._grammars[key] = LlamaGrammar.from_string(
+                    gbnf if gbnf is not None else json_schema_to_gbnf(schema), verbose=False)
         return self._grammars[key]
 
     def chat(self, messages: list[dict], *, temperature: float = 0.7, max_tokens: int = 160,
-             seed: int = 0, schema: dict | None = None) -> Completion:
+             seed: int = 0, schema: dict | None = None, grammar: str | None = None) -> Completion:
+        """`schema` constrains the reply to JSON of that schema; `grammar` (GBNF text, root rule
+        `root`) to any language, e.g. the shape of a Python function. At most one of them."""
+        if schema is not None and grammar is not None:
+            raise ValueError("chat takes a JSON schema or a GBNF grammar, not both")
         with self._lock:
             start = time.perf_counter()
-            grammar = self._grammar(schema) if schema is not None else None
+            grammar = self._grammar(schema) if schema is not None else (
+                self._grammar(gbnf=grammar) if grammar is not None else None)
             if not self.reuse_prefix:
                 self.llama.reset()
             before = self.llama.input_ids[: self.llama.n_tokens].tolist()

@@ -1,5 +1,5 @@
 """The persistent LLM-call cache: a generation is a function of the model bytes, the exact messages,
-the grammar (JSON Schema), the sampling parameters and the seed — and, measured with llama.cpp 0.3.16,
+the grammar (JSON Schema or GBNF), the sampling parameters and the seed — and, measured with llama.cpp 0.3.16,
 of the KV cache it started from (a prompt evaluated after a shared prefix was kept samples differently
 from the same prompt evaluated cold). So a key also names the calls before it since the partition
 started (`chain`), and a partition is served from the cache whole or not at all: at the first miss
@@ -104,9 +104,10 @@ class CachedEngine:
         self.read = True
 
     def chat(self, messages, *, temperature: float = 0.7, max_tokens: int = 160, seed: int = 0,
-             schema: dict | None = None) -> Completion:
+             schema: dict | None = None, grammar: str | None = None) -> Completion:
         params = {"temperature": temperature, "max_tokens": max_tokens, "seed": seed}
-        key = call_key(self.model_key, messages, schema, {**params, "after": self.chain})
+        extra = {"grammar": grammar} if grammar is not None else {}  # keys without a grammar stay as they were
+        key = call_key(self.model_key, messages, schema, {**params, **extra, "after": self.chain})
         self.chain = key
         found = self.cache.get(key) if self.read else None
         if found is not None:
@@ -116,7 +117,7 @@ class CachedEngine:
         if self.served:
             raise ChainBroken(f"{self.served} calls came from the cache, the next one did not")
         self.misses += 1
-        completion = self.engine.chat(messages, schema=schema, **params)
+        completion = self.engine.chat(messages, schema=schema, **extra, **params)
         self.cache.put(key, completion)
         return completion
 

@@ -109,7 +109,7 @@ def test_a_new_run_reuses_a_library_tool_first(box, tmp_path):
                       "after 3 years? Round to the nearest cent.", answer="1092.73")
 
     class Recipe:
-        method = {"problems": [str(tmp_path / "p.jsonl")], "library": "run1"}
+        method = {"problems": [str(tmp_path / "p.jsonl")], "library": "run1", "grammar": False}
         base_dir, seed = str(tmp_path), 0
     (tmp_path / "p.jsonl").write_text('{"id": "new/1", "question": "%s", "answer": "1092.73"}\n' % problem.question)
     units = CREATOR().units(Recipe, [])

@@ -43,6 +43,7 @@ def box():
 
 
 def ctx_for(box, replies, **settings):
+    settings.setdefault("grammar", False)  # the free-form path; grammar mode has its own tests
     return Context(engine=ScriptedLLM(replies), sandbox=box, tools={}, settings=CREATOR().settings(settings),
                    provenance={"run_hash": "0123456789abcdef", "recipe": "t", "model": "m"})
 

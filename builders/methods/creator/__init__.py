@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Iterator
 
 from builders.errors import UserError
 from builders.methods.base import Context, Method, Unit, unit_seed
-from builders.methods.creator import library as lib
+from builders.methods.creator import library as lib, programs
 from builders.methods.creator.creation import Tool
 from builders.methods.creator.problems import BUILTIN, load_problems, problem_of, resolve
 from builders.methods.creator.records import CHECKS, CreatorRow, LibraryTool
@@ -35,6 +35,14 @@ SECTION = {
                           "description": "creation retries when the function does not parse or cannot be described"},
     "max_rounds": {"type": "integer", "minimum": 0, "maximum": 10, "default": 3,
                    "description": "rectification rounds after an error, a timeout or a missing answer"},
+    "candidates": {"type": "integer", "minimum": 1, "maximum": 10, "default": 1,
+                   "description": "best-of-n: tools created (other seeds) until one runs and prints an answer"},
+    "select": {"type": "string", "enum": ["answer", "correct"], "default": "answer",
+               "description": "which candidate ends the search: the first that prints an answer, or the first "
+                              "whose answer is correct (rejection sampling; the gold never enters a prompt)"},
+    "grammar": {"type": "boolean", "default": True,
+                "description": "shape replies with GBNF grammars: a typed, documented function; a keyword "
+                               "call of it that prints the answer"},
     "temperature": {"type": "number", "minimum": 0, "maximum": 2, "default": 0.3},
     "max_tokens": {"type": "integer", "minimum": 32, "maximum": 2048, "default": 320,
                    "description": "generated tokens per model call (code needs more than chat)"},
@@ -103,7 +111,7 @@ class CREATOR(Method):
             base = dict(ctx.stamp(unit, self.name), id=f"{ctx.provenance.get('run_hash', 'run')[:12]}-{unit.key}",
                         group=unit.group, split=split_of(unit.group, ctx.settings["test_fraction"]))
             row = run_problem(ctx, unit, problem, reuse, base)
-            if row.correct and row.tool_spec and row.documented:
+            if row.correct and row.tool_spec and row.documented and not programs.hard_coded(row.tool_code, row.tool_name):
                 verified.append(Tool(row.tool_code, row.tool_name, row.tool_spec, True, "group", row.tool_hash))
             yield row
 

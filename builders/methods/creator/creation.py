@@ -5,7 +5,8 @@ The reply is read as code (programs.extract_code), parsed with `ast`, and the fu
 and JSON-Schema parameters are extracted by the Python loader's machinery
 (builders.tools.pyfuncs.describe_callable) in the sandbox: defining the function runs the model's
 module-level code, which never happens in the builder's process. A reply without a usable function
-is regenerated, with what was wrong, up to `max_regenerations` times.
+is regenerated, with what was wrong, up to `max_regenerations` times. With `grammar` on (the
+default) the reply is sampled under grammars.TOOL, so it is always one typed, documented function.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from builders.methods.base import Context
-from builders.methods.creator import programs, prompts
+from builders.methods.creator import grammars, programs, prompts
 from builders.methods.creator.records import Attempt
 from builders.llm import Usage
 
@@ -86,14 +87,16 @@ def check_tool(ctx: Context, code: str) -> tuple[Tool | None, str, str]:
     return Tool(tool_code, name, spec, documented), "ok", ""
 
 
-def create_tool(ctx: Context, problem_text: str, seed: int, usage: Usage) -> Created:
+def create_tool(ctx: Context, problem_text: str, seed: int, usage: Usage, category: str = "") -> Created:
     s = ctx.settings
     created = Created(tool=None)
     feedback, undocumented = "", None
+    shaped = bool(s.get("grammar"))
     for attempt in range(1 + int(s["max_regenerations"])):
-        reply = usage.add(ctx.engine.chat(prompts.creation(problem_text, feedback), temperature=s["temperature"],
-                                          max_tokens=s["max_tokens"], seed=seed + attempt))
-        code = programs.extract_code(reply.text)
+        messages = prompts.creation(problem_text, feedback, category, fenced=not shaped)
+        reply = usage.add(ctx.engine.chat(messages, temperature=s["temperature"], max_tokens=s["max_tokens"],
+                                          seed=seed + attempt, **({"grammar": grammars.TOOL} if shaped else {})))
+        code = reply.text.strip() if shaped else programs.extract_code(reply.text)  # shaped: as written
         tool, status, problem = check_tool(ctx, code)
         if tool is not None and not tool.documented:
             status, problem, undocumented = "ok", "it has no docstring", tool

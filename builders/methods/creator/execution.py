@@ -58,4 +58,8 @@ def execute(ctx: Context, tool_code: str, decision_code: str, name: str) -> Exec
         said = f"It printed:\n{stdout.strip()[-400:]}" if stdout.strip() else "It printed nothing."
         return Execution("no_answer", stdout=stdout, calls=calls, wall_ms=wall,
                          error=f'The code ran but printed no line "Final Answer: ...". {said}')
+    if answer in ("None", "[]", "{}", "''", '""'):  # the tool gave nothing back: repair it, this is no answer
+        return Execution("no_answer", stdout=stdout, calls=calls, wall_ms=wall,
+                         error=f"It printed Final Answer: {answer}. The tool returned nothing useful "
+                               f"(is a return missing?).")
     return Execution("ok", answer=answer[:200], stdout=stdout, calls=calls, wall_ms=wall)

@@ -121,6 +121,38 @@ def without_function(code: str, name: str) -> str:
     return "\n".join(keep).strip()
 
 
+def hard_coded(code: str, name: str) -> str | None:
+    """Why function `name` is no general tool, or None: it reads none of its parameters, or every
+    return gives a bare constant (its answer does not follow from its arguments; a guard such as
+    `if not xs: return 0` beside a computed return is fine)."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return None
+    fn = next((n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name), None)
+    if fn is None:
+        return None
+    a = fn.args
+    params = {p.arg for p in [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg] if p is not None}
+    read = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    if params and not params & read:
+        return "it reads none of its parameters"
+    if not params:
+        return "it takes no parameters"  # a tool's answer must follow from its arguments
+    returns = [n.value for n in ast.walk(fn) if isinstance(n, ast.Return) and n.value is not None]
+    if returns and all(_constant(v) for v in returns):
+        return "it returns a constant"
+    return None
+
+
+def _constant(node: ast.expr) -> bool:
+    if isinstance(node, ast.Constant):
+        return node.value is not None
+    if isinstance(node, ast.UnaryOp):
+        return _constant(node.operand)
+    return False
+
+
 class _Normalise(ast.NodeTransformer):
     """Docstrings dropped and the tool's own name replaced: two copies of one tool hash alike."""
 

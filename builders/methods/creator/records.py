@@ -34,6 +34,7 @@ REASONS = {
     "tool_not_called": "the answer was computed without calling the tool",
     "ungrounded_answer": "the tool's results do not contain the final answer (the chat form would lie)",
     "undocumented_tool": "the tool has no docstring",
+    "hard_coded_tool": "the tool is no general function: it reads none of its parameters or returns a constant",
 }
 
 
@@ -42,6 +43,8 @@ class Attempt:
     """One try of one stage: a creation (tool only), or an execution of tool + decision."""
     stage: str = column("creation, decision (first execution) or rectification", enum=STAGES)
     round: int = column("0 for creation tries and the first execution; 1.. for rectification rounds", minimum=0)
+    candidate: int = column("which created tool this attempt belongs to (best-of-n: 0, 1, …)", default=0,
+                            minimum=0)
     tool_code: str = column("the tool's code at this attempt")
     decision_code: str = column("the calling code at this attempt (empty for creation)", default="")
     status: str = column("ok, or what went wrong", enum=STATUSES)
@@ -122,10 +125,16 @@ def _undocumented(r: CreatorRow):
     return "undocumented_tool" if r.tool_code and not r.documented else None
 
 
+def _hard_coded(r: CreatorRow):
+    from builders.methods.creator.programs import hard_coded
+    return "hard_coded_tool" if r.tool_code and r.tool_name and hard_coded(r.tool_code, r.tool_name) else None
+
+
 CHECKS = (
     Check("stage_failure", _failure, (CreatorRow,)),
     Check("wrong_answer", _wrong, (CreatorRow,)),
     Check("tool_not_called", _not_called, (CreatorRow,)),
     Check("ungrounded_answer", _ungrounded, (CreatorRow,)),
     Check("undocumented_tool", _undocumented, (CreatorRow,)),
+    Check("hard_coded_tool", _hard_coded, (CreatorRow,)),
 )
