@@ -70,6 +70,7 @@ class _Slot:
     seq: int
     tokens: list[int] = field(default_factory=list)  # what this sequence's KV holds, in order
     forget: bool = False
+    owner: threading.Thread | None = None
     used: int = 0  # when its owner last called (to pick a slot to take over)
     request: _Request | None = None
     pending: list[int] = field(default_factory=list)  # tokens still to decode for the request
@@ -102,41 +103,41 @@ class BatchEngine:
         self._lib = llama_cpp
         self.vocab = self.llama._model.vocab
         self.slots = [_Slot(seq) for seq in range(sequences)]
-        self._owner: dict[int, _Slot] = {}  # thread ident → slot
+        self._local = threading.local()  # this thread's slot (thread idents are reused, locals are not)
         self._grammars: dict[str, tuple[bytes, bytes]] = {}
         self._cv = threading.Condition()
         self._clock = itertools.count(1)
+        self.widest = 0  # the most sequences one generation step has decoded together
         self._driver = threading.Thread(target=self._drive, name="llama-batch", daemon=True)
         self._driver.start()
 
     # --- the caller's side --------------------------------------------------------------------------
 
     def _slot(self) -> _Slot:
-        """This thread's slot. A new thread takes a slot no thread owns, else the idle slot used least
-        recently; either way it starts from an empty KV sequence, so what a thread generates depends
-        on its own calls only. Its former owner, if it calls again, takes another the same way."""
-        me = threading.get_ident()
-        with self._cv:
-            if me in self._owner:
-                slot = self._owner[me]
-                slot.used = next(self._clock)
-                return slot
-            while True:
-                owned = {id(s): t for t, s in self._owner.items()}
-                free = [s for s in self.slots if id(s) not in owned]
-                idle = sorted((s for s in self.slots if s.request is None), key=lambda s: s.used)
-                slot = free[0] if free else idle[0] if idle else None
-                if slot is not None:
-                    break
-                self._cv.wait()
-            self._owner.pop(owned.get(id(slot)), None)
-            self._owner[me] = slot
-            slot.forget, slot.used = True, next(self._clock)
+        """This thread's slot; call with the lock held. A new thread takes a slot whose thread has
+        ended or never was, else the idle slot used least recently; either way it starts from an
+        empty KV sequence, so what a thread generates depends on its own calls only. Its former
+        owner, if it calls again, takes another the same way."""
+        me = threading.current_thread()
+        slot = getattr(self._local, "slot", None)
+        if slot is not None and slot.owner is me:
+            slot.used = next(self._clock)
             return slot
+        while True:
+            free = [s for s in self.slots if s.owner is None or not s.owner.is_alive()]
+            idle = sorted((s for s in self.slots if s.request is None), key=lambda s: s.used)
+            slot = free[0] if free else idle[0] if idle else None
+            if slot is not None:
+                break
+            self._cv.wait()
+        slot.owner, slot.forget, slot.used = me, True, next(self._clock)
+        self._local.slot = slot
+        return slot
 
     def forget_prefix(self) -> None:
         """This thread's next call starts from an empty KV sequence."""
-        self._slot().forget = True
+        with self._cv:
+            self._slot().forget = True
 
     def _grammar(self, schema: dict) -> tuple[bytes, bytes]:
         from builders.grammar import json_schema_to_gbnf
@@ -190,7 +191,6 @@ class BatchEngine:
     def chat(self, messages: list[dict], *, temperature: float = 0.7, max_tokens: int = 160,
              seed: int = 0, schema: dict | None = None) -> Completion:
         start = time.perf_counter()
-        slot = self._slot()
         prompt, stop = self.prompt_of(messages)
         if len(prompt) >= self.n_ctx:
             raise ValueError(f"Requested tokens ({len(prompt)}) exceed context window of {self.n_ctx}")
@@ -198,8 +198,8 @@ class BatchEngine:
             max_tokens = self.n_ctx - len(prompt)
         grammar = self._grammar(schema) if schema is not None else None
         request = _Request(prompt, stop, max_tokens, self._sampler(temperature, seed, grammar), start)
-        with self._cv:
-            slot.request = request
+        with self._cv:  # claimed and given its request at once: no other thread can take it in between
+            self._slot().request = request
             self._cv.notify_all()
         request.done.wait()
         self._lib.llama_sampler_free(request.sampler)
@@ -265,6 +265,7 @@ class BatchEngine:
             slot = min(prompting, key=lambda s: s.request.start)  # first come, first evaluated
             self._decode([(slot, slot.pending[:N_BATCH])])
         generating = [s for s in active if s.request is not None and s.request.generated and s.pending]
+        self.widest = max(self.widest, len(generating))
         if generating:
             self._decode([(slot, slot.pending[:1]) for slot in generating])
 

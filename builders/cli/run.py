@@ -46,7 +46,8 @@ def cmd_run(args) -> int:
     plan = make_plan(recipe, args.output)
     units = sum(len(p) for p in plan.partitions)
     where = (f"workers on {recipe.dask['scheduler']} (llama.cpp threads from each worker's cores)" if plan.remote else
-             f"{plan.workers} worker processes × {plan.threads} llama.cpp threads × 1 sequence")
+             f"{plan.workers} worker processes × {plan.threads} llama.cpp threads × {plan.sequences} "
+             f"sequence{'s' if plan.sequences > 1 else ''}")
     console.print(f"[bold]toolmint[/bold] run [cyan]{recipe.name}[/cyan] ({plan.run_key}): {plan.method.name}, "
                   f"{units} units over {len(plan.tools)} tools in {len(plan.partitions)} partitions; "
                   f"{where}; model {plan.model.name}; LLM-call cache {'on' if plan.llm_cache else 'off'}")

@@ -65,14 +65,15 @@ class InProcess:
 
 
 class DaskCluster:
-    def __init__(self, address: str | None, workers: int, source: str = "recipe"):
-        self.address, self.workers, self.source = address, workers, source
+    def __init__(self, address: str | None, workers: int, source: str = "recipe", threads: int = 1):
+        self.address, self.workers, self.source, self.threads = address, workers, source, threads
         self.client = self.cluster = None
         self.layout: dict | None = None  # on an existing cluster: worker address → (llama threads, cores)
 
     @property
     def name(self) -> str:
-        return f"Dask scheduler {self.address}" if self.address else f"Dask LocalCluster ({self.workers} processes)"
+        return (f"Dask scheduler {self.address}" if self.address else
+                f"Dask LocalCluster ({self.workers} processes × {self.threads} threads)")
 
     @property
     def dashboard(self):
@@ -98,7 +99,8 @@ class DaskCluster:
         from builders.errors import UserError
 
         if self.address is None:
-            self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+            # a worker's threads run partitions at once, their model calls batched in one llama.cpp context
+            self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=self.threads, processes=True,
                                         dashboard_address=None, silence_logs=logging.ERROR)
             self.client = Client(self.cluster)
         else:

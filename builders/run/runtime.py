@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import threading
 from dataclasses import dataclass, field
 
 THREADS_ENV = "TOOLMINT_LLAMA_THREADS"  # set on cluster workers by executors.WorkerLayout
@@ -29,6 +30,7 @@ class RuntimeSpec:
     sandbox: dict = field(default_factory=dict)  # the recipe's sandbox section
     model_sha256: str = ""
     llm_cache: str | None = None  # the LLM-call cache file; None: off
+    sequences: int = 1  # partitions this worker runs at once; > 1: one batching engine serves them (builders/batch.py)
 
 
 @dataclass
@@ -50,20 +52,22 @@ def worker_threads(spec_threads: int = 0) -> int:
 
 
 _SANDBOXES: dict = {}
+_SANDBOX_LOCK = threading.Lock()
 
 
-def process_sandbox(section: dict):
-    """One sandbox per worker process and setting (it closes itself at exit). A Dask worker makes
-    one call at a time, so `workers: auto` means one sandbox worker per Dask worker here."""
+def process_sandbox(section: dict, callers: int = 1):
+    """One sandbox per worker process and setting (it closes itself at exit). `workers: auto` means
+    one sandbox worker per partition the Dask worker runs at once (`callers`, its sequences)."""
     from sandbox import Sandbox
     from sandbox.limits import from_recipe
 
-    key = tuple(sorted(section.items()))
-    if key not in _SANDBOXES:
-        limits, _, accept_weaker = from_recipe(section)
-        workers = 1 if section.get("workers", "auto") == "auto" else section["workers"]
-        _SANDBOXES[key] = Sandbox(limits, workers=workers, accept_weaker=accept_weaker)
-    return _SANDBOXES[key]
+    key = (tuple(sorted(section.items())), callers)
+    with _SANDBOX_LOCK:  # a worker's threads may start their first partitions together
+        if key not in _SANDBOXES:
+            limits, _, accept_weaker = from_recipe(section)
+            workers = callers if section.get("workers", "auto") == "auto" else section["workers"]
+            _SANDBOXES[key] = Sandbox(limits, workers=workers, accept_weaker=accept_weaker)
+        return _SANDBOXES[key]
 
 
 def sandboxes_made() -> int:
@@ -73,11 +77,16 @@ def sandboxes_made() -> int:
 
 def local_runtime(spec: RuntimeSpec) -> Runtime:
     """The real thing: this process's llama.cpp model and sandbox, behind the LLM-call cache."""
+    from builders.batch import get_batch_engine
     from builders.llm import get_engine
 
-    engine = get_engine(spec.model_path, n_ctx=spec.n_ctx, n_threads=worker_threads(spec.n_threads),
-                        chat_format=spec.chat_format)
-    box = process_sandbox(spec.sandbox)
+    if spec.sequences > 1:
+        engine = get_batch_engine(spec.model_path, n_ctx=spec.n_ctx, n_threads=worker_threads(spec.n_threads),
+                                  chat_format=spec.chat_format, sequences=spec.sequences)
+    else:
+        engine = get_engine(spec.model_path, n_ctx=spec.n_ctx, n_threads=worker_threads(spec.n_threads),
+                            chat_format=spec.chat_format)
+    box = process_sandbox(spec.sandbox, spec.sequences)
     return Runtime(engine=with_call_cache(engine, spec), sandbox=box, warnings=list(getattr(box, "warnings", [])))
 
 
