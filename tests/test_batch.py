@@ -29,21 +29,22 @@ def batcher(model_path):
     return BatchEngine(model_path, n_threads=2, sequences=4)
 
 
-def ask(engine, call, **kw):
+def ask(engine, call, forget=True, **kw):
     messages, schema = call
-    engine.forget_prefix()
+    if forget:
+        engine.forget_prefix()
     if schema is None:
         return engine.chat(messages, max_tokens=48, **kw)
     return engine.chat_json(messages, schema, max_tokens=48, **kw)
 
 
-def at_once(engine, calls, **kw):
+def at_once(engine, calls, forget=True, **kw):
     """Every call on its own thread, released together."""
     gate = threading.Barrier(len(calls))
 
     def one(call):
         gate.wait()
-        return ask(engine, call, **kw)
+        return ask(engine, call, forget, **kw)
 
     with ThreadPoolExecutor(len(calls)) as pool:
         return list(pool.map(one, calls))
@@ -98,5 +99,6 @@ def test_each_thread_keeps_its_own_prompt_prefix(batcher):
 def test_more_threads_than_sequences_take_turns(model_path):
     small = BatchEngine(model_path, n_threads=2, sequences=2)
     alone = [ask(small, call, temperature=0) for call in CALLS[:3]]
-    together = at_once(small, CALLS[:3], temperature=0)
+    together = at_once(small, CALLS[:3], forget=False, temperature=0)
     assert [c.text for c in together] == [c.text for c in alone]
+    assert [c.cached_tokens for c in together] == [0, 0, 0]  # a slot another thread used starts empty
