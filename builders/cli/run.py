@@ -45,7 +45,8 @@ def cmd_run(args) -> int:
     recipe = load_recipe(args.recipe, overrides)
     plan = make_plan(recipe, args.output)
     units = sum(len(p) for p in plan.partitions)
-    where = (f"workers on {recipe.dask['scheduler']} (llama.cpp threads from each worker's cores)" if plan.remote else
+    where = (f"workers on {recipe.dask['scheduler']} (llama.cpp threads from each worker's cores, sequences "
+             "from its threads)" if plan.remote else
              f"{plan.workers} worker processes × {plan.threads} llama.cpp threads × {plan.sequences} "
              f"sequence{'s' if plan.sequences > 1 else ''}")
     console.print(f"[bold]toolmint[/bold] run [cyan]{recipe.name}[/cyan] ({plan.run_key}): {plan.method.name}, "

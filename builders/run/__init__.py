@@ -89,6 +89,8 @@ def run(plan: Plan, overwrite: bool = False, progress=None, runtime=None, execut
             if progress:
                 progress(summary, len(specs))
     wall = time.perf_counter() - start
+    if plan.remote:  # each worker's own threads decided them
+        execution["sequences"] = sorted({s["sequences"] for s in summaries if "sequences" in s})
     if failures:
         raise UserError(*[f"{plan.out_dir}: {f}" for f in failures],
                         f"{plan.out_dir}: {len(summaries)} of {len(specs)} partitions are written; "
@@ -151,7 +153,7 @@ def build_manifest(plan: Plan, summaries: list[dict], combined: dict, wall: floa
         "method": {"name": plan.method.name, "settings": plan.recipe.method, "about": plan.method.about},
         "tools": [{"name": t.name, "version": t.version} for t in plan.tools],
         "partitions": len(plan.partitions), "workers": plan.workers, "llama_threads_per_worker": plan.threads,
-        "sequences_per_worker": plan.sequences,
+        "sequences_per_worker": None if plan.remote else plan.sequences,  # a cluster's: each worker's threads
         "configs": configs, "default_config": plan.method.configs[0],
         "rejected_by_reason": dict(reasons.most_common()),
         "tokens": {"prompt": sum(s["prompt_tokens"] for s in summaries),

@@ -24,7 +24,9 @@ except ImportError:  # dask is a dependency; keep the in-process path importable
 
 
 class WorkerLayout(WorkerPlugin):
-    """Sets TOOLMINT_LLAMA_THREADS on each worker: its cores over the workers sharing its host."""
+    """Sets TOOLMINT_LLAMA_THREADS on each worker: its cores over the workers sharing its host. A
+    worker's threads share its one engine (several threads: batched sequences), so they do not divide
+    the cores again."""
 
     name = "toolmint-layout"
 
@@ -35,7 +37,7 @@ class WorkerLayout(WorkerPlugin):
         from builders.run.runtime import THREADS_ENV
 
         host = worker.address.rsplit(":", 1)[0]
-        share = max(1, self.workers_per_host.get(host, 1)) * max(1, worker.state.nthreads)
+        share = max(1, self.workers_per_host.get(host, 1))
         os.environ[THREADS_ENV] = str(max(1, len(os.sched_getaffinity(0)) // share))
 
 

@@ -63,7 +63,8 @@ class Plan:
 
     @property
     def sequences(self) -> int:
-        """Partitions each worker process runs at once, batched in its one llama.cpp context."""
+        """Partitions each worker process runs at once, batched in its one llama.cpp context. On an
+        existing cluster each worker's own threads (`dask worker --nthreads`) decide it."""
         if self.recipe.dask["scheduler"] == "sync":
             return 1  # one partition after another in this process: nothing to batch
         chosen = self.recipe.dask.get("sequences", "auto")
@@ -85,7 +86,8 @@ class Plan:
         spec = RuntimeSpec(model_path=self.model.path, n_ctx=model.get("n_ctx", 2048),
                            n_threads=0 if self.remote else self.threads,
                            chat_format=model.get("chat_format"), sandbox=dict(self.recipe.sandbox),
-                           model_sha256=self.model.sha256, llm_cache=self.llm_cache, sequences=self.sequences)
+                           model_sha256=self.model.sha256, llm_cache=self.llm_cache,
+                           sequences=0 if self.remote else self.sequences)
         return Settings(
             out_dir=str(self.out_dir), run_key=self.run_key, total=len(self.partitions), method=self.method,
             method_settings=dict(self.recipe.method), tools=tuple(self.tools), runtime_spec=spec,

@@ -30,7 +30,7 @@ class RuntimeSpec:
     sandbox: dict = field(default_factory=dict)  # the recipe's sandbox section
     model_sha256: str = ""
     llm_cache: str | None = None  # the LLM-call cache file; None: off
-    sequences: int = 1  # partitions this worker runs at once; > 1: one batching engine serves them (builders/batch.py)
+    sequences: int = 1  # partitions this worker runs at once (> 1: one batching engine, builders/batch.py); 0: its Dask threads
 
 
 @dataclass
@@ -49,6 +49,19 @@ def worker_threads(spec_threads: int = 0) -> int:
     if told.isdigit() and int(told) > 0:
         return int(told)
     return len(os.sched_getaffinity(0))
+
+
+def worker_sequences(spec_sequences: int = 1) -> int:
+    """Partitions this process runs at once: the spec's if set, else (a cluster worker) its Dask threads,
+    so a worker started with `--nthreads 4` batches four partitions in one llama.cpp context."""
+    if spec_sequences:
+        return spec_sequences
+    try:
+        from distributed import get_worker
+
+        return max(1, get_worker().state.nthreads)
+    except (ImportError, ValueError):  # not in a Dask worker
+        return 1
 
 
 _SANDBOXES: dict = {}
@@ -80,13 +93,14 @@ def local_runtime(spec: RuntimeSpec) -> Runtime:
     from builders.batch import get_batch_engine
     from builders.llm import get_engine
 
-    if spec.sequences > 1:
+    sequences = worker_sequences(spec.sequences)
+    if sequences > 1:
         engine = get_batch_engine(spec.model_path, n_ctx=spec.n_ctx, n_threads=worker_threads(spec.n_threads),
-                                  chat_format=spec.chat_format, sequences=spec.sequences)
+                                  chat_format=spec.chat_format, sequences=sequences)
     else:
         engine = get_engine(spec.model_path, n_ctx=spec.n_ctx, n_threads=worker_threads(spec.n_threads),
                             chat_format=spec.chat_format)
-    box = process_sandbox(spec.sandbox, spec.sequences)
+    box = process_sandbox(spec.sandbox, sequences)
     return Runtime(engine=with_call_cache(engine, spec), sandbox=box, warnings=list(getattr(box, "warnings", [])))
 
 

@@ -107,6 +107,6 @@ def test_worker_layout_divides_each_hosts_own_cores(monkeypatch):
     assert os.environ[THREADS_ENV] == "4" and worker_threads() == 4
     layout.setup(FakeWorker("tcp://10.0.0.2:4001"))
     assert worker_threads() == 16
-    layout.setup(FakeWorker("tcp://10.0.0.2:4001", nthreads=2))  # two partitions at once share the cores
-    assert worker_threads() == 8
+    layout.setup(FakeWorker("tcp://10.0.0.2:4001", nthreads=2))  # two partitions at once share one engine
+    assert worker_threads() == 16
     assert worker_threads(3) == 3  # a local run's plan decides
