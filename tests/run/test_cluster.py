@@ -88,6 +88,8 @@ def test_a_recipe_runs_on_an_existing_cluster(tmp_path, cluster):
     expected = max(1, len(os.sched_getaffinity(0)) // 2)
     assert {m["llama_threads"] for m in markers} == {expected}
     assert manifest["execution"]["workers"] == 2 and manifest["execution"]["llama_threads"] == [expected]
+    # sequences come from each worker's own threads (`--nthreads 1`), not from the client's recipe
+    assert {m["sequences"] for m in markers} == {1} and manifest["execution"]["sequences"] == [1]
     assert rows(out) == rows(reference)
 
 
