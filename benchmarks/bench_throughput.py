@@ -10,6 +10,7 @@ calls, and the share of prompt tokens served from the KV cache; the last line is
 
     python benchmarks/bench_throughput.py            # BENCH_EPISODES=2 episodes per tool by default
     python benchmarks/bench_throughput.py --pipeline-only --workers 1   # scaling: 1 process × all cores
+    python benchmarks/bench_throughput.py --sequences 1    # partitions per worker batched in one context
 """
 
 from __future__ import annotations
@@ -65,7 +66,9 @@ def load() -> str:
 def main() -> None:
     args = sys.argv[1:]
     workers = args[args.index("--workers") + 1] if "--workers" in args else "auto"
-    recipe = load_recipe(str(ROOT / "recipes" / "quickstart.yaml"), [*OVERRIDES, f"dask.workers={workers}"])
+    sequences = args[args.index("--sequences") + 1] if "--sequences" in args else "auto"
+    recipe = load_recipe(str(ROOT / "recipes" / "quickstart.yaml"),
+                         [*OVERRIDES, f"dask.workers={workers}", f"dask.sequences={sequences}"])
     with tempfile.TemporaryDirectory() as tmp:
         plan = make_plan(recipe, tmp)
         units = sum(len(p) for p in plan.partitions)
@@ -83,14 +86,14 @@ def main() -> None:
     tokens = manifest["tokens"]["completion"]
     naive_rate, rate = naive["tokens"] / naive["wall"], tokens / wall
     outside, share = manifest["timings"]["outside_llm_share"], manifest["prompt_cache"]["share"]
-    print(f"pipeline, {plan.workers} processes × {plan.threads} threads × 1 sequence: {tokens} generated "
+    print(f"pipeline, {plan.workers} processes × {plan.threads} threads × {plan.sequences} sequences: {tokens} generated "
           f"({manifest['tokens']['prompt']} prompt) tokens in {wall:.1f} s = {rate:.1f} tokens/s; {load()}")
     ratio = rate / naive_rate if naive_rate else None
     print(f"ratio pipeline / naive: {ratio:.2f}" if ratio else "ratio: — (pipeline only)")
     print(f"pipeline worker time outside llama.cpp calls: {outside:.1%}; prompt tokens from the KV cache: {share:.1%}")
     print(json.dumps({"bench": "throughput", "pipeline_tok_s": round(rate, 2), "naive_tok_s": round(naive_rate, 2) if naive_rate else None,
                       "ratio": round(ratio, 3) if ratio else None, "outside_llm_share": outside, "prompt_cache_share": share,
-                      "workers": plan.workers, "threads": plan.threads, "sequences": 1}))
+                      "workers": plan.workers, "threads": plan.threads, "sequences": plan.sequences}))
 
 
 if __name__ == "__main__":

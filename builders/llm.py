@@ -167,7 +167,9 @@ def get_engine(model_path: str, n_ctx: int = 2048, n_threads: int = 1, chat_form
 
 def loaded_engines() -> int:
     """How many models this process has loaded (the pipeline checks it stays at one per worker)."""
-    return len(_ENGINES)
+    from builders import batch
+
+    return len(_ENGINES) + len(batch._ENGINES)
 
 
 class Usage:

@@ -45,8 +45,10 @@ def cmd_run(args) -> int:
     recipe = load_recipe(args.recipe, overrides)
     plan = make_plan(recipe, args.output)
     units = sum(len(p) for p in plan.partitions)
-    where = (f"workers on {recipe.dask['scheduler']} (llama.cpp threads from each worker's cores)" if plan.remote else
-             f"{plan.workers} worker processes × {plan.threads} llama.cpp threads × 1 sequence")
+    where = (f"workers on {recipe.dask['scheduler']} (llama.cpp threads from each worker's cores, sequences "
+             "from its threads)" if plan.remote else
+             f"{plan.workers} worker processes × {plan.threads} llama.cpp threads × {plan.sequences} "
+             f"sequence{'s' if plan.sequences > 1 else ''}")
     console.print(f"[bold]toolmint[/bold] run [cyan]{recipe.name}[/cyan] ({plan.run_key}): {plan.method.name}, "
                   f"{units} units over {len(plan.tools)} tools in {len(plan.partitions)} partitions; "
                   f"{where}; model {plan.model.name}{'; judge ' + plan.judge.name if plan.judge else ''}; LLM-call cache {'on' if plan.llm_cache else 'off'}")

@@ -62,7 +62,8 @@ def executor_for(plan: Plan):
     scheduler = plan.recipe.dask["scheduler"]
     if scheduler == "sync":
         return InProcess()
-    return DaskCluster(None if scheduler == "local" else scheduler, plan.workers, source=plan.recipe.path)
+    return DaskCluster(None if scheduler == "local" else scheduler, plan.workers, source=plan.recipe.path,
+                       threads=plan.sequences)
 
 
 def run(plan: Plan, overwrite: bool = False, progress=None, runtime=None, executor=None) -> dict:
@@ -78,7 +79,8 @@ def run(plan: Plan, overwrite: bool = False, progress=None, runtime=None, execut
         layout = getattr(ex, "layout", None)
         execution = {"executor": getattr(ex, "describe", lambda: ex.name)(), "dashboard": ex.dashboard,
                      "workers": len(layout) if layout else plan.workers,
-                     "llama_threads": sorted({t for t, _ in layout.values()}) if layout else [plan.threads]}
+                     "llama_threads": sorted({t for t, _ in layout.values()}) if layout else [plan.threads],
+                     "sequences": plan.sequences}
         for (index, _), summary, error in ex.map(partial(run_partition, settings=settings), specs):
             if error:
                 failures.append(f"partition {index + 1} of {len(specs)} failed: {error}")
@@ -87,6 +89,8 @@ def run(plan: Plan, overwrite: bool = False, progress=None, runtime=None, execut
             if progress:
                 progress(summary, len(specs))
     wall = time.perf_counter() - start
+    if plan.remote:  # each worker's own threads decided them
+        execution["sequences"] = sorted({s["sequences"] for s in summaries if "sequences" in s})
     if failures:
         raise UserError(*[f"{plan.out_dir}: {f}" for f in failures],
                         f"{plan.out_dir}: {len(summaries)} of {len(specs)} partitions are written; "
@@ -150,6 +154,7 @@ def build_manifest(plan: Plan, summaries: list[dict], combined: dict, wall: floa
         "method": {"name": plan.method.name, "settings": plan.recipe.method, "about": plan.method.about},
         "tools": [{"name": t.name, "version": t.version} for t in plan.tools],
         "partitions": len(plan.partitions), "workers": plan.workers, "llama_threads_per_worker": plan.threads,
+        "sequences_per_worker": None if plan.remote else plan.sequences,  # a cluster's: each worker's threads
         "configs": configs, "default_config": plan.method.configs[0],
         "rejected_by_reason": dict(reasons.most_common()),
         "tokens": {"prompt": sum(s["prompt_tokens"] for s in summaries),

@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import threading
 from dataclasses import asdict
 from pathlib import Path
 
@@ -57,14 +58,16 @@ class CallCache:
         return self.db.execute("SELECT count(*) FROM calls").fetchone()[0]
 
 
-_OPEN: dict[str, CallCache] = {}
+_OPEN: dict[tuple, CallCache] = {}
 
 
 def open_cache(path: str) -> CallCache:
-    """One connection per process and file."""
-    if path not in _OPEN:
-        _OPEN[path] = CallCache(path)
-    return _OPEN[path]
+    """One connection per thread and file (a worker's threads run partitions at once; an sqlite3
+    connection is not for several threads)."""
+    key = (path, threading.get_ident())
+    if key not in _OPEN:
+        _OPEN[key] = CallCache(path)
+    return _OPEN[key]
 
 
 def clear(path: str | None = None) -> int:
@@ -76,7 +79,8 @@ def clear(path: str | None = None) -> int:
         n = len(CallCache(path))
     except sqlite3.DatabaseError:
         n = 0
-    _OPEN.pop(path, None)
+    for key in [k for k in _OPEN if k[0] == path]:
+        _OPEN.pop(key).db.close()
     for suffix in ("", "-wal", "-shm"):
         Path(path + suffix).unlink(missing_ok=True)
     return n

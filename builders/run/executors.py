@@ -24,7 +24,9 @@ except ImportError:  # dask is a dependency; keep the in-process path importable
 
 
 class WorkerLayout(WorkerPlugin):
-    """Sets TOOLMINT_LLAMA_THREADS on each worker: its cores over the workers sharing its host."""
+    """Sets TOOLMINT_LLAMA_THREADS on each worker: its cores over the workers sharing its host. A
+    worker's threads share its one engine (several threads: batched sequences), so they do not divide
+    the cores again."""
 
     name = "toolmint-layout"
 
@@ -35,7 +37,7 @@ class WorkerLayout(WorkerPlugin):
         from builders.run.runtime import THREADS_ENV
 
         host = worker.address.rsplit(":", 1)[0]
-        share = max(1, self.workers_per_host.get(host, 1)) * max(1, worker.state.nthreads)
+        share = max(1, self.workers_per_host.get(host, 1))
         os.environ[THREADS_ENV] = str(max(1, len(os.sched_getaffinity(0)) // share))
 
 
@@ -65,14 +67,15 @@ class InProcess:
 
 
 class DaskCluster:
-    def __init__(self, address: str | None, workers: int, source: str = "recipe"):
-        self.address, self.workers, self.source = address, workers, source
+    def __init__(self, address: str | None, workers: int, source: str = "recipe", threads: int = 1):
+        self.address, self.workers, self.source, self.threads = address, workers, source, threads
         self.client = self.cluster = None
         self.layout: dict | None = None  # on an existing cluster: worker address → (llama threads, cores)
 
     @property
     def name(self) -> str:
-        return f"Dask scheduler {self.address}" if self.address else f"Dask LocalCluster ({self.workers} processes)"
+        return (f"Dask scheduler {self.address}" if self.address else
+                f"Dask LocalCluster ({self.workers} processes × {self.threads} threads)")
 
     @property
     def dashboard(self):
@@ -98,7 +101,8 @@ class DaskCluster:
         from builders.errors import UserError
 
         if self.address is None:
-            self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+            # a worker's threads run partitions at once, their model calls batched in one llama.cpp context
+            self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=self.threads, processes=True,
                                         dashboard_address=None, silence_logs=logging.ERROR)
             self.client = Client(self.cluster)
         else:

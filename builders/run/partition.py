@@ -20,7 +20,7 @@ from builders.methods.base import Context
 from builders.record import Rejected, split_of
 from builders.run.callcache import ChainBroken
 from builders.run.plan import Settings
-from builders.run.runtime import sandboxes_made, worker_threads
+from builders.run.runtime import sandboxes_made, worker_sequences, worker_threads
 
 
 def groups_of(units: list) -> list[list]:
@@ -80,7 +80,7 @@ def run_partition(spec: tuple, settings: Settings) -> dict:
         "prompt_cached_tokens": engine.usage.cached_tokens, "llm_cache_hits": engine.usage.cache_hits,
         "seconds": round(time.perf_counter() - start, 3), "setup_seconds": round(setup, 3),
         "model_loads_in_process": loaded_engines(), "sandboxes_in_process": sandboxes_made(),
-        "llama_threads": worker_threads(settings.runtime_spec.n_threads),
+        "llama_threads": worker_threads(settings.runtime_spec.n_threads), "sequences": worker_sequences(settings.runtime_spec.sequences),
         "warnings": list(runtime.warnings),
         "files": shards.file_sizes(out_dir, files),
     }

@@ -24,6 +24,7 @@ from builders.run.runtime import RuntimeSpec, local_runtime
 from builders.tools import Tool, resolve_tools
 
 AUTO_PARTITIONS = 64
+AUTO_SEQUENCES = 4
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,15 @@ class Plan:
         return threads_per_process(self.workers)
 
     @property
+    def sequences(self) -> int:
+        """Partitions each worker process runs at once, batched in its one llama.cpp context. On an
+        existing cluster each worker's own threads (`dask worker --nthreads`) decide it."""
+        if self.recipe.dask["scheduler"] == "sync":
+            return 1  # one partition after another in this process: nothing to batch
+        chosen = self.recipe.dask.get("sequences", "auto")
+        return auto_sequences(self.threads) if chosen == "auto" else chosen
+
+    @property
     def remote(self) -> bool:
         """An existing cluster: its workers decide their own llama.cpp threads."""
         return self.recipe.dask["scheduler"] not in ("sync", "local")
@@ -77,7 +87,8 @@ class Plan:
         return RuntimeSpec(model_path=model.path, n_ctx=options.get("n_ctx", 2048),
                            n_threads=0 if self.remote else self.threads,
                            chat_format=options.get("chat_format"), sandbox=dict(self.recipe.sandbox),
-                           model_sha256=model.sha256, llm_cache=self.llm_cache)
+                           model_sha256=model.sha256, llm_cache=self.llm_cache,
+                           sequences=0 if self.remote else self.sequences)
 
     def settings(self, runtime: Callable | None = None) -> Settings:
         spec = self.model_spec(self.model, self.recipe.model)
@@ -92,11 +103,17 @@ class Plan:
         )
 
 
+def auto_sequences(llama_threads: int) -> int:
+    """`dask.sequences: auto`. Measured on 2 cores with the 135M model (docs/architecture.md, speed):
+    a generation step of 4 sequences costs little more than one of 1, so 4 partitions share a context."""
+    return AUTO_SEQUENCES
+
+
 def make_plan(recipe: Recipe, output: str | None = None, *, check_model: bool = True) -> Plan:
     if recipe.dask["threads_per_worker"] != 1:
         raise UserError(f"{recipe.path}: dask.threads_per_worker: {recipe.dask['threads_per_worker']}: each worker "
-                        "process holds one llama.cpp model, which is not thread-safe; use 1 and set dask.workers "
-                        "for more parallelism")
+                        "process holds one llama.cpp model, which is not thread-safe; use 1 and set dask.sequences "
+                        "(partitions batched in one llama.cpp context) or dask.workers for more parallelism")
     method = get(recipe.method["name"])
     model = resolve_model(recipe.model, source=recipe.path, base_dir=recipe.base_dir)
     judge = None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import threading
 from dataclasses import dataclass, field
 
 THREADS_ENV = "TOOLMINT_LLAMA_THREADS"  # set on cluster workers by executors.WorkerLayout
@@ -30,6 +31,7 @@ class RuntimeSpec:
     model_sha256: str = ""
     llm_cache: str | None = None  # the LLM-call cache file; None: off
     judge: RuntimeSpec | None = None  # the judge's own model (recipe `judge_model`); None: this one judges
+    sequences: int = 1  # partitions this worker runs at once (> 1: one batching engine, builders/batch.py); 0: its Dask threads
 
 
 @dataclass
@@ -51,21 +53,36 @@ def worker_threads(spec_threads: int = 0) -> int:
     return len(os.sched_getaffinity(0))
 
 
+def worker_sequences(spec_sequences: int = 1) -> int:
+    """Partitions this process runs at once: the spec's if set, else (a cluster worker) its Dask threads,
+    so a worker started with `--nthreads 4` batches four partitions in one llama.cpp context."""
+    if spec_sequences:
+        return spec_sequences
+    try:
+        from distributed import get_worker
+
+        return max(1, get_worker().state.nthreads)
+    except (ImportError, ValueError):  # not in a Dask worker
+        return 1
+
+
 _SANDBOXES: dict = {}
+_SANDBOX_LOCK = threading.Lock()
 
 
-def process_sandbox(section: dict):
-    """One sandbox per worker process and setting (it closes itself at exit). A Dask worker makes
-    one call at a time, so `workers: auto` means one sandbox worker per Dask worker here."""
+def process_sandbox(section: dict, callers: int = 1):
+    """One sandbox per worker process and setting (it closes itself at exit). `workers: auto` means
+    one sandbox worker per partition the Dask worker runs at once (`callers`, its sequences)."""
     from sandbox import Sandbox
     from sandbox.limits import from_recipe
 
-    key = tuple(sorted(section.items()))
-    if key not in _SANDBOXES:
-        limits, _, accept_weaker = from_recipe(section)
-        workers = 1 if section.get("workers", "auto") == "auto" else section["workers"]
-        _SANDBOXES[key] = Sandbox(limits, workers=workers, accept_weaker=accept_weaker)
-    return _SANDBOXES[key]
+    key = (tuple(sorted(section.items())), callers)
+    with _SANDBOX_LOCK:  # a worker's threads may start their first partitions together
+        if key not in _SANDBOXES:
+            limits, _, accept_weaker = from_recipe(section)
+            workers = callers if section.get("workers", "auto") == "auto" else section["workers"]
+            _SANDBOXES[key] = Sandbox(limits, workers=workers, accept_weaker=accept_weaker)
+        return _SANDBOXES[key]
 
 
 def sandboxes_made() -> int:
@@ -76,17 +93,24 @@ def sandboxes_made() -> int:
 def local_runtime(spec: RuntimeSpec) -> Runtime:
     """The real thing: this process's llama.cpp model (and the judge's, when the recipe names one)
     and sandbox, behind the LLM-call cache."""
-    box = process_sandbox(spec.sandbox)
+    box = process_sandbox(spec.sandbox, worker_sequences(spec.sequences))
     return Runtime(engine=model_engine(spec), sandbox=box, warnings=list(getattr(box, "warnings", [])),
                    judge=model_engine(spec.judge) if spec.judge else None)
 
 
 def model_engine(spec: RuntimeSpec):
-    """One loaded model per process and file (get_engine), behind the LLM-call cache."""
+    """One loaded model per process and file, behind the LLM-call cache: a batching engine when this
+    worker runs several sequences (builders/batch.py), else the plain one."""
+    from builders.batch import get_batch_engine
     from builders.llm import get_engine
 
-    engine = get_engine(spec.model_path, n_ctx=spec.n_ctx, n_threads=worker_threads(spec.n_threads),
-                        chat_format=spec.chat_format)
+    sequences = worker_sequences(spec.sequences)
+    if sequences > 1:
+        engine = get_batch_engine(spec.model_path, n_ctx=spec.n_ctx, n_threads=worker_threads(spec.n_threads),
+                                  chat_format=spec.chat_format, sequences=sequences)
+    else:
+        engine = get_engine(spec.model_path, n_ctx=spec.n_ctx, n_threads=worker_threads(spec.n_threads),
+                            chat_format=spec.chat_format)
     return with_call_cache(engine, spec)
 
 

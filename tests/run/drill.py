@@ -101,3 +101,32 @@ def kv_like_cached_runtime(spec):
     runtime = ScriptedRuntime(KVLikeLLM(rule=rule))(spec)
     runtime.engine = with_call_cache(runtime.engine, spec)
     return runtime
+
+
+class OverlapLLM(ScriptedLLM):
+    """Each call takes a little while and notes, in the folder `seen`, when calls of several
+    partitions of one process overlapped (so a test knows the partitions really ran at once)."""
+
+    active = 0
+
+    def __init__(self, seen: str, **kw):
+        super().__init__(**kw)
+        self.seen = seen
+
+    def chat(self, messages, **kw):
+        import threading
+
+        lock = _LOCK.setdefault("lock", threading.Lock())
+        with lock:
+            OverlapLLM.active += 1
+            if OverlapLLM.active > 1:
+                open(os.path.join(self.seen, f"overlap-{os.getpid()}"), "w").close()
+        try:
+            time.sleep(0.05)
+            return super().chat(messages, **kw)
+        finally:
+            with lock:
+                OverlapLLM.active -= 1
+
+
+_LOCK: dict = {}

@@ -88,6 +88,8 @@ def test_a_recipe_runs_on_an_existing_cluster(tmp_path, cluster):
     expected = max(1, len(os.sched_getaffinity(0)) // 2)
     assert {m["llama_threads"] for m in markers} == {expected}
     assert manifest["execution"]["workers"] == 2 and manifest["execution"]["llama_threads"] == [expected]
+    # sequences come from each worker's own threads (`--nthreads 1`), not from the client's recipe
+    assert {m["sequences"] for m in markers} == {1} and manifest["execution"]["sequences"] == [1]
     assert rows(out) == rows(reference)
 
 
@@ -107,6 +109,6 @@ def test_worker_layout_divides_each_hosts_own_cores(monkeypatch):
     assert os.environ[THREADS_ENV] == "4" and worker_threads() == 4
     layout.setup(FakeWorker("tcp://10.0.0.2:4001"))
     assert worker_threads() == 16
-    layout.setup(FakeWorker("tcp://10.0.0.2:4001", nthreads=2))  # two partitions at once share the cores
-    assert worker_threads() == 8
+    layout.setup(FakeWorker("tcp://10.0.0.2:4001", nthreads=2))  # two partitions at once share one engine
+    assert worker_threads() == 16
     assert worker_threads(3) == 3  # a local run's plan decides

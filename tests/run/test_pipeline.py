@@ -103,6 +103,27 @@ def test_the_run_does_not_depend_on_the_machine(tmp_path):
     assert a.run_key == b.run_key and [len(p) for p in a.partitions] == [len(p) for p in b.partitions]
 
 
+def shard_rows(out):
+    return sorted((config, json.dumps(row, sort_keys=True, default=str)) for config in ("haiku", "haiku_lines", "rejected")
+                  for row in pq.read_table(out / config).to_pylist())
+
+
+def test_partitions_run_at_once_as_sequences_write_the_rows_of_one_at_a_time(tmp_path):
+    from tests.run.drill import OverlapLLM
+
+    made = {}
+    for sequences in (1, 3):
+        seen = tmp_path / f"seen{sequences}"
+        seen.mkdir()
+        plan = plan_of(tmp_path / f"out{sequences}", dask={"scheduler": "local", "workers": 1, "sequences": sequences})
+        assert plan.sequences == sequences
+        manifest = run(plan, runtime=ScriptedRuntime(OverlapLLM(str(seen), rule=verse)))
+        assert manifest["sequences_per_worker"] == manifest["execution"]["sequences"] == sequences
+        assert bool(list(seen.iterdir())) == (sequences > 1)  # three partitions overlapped in the one worker
+        made[sequences] = shard_rows(tmp_path / f"out{sequences}")
+    assert made[3] == made[1] and len(made[1]) == 27
+
+
 def test_a_failing_partition_is_reported_and_the_others_are_kept(tmp_path):
     def flaky(messages, schema, seed):
         if "moon" in messages[0]["content"]:

@@ -53,6 +53,19 @@ def test_threads_per_worker_above_one_is_refused_with_a_reason():
         make_plan(recipe, check_model=False)
 
 
+def test_sequences_are_chosen_for_the_machine_or_taken_from_the_recipe():
+    from builders.run.plan import AUTO_SEQUENCES
+
+    def plan(**dask):
+        return make_plan(recipe_from_dict({**GOOD, "dask": dask}, "r.yaml"), check_model=False)
+
+    assert plan().sequences == AUTO_SEQUENCES > 1
+    assert plan(sequences=2).sequences == 2 and plan(sequences=2).settings().runtime_spec.sequences == 2
+    assert plan(scheduler="sync", sequences=3).sequences == 1  # one partition after another: nothing to batch
+    with pytest.raises(UserError, match=r"r.yaml: dask.sequences: 0 is not valid here: expected 'auto' or an integer ≥ 1"):
+        recipe_from_dict({**GOOD, "dask": {"sequences": 0}}, "r.yaml")
+
+
 def test_a_method_given_no_work_is_a_user_error():
     recipe = recipe_from_dict({**GOOD, "tools": []}, "r.yaml")
     with pytest.raises(UserError, match="r.yaml: method: the recipe gives the ste method no work"):

@@ -1,0 +1,104 @@
+"""The batching engine on the embedded model: several threads at once get what each would get alone
+(the test that catches crossed sequences), grammar-valid JSON, and KV prefix reuse per slot."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import jsonschema
+import pytest
+
+from builders.batch import BatchEngine
+from builders.llm import Engine
+
+pytestmark = pytest.mark.model
+
+BOOKING = {"type": "object", "properties": {"city": {"type": "string", "maxLength": 30},
+                                           "nights": {"type": "integer", "minimum": 1, "maximum": 14}},
+           "required": ["city", "nights"], "additionalProperties": False}
+CALLS = [  # prompts of different lengths, JSON and free text, so sequences start and stop at different steps
+    ([{"role": "user", "content": "Plan a trip to a city you like. Reply in JSON."}], BOOKING),
+    ([{"role": "user", "content": "Write a haiku about rain."}], None),
+    ([{"role": "system", "content": "You are a travel agent. Be brief."},
+      {"role": "user", "content": "Book two nights in Lisbon for me, as JSON."}], BOOKING),
+    ([{"role": "user", "content": "Name three rivers in Europe and say why each matters."}], None),
+]
+
+
+@pytest.fixture(scope="module")
+def batcher(model_path):
+    return BatchEngine(model_path, n_threads=2, sequences=4)
+
+
+def ask(engine, call, forget=True, **kw):
+    messages, schema = call
+    if forget:
+        engine.forget_prefix()
+    if schema is None:
+        return engine.chat(messages, max_tokens=48, **kw)
+    return engine.chat_json(messages, schema, max_tokens=48, **kw)
+
+
+def at_once(engine, calls, forget=True, **kw):
+    """Every call on its own thread, released together."""
+    gate = threading.Barrier(len(calls))
+
+    def one(call):
+        gate.wait()
+        return ask(engine, call, forget, **kw)
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(one, calls))
+
+
+def test_threads_at_once_get_what_each_prompt_gives_alone(batcher):
+    alone = [ask(batcher, call, temperature=0) for call in CALLS]
+    together = at_once(batcher, CALLS, temperature=0)
+    assert batcher.widest == len(CALLS)  # the four sequences really shared generation steps
+    assert [c.text for c in together] == [c.text for c in alone]
+    assert len({c.text for c in together}) == len(CALLS)
+    for completion, (_, schema) in zip(together, CALLS):
+        assert completion.completion_tokens > 0 and completion.cached_tokens == 0
+        if schema is not None and completion.finish_reason == "stop":
+            jsonschema.validate(completion.value, schema)
+
+
+def test_sampling_template_and_seeds_are_those_of_the_plain_engine(batcher, model_path):
+    plain = Engine(model_path, n_threads=2)
+    for seed in (1, 2):
+        together = at_once(batcher, CALLS, temperature=0.8, seed=seed)
+        for call, got in zip(CALLS, together):
+            want = ask(plain, call, temperature=0.8, seed=seed)
+            assert (got.text, got.prompt_tokens, got.completion_tokens, got.finish_reason) == \
+                   (want.text, want.prompt_tokens, want.completion_tokens, want.finish_reason)
+
+
+def test_each_thread_keeps_its_own_prompt_prefix(batcher):
+    system = {"role": "system", "content": "You answer questions about geography in one short sentence. " * 6}
+
+    def thread(topic, out):
+        first = batcher.chat([system, {"role": "user", "content": f"Where is {topic}?"}], temperature=0, max_tokens=8)
+        out.append(first)
+        gate.wait()  # both first calls are done before either second one: the other slot changed meanwhile
+        out.append(batcher.chat([system, {"role": "user", "content": f"How big is {topic}?"}], temperature=0, max_tokens=8))
+        batcher.forget_prefix()
+        out.append(batcher.chat([system, {"role": "user", "content": f"How old is {topic}?"}], temperature=0, max_tokens=8))
+
+    gate = threading.Barrier(2)
+    results = {"Peru": [], "Oslo": []}
+    threads = [threading.Thread(target=thread, args=(t, results[t])) for t in results]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for first, second, cold in results.values():
+        assert first.cached_tokens == 0
+        assert second.cached_tokens > 50  # the system message and its own earlier turn's start
+        assert cold.cached_tokens == 0
+
+
+def test_more_threads_than_sequences_take_turns(model_path):
+    small = BatchEngine(model_path, n_threads=2, sequences=2)
+    alone = [ask(small, call, temperature=0) for call in CALLS[:3]]
+    together = at_once(small, CALLS[:3], forget=False, temperature=0)
+    assert [c.text for c in together] == [c.text for c in alone]
+    assert [c.cached_tokens for c in together] == [0, 0, 0]  # a slot another thread used starts empty
