@@ -35,7 +35,9 @@ from builders.run import make_plan, run  # noqa: E402
 from builders.run.runtime import process_sandbox  # noqa: E402
 
 EPISODES = int(os.environ.get("BENCH_EPISODES", "2"))
-OVERRIDES = [f"method.episodes={EPISODES}", "method.queries_per_episode=2", "method.max_calls_per_query=2",
+# eight tools: eight partitions, so two workers each have four to run at once (dask.sequences)
+TOOLS = "[calculator, convert_units, date_arithmetic, date_info, city_distance, percent_change, int_to_roman, prime_factors]"
+OVERRIDES = [f"tools={TOOLS}", f"method.episodes={EPISODES}", "method.queries_per_episode=2", "method.max_calls_per_query=2",
              "dask.llm_cache=false"]
 
 

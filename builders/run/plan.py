@@ -24,7 +24,7 @@ from builders.run.runtime import RuntimeSpec, local_runtime
 from builders.tools import Tool, resolve_tools
 
 AUTO_PARTITIONS = 64
-AUTO_SEQUENCES = 4
+AUTO_SEQUENCES = 1
 
 
 @dataclass(frozen=True)
@@ -104,8 +104,9 @@ class Plan:
 
 
 def auto_sequences(llama_threads: int) -> int:
-    """`dask.sequences: auto`. Measured on 2 cores with the 135M model (docs/architecture.md, speed):
-    a generation step of 4 sequences costs little more than one of 1, so 4 partitions share a context."""
+    """`dask.sequences: auto`. Measured on 2 cores with the 135M model (docs/architecture.md, sequences):
+    2 processes × 4 sequences made 18.9 generated tokens/s, × 1 sequence 25.0 — prompts, which the
+    batching engine evaluates one at a time, are most of the work — so batching stays opt-in."""
     return AUTO_SEQUENCES
 
 

@@ -59,7 +59,7 @@ def test_sequences_are_chosen_for_the_machine_or_taken_from_the_recipe():
     def plan(**dask):
         return make_plan(recipe_from_dict({**GOOD, "dask": dask}, "r.yaml"), check_model=False)
 
-    assert plan().sequences == AUTO_SEQUENCES > 1
+    assert plan().sequences == AUTO_SEQUENCES == 1  # measured: batching loses on 2 cores with the 135M model
     assert plan(sequences=2).sequences == 2 and plan(sequences=2).settings().runtime_spec.sequences == 2
     assert plan(scheduler="sync", sequences=3).sequences == 1  # one partition after another: nothing to batch
     with pytest.raises(UserError, match=r"r.yaml: dask.sequences: 0 is not valid here: expected 'auto' or an integer ≥ 1"):
