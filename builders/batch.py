@@ -4,14 +4,15 @@ On a small model a generated token costs about the same whether one sequence or 
 in a step (the weights are read once per step), so S callers that wait on the model together get
 up to S tokens per step. Each caller thread owns a slot — a llama.cpp sequence id — and keeps its
 own KV prefix reuse: a new prompt removes only the divergent tail of that sequence. One driver
-thread owns the context: it puts every active sequence's next token (or a prompt chunk) into one
-`llama_decode`, then samples each sequence with its own sampler chain (the same chain and
+thread owns the context: it evaluates each new prompt alone (see `_step` for why), puts every
+generating sequence's next token into one `llama_decode`, then samples each sequence with its own sampler chain (the same chain and
 parameters as `Llama.create_chat_completion`, grammar included), so callers see the interface of
 `builders.llm.Engine`.
 
 The KV cache is not unified (`kv_unified=False`): each sequence has its own KV stream laid out as
 if it ran alone, so a sequence's logits do not depend on what the others hold. Measured on the
 135M model: greedy completions in a batch equal the same prompts run alone (tests/test_batch.py).
+On 2 cores it is slower than one sequence (prompts dominate), so `dask.sequences` defaults to 1.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 
 from builders.llm import Completion, _quiet_stderr, common_prefix, parse_json
 
-N_BATCH = 512  # tokens per llama_decode (prompt chunks of several sequences share it)
+N_BATCH = 512  # tokens per llama_decode of one prompt chunk
 
 
 class _Prompt(Exception):
