@@ -263,10 +263,36 @@ def _fields(value, name: str = ""):
         yield name, value
 
 
-def asked(field: str, request: str) -> bool:
-    """The request names the field ('capital' for `capital`, 'Roman' for `roman`)."""
+def asked(field: str, request: str, shared: frozenset = frozenset()) -> bool:
+    """The request names the field ('capital' for `capital`, 'Roman' for `roman`). `shared`: name
+    parts every field of the result has ('between' in days_between and weeks_between), which tell
+    no field apart, so they do not count."""
     stems = {w[:5] for w in re.findall(r"[a-z]{4,}", request.lower())}
-    return any(part[:5] in stems for part in field.lower().split("_") if len(part) >= 4)
+    return any(part[:5] in stems for part in field.lower().split("_") if len(part) >= 4 and part not in shared)
+
+
+def shared_parts(fields: list[str]) -> frozenset:
+    """Name parts that every one of several fields has."""
+    parts = [set(f.lower().split("_")) for f in set(fields) if f]
+    return frozenset(set.intersection(*parts)) if len(parts) > 1 else frozenset()
+
+
+def asked_values(observation: str, arguments: dict, request: str) -> tuple[set[str], set[str]]:
+    """(the numbers of the result's fields the request asks for, the numbers of its other fields), as
+    they may be written; both empty when the request names no field of the result."""
+    try:
+        value = json.loads(observation)
+    except (json.JSONDecodeError, TypeError):
+        return set(), set()
+    given = {json.dumps(v) for v in _leaves(arguments)}
+    numeric = [(f, v) for f, v in _fields(value) if isinstance(v, (int, float)) and not isinstance(v, bool)
+               and json.dumps(v) not in given]
+    shared = shared_parts([f for f, _ in numeric])
+    wanted, other = set(), set()
+    for field, leaf in numeric:
+        forms = {json.dumps(plain_number(leaf)), json.dumps(plain_number(round(leaf, 2)))}
+        (wanted if asked(field, request, shared) else other).update(forms)
+    return (wanted, other - wanted) if wanted else (set(), set())
 
 
 def key_values(observation: str, arguments: dict, request: str = "") -> list[str]:
@@ -280,6 +306,7 @@ def key_values(observation: str, arguments: dict, request: str = "") -> list[str
         value = observation
     given = {json.dumps(v) for v in _leaves(arguments)} | {str(v) for v in _leaves(arguments)}
     out, echoed, wanted = [], [], []
+    shared = shared_parts([f for f, v in _fields(value) if isinstance(v, (int, float)) and not isinstance(v, bool)])
     for field, leaf in _fields(value):
         if isinstance(leaf, bool) or leaf is None:
             continue
@@ -293,7 +320,7 @@ def key_values(observation: str, arguments: dict, request: str = "") -> list[str
             continue
         echo = json.dumps(leaf) in given or str(leaf) in given
         (echoed if echo else out).extend(f for f in forms if f not in out)
-        if not echo and request and asked(field, request):
+        if not echo and request and asked(field, request, shared):
             wanted.extend(f for f in forms if f not in wanted)
     if wanted:
         return wanted[:MAX_KEY_VALUES]

@@ -9,7 +9,7 @@ import pytest
 from llama_cpp import LlamaGrammar
 
 from builders.grammar import json_schema_to_gbnf
-from builders.methods.grounding import answer_pattern, ground_parameters, key_values, phrases, stated_dates
+from builders.methods.grounding import answer_pattern, asked_values, ground_parameters, key_values, phrases, stated_dates
 from builders.tools import builtin_tools
 
 TOOLS = builtin_tools()
@@ -153,3 +153,12 @@ def test_the_field_the_request_names_is_the_key():
     pattern = answer_pattern(result, {"country": "France"}, "What is the capital of France?")
     assert re.match(pattern, "The capital of France is Paris.")
     assert not re.match(pattern, "The population of France is 68000000 and the capital is Paris.")
+
+
+def test_a_part_every_field_has_does_not_tell_which_field_is_asked():
+    """'between' is in days_between and weeks_between: 'How many days between …' asks for the days."""
+    result = json.dumps({"start": "2022-01-01", "end": "2022-01-31", "days_between": 30, "weeks_between": 4.286})
+    request = "How many days between 2022-01-01 and 2022-01-31?"
+    assert key_values(result, {"start": "2022-01-01", "end": "2022-01-31"}, request) == ["30"]
+    assert asked_values(result, {}, request) == ({"30"}, {"4.286", "4.29"})
+    assert asked_values(json.dumps({"km": 1321.4, "miles": 821.1}), {}, "How far is Lima from Quito?") == (set(), set())

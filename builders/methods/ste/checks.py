@@ -17,7 +17,7 @@ import re
 from difflib import SequenceMatcher
 
 from builders.methods.base import Check
-from builders.methods.grounding import _ISO_DATE, _WORD, MONTHS, choice_stated, numbers
+from builders.methods.grounding import _ISO_DATE, _WORD, MONTHS, asked_values, choice_stated, numbers, plain_number
 from builders.methods.ste.records import Example
 
 # Function names an expression may use for what the user said in words ("square root of 81").
@@ -310,6 +310,20 @@ def _answer_degenerate(ex: Example):
     return "answer_degenerate" if ex.final_answer and degenerate(ex.final_answer) else None
 
 
+def wrong_field(answer: str, observation: str, arguments: dict, request: str) -> bool:
+    """The request asks for a field of the result (days), and the answer states another field's value
+    (the weeks) but none of the asked one: faithful to the result, and still the wrong answer."""
+    wanted, other = asked_values(observation, arguments, request)
+    stated = {json.dumps(plain_number(n)) for n, _ in numbers(answer)}
+    return bool(stated & other) and not stated & wanted
+
+
+def _answer_wrong_field(ex: Example):
+    if not ex.final_answer.strip() or not ex.observation:
+        return None
+    return "answer_wrong_field" if wrong_field(ex.final_answer, ex.observation, ex.action_input, ex.query) else None
+
+
 def _answer_unfaithful(ex: Example):
     if not ex.final_answer.strip():
         return None
@@ -330,4 +344,5 @@ CHECKS = (
     Check("answer_degenerate", _answer_degenerate, (Example,)),
     Check("answer_not_sentence", _answer_not_sentence, (Example,)),
     Check("answer_unfaithful", _answer_unfaithful, (Example,)),
+    Check("answer_wrong_field", _answer_wrong_field, (Example,)),
 )

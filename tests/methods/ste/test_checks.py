@@ -56,7 +56,10 @@ CASES = [  # (tool, query, call, answer, finish, reasons)
     ("date_arithmetic", "How many days between 2022-01-01 and 2022-01-31?",
      {"name": "date_arithmetic", "arguments": {"start": "2022-01-01", "end": "2022-01-31"}},
      "A days 4.286, in 2022-01-01, in 2022-01-31, days between days between result this in of.", {},
-     ["answer_not_sentence"]),                                     # accepted by a real run, read: word salad
+     ["answer_not_sentence", "answer_wrong_field"]),               # accepted by a real run, read: word salad
+    ("date_arithmetic", "How many days between 2022-01-01 and 2022-01-31?",
+     {"name": "date_arithmetic", "arguments": {"start": "2022-01-01", "end": "2022-01-31"}},
+     "The answer is 4.286.", {}, ["answer_wrong_field"]),           # the weeks, for a question about days
     ("date_arithmetic", "How many days between 2022-01-01 and 2022-01-31?",
      {"name": "date_arithmetic", "arguments": {"start": "2022-01-01", "end": "2022-01-31"}},
      "There are 30 days between 2022-01-01 and 2022-01-31.", {}, []),
