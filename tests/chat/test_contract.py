@@ -165,7 +165,8 @@ def test_a_caller_row_may_end_in_its_call_and_nothing_else_may():
 
 
 def test_role_rows_are_judged_with_an_open_call_and_ste_rows_are_not():
-    from builders.methods.roles.records import CallerRow
+    from builders.methods.roles.records import BackboneRow, CallerRow, PlannerRow, SummarizerRow
     from builders.methods.ste.records import Example
 
-    assert CallerRow.open_call and not Example.open_call
+    assert CallerRow.open_call and BackboneRow.open_call
+    assert not (PlannerRow.open_call or SummarizerRow.open_call or Example.open_call)

@@ -73,8 +73,6 @@ class RoleRow(Record):
     trajectory: str = column("the id of the trajectory the row was sliced from", minLength=1)
     outcome: str = column("how that trajectory ended", enum=list(OUTCOMES))
 
-    open_call = True  # a caller or backbone row's target is the call itself; its result is the next row's
-
     def chat(self):
         return (self.messages, self.chat_tools) if self.messages else None
 
@@ -83,6 +81,7 @@ class RoleRow(Record):
 class BackboneRow(RoleRow):
     """Stage 1: the whole task, thought and call (or conclusion) in one target."""
     config = "backbone"
+    open_call = True  # the target may be the call itself; its result is the next row's
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,6 +94,7 @@ class PlannerRow(RoleRow):
 class CallerRow(RoleRow):
     """Stage 2: the caller's `Action: NAME\\nAction Input: {json}`."""
     config = "caller"
+    open_call = True  # the target is the call itself; its result is the next row's
 
 
 @dataclass(frozen=True, kw_only=True)
