@@ -233,6 +233,21 @@ def _encode(tp, value):
     return value
 
 
+def plain_rows(table: pa.Table) -> list[dict]:
+    """The rows of a table read back from Parquet, without knowing their record kind: JSON columns
+    (Arrow's JSON extension type, and lists of it) parsed, everything else as pyarrow gives it."""
+    kinds = {f.name: f.type for f in table.schema}
+    return [{k: _plain(kinds[k], v) for k, v in row.items()} for row in table.to_pylist()]
+
+
+def _plain(kind: pa.DataType, value):
+    if getattr(kind, "extension_name", "") == "arrow.json" and isinstance(value, str):
+        return json.loads(value)
+    if pa.types.is_list(kind) and isinstance(value, list):
+        return [_plain(kind.value_type, v) for v in value]
+    return value
+
+
 def decode_row(cls, row: dict) -> dict:
     """A row read back from Parquet as plain JSON values (Json columns parsed)."""
     hints = _hints(cls)

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from builders.errors import UserError
+from builders.record import plain_rows
 
 
 def _json(value):
@@ -46,8 +47,7 @@ def read_library(path: str | Path) -> list[dict]:
         missing = {"name", "function", "description", "parameters", "code", "ast_hash"} - set(table.column_names)
         if missing:
             raise UserError(f"{file}: not a tool library: no column(s) {', '.join(sorted(missing))}")
-        json_columns = [f.name for f in table.schema if str(f.type) == "extension<arrow.json>"]
-        rows += [{k: (_json(v) if k in json_columns else v) for k, v in r.items()} for r in table.to_pylist()]
+        rows += plain_rows(table)
     return rows
 
 

@@ -10,13 +10,12 @@ example and its paraphrases stay on one side of the split, and the provenance of
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from builders.errors import UserError
+from builders.record import plain_rows
 
 FIELDS = ("id", "group", "query", "action", "action_input", "observation", "final_answer", "tools", "accepted")
 
@@ -35,19 +34,5 @@ def source_files(recipe, value: str) -> list[str]:
 
 
 def examples(files: list[str]) -> list[dict]:
-    """The accepted examples, Json columns parsed, in file and row order."""
-    out = []
-    for path in files:
-        table = pq.read_table(path)
-        kinds = {f.name: f.type for f in table.schema}
-        out += [{k: _decode(kinds[k], v) for k, v in row.items()} for row in table.to_pylist() if row.get("accepted")]
-    return out
-
-
-def _decode(kind: pa.DataType, value):
-    """JSON columns (Arrow's JSON extension type, or lists of it) back to values."""
-    if getattr(kind, "extension_name", "") == "arrow.json" and isinstance(value, str):
-        return json.loads(value)
-    if pa.types.is_list(kind) and isinstance(value, list):
-        return [_decode(kind.value_type, v) for v in value]
-    return value
+    """The accepted examples, JSON columns parsed, in file and row order."""
+    return [row for path in files for row in plain_rows(pq.read_table(path)) if row.get("accepted")]
