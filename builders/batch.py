@@ -23,31 +23,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from builders.llm import Completion, _quiet_stderr, common_prefix, parse_json
+from builders.llm import Completion, _quiet_stderr, common_prefix, parse_json, prompt_of
+from builders.sampling import GrammarLast
 
 N_BATCH = 512  # tokens per llama_decode of one prompt chunk
-
-
-class _Prompt(Exception):
-    """Carries what a chat handler would have passed to `create_completion`."""
-
-    def __init__(self, kwargs):
-        super().__init__("prompt")
-        self.kwargs = kwargs
-
-
-class _PromptOf:
-    """The Llama object as a chat handler sees it, except that `create_completion` hands back its
-    arguments: so the prompt is formatted and tokenized by exactly the code `Engine` uses."""
-
-    def __init__(self, llama):
-        self._llama = llama
-
-    def __getattr__(self, name):
-        return getattr(self._llama, name)
-
-    def create_completion(self, **kwargs):
-        raise _Prompt(kwargs)
 
 
 @dataclass
@@ -55,7 +34,7 @@ class _Request:
     prompt: list[int]
     stop: list[bytes]
     max_tokens: int
-    sampler: object  # llama_sampler_p, a chain of its own
+    sampler: GrammarLast  # chains of its own
     start: float
     done: threading.Event = field(default_factory=threading.Event)
     generated: list[int] = field(default_factory=list)
@@ -148,7 +127,7 @@ class BatchEngine:
             self._grammars[key] = (json_schema_to_gbnf(schema).encode(), b"root")
         return self._grammars[key]
 
-    def _sampler(self, temperature: float, seed: int, grammar):
+    def _chain(self, temperature: float, seed: int, grammar=None):
         """The chain `Llama._init_sampler` builds for create_chat_completion's defaults."""
         lib = self._lib
         chain = lib.llama_sampler_chain_init(lib.llama_sampler_chain_default_params())
@@ -174,25 +153,21 @@ class BatchEngine:
             add(lib.llama_sampler_init_dist(seed))
         return chain
 
-    def prompt_of(self, messages: list[dict]) -> tuple[list[int], list[bytes]]:
-        """Prompt tokens and stop strings, through the model's chat handler as `Engine` uses it."""
-        from llama_cpp import llama_chat_format
-
-        llama = self.llama
-        handler = (llama.chat_handler or llama._chat_handlers.get(llama.chat_format)
-                   or llama_chat_format.get_chat_completion_handler(llama.chat_format))
-        try:
-            handler(llama=_PromptOf(llama), messages=messages)
-        except _Prompt as p:
-            stop = p.kwargs.get("stop") or []
-            stop = [stop] if isinstance(stop, str) else stop
-            return list(p.kwargs["prompt"]), [s.encode() for s in stop]
-        raise RuntimeError("the chat handler did not ask for a completion")
+    def _sampler(self, temperature: float, seed: int, grammar) -> GrammarLast:
+        """Sampling as `Engine` does it: the grammar checked last (builders/sampling.py)."""
+        lib = self._lib
+        free = self._chain(temperature, seed)
+        if grammar is None:
+            return GrammarLast(free, free, None, lambda: lib.llama_sampler_free(free))
+        chains = [free, self._chain(temperature, seed, grammar), lib.llama_sampler_chain_init(
+            lib.llama_sampler_chain_default_params())]
+        lib.llama_sampler_chain_add(chains[2], lib.llama_sampler_init_grammar(self.vocab, *grammar))
+        return GrammarLast(*chains, lambda: [lib.llama_sampler_free(c) for c in chains])
 
     def chat(self, messages: list[dict], *, temperature: float = 0.7, max_tokens: int = 160,
              seed: int = 0, schema: dict | None = None) -> Completion:
         start = time.perf_counter()
-        prompt, stop = self.prompt_of(messages)
+        prompt, stop = prompt_of(self.llama, messages)
         if len(prompt) >= self.n_ctx:
             raise ValueError(f"Requested tokens ({len(prompt)}) exceed context window of {self.n_ctx}")
         if max_tokens is None or max_tokens <= 0 or max_tokens + len(prompt) >= self.n_ctx:
@@ -203,7 +178,7 @@ class BatchEngine:
             self._slot().request = request
             self._cv.notify_all()
         request.done.wait()
-        self._lib.llama_sampler_free(request.sampler)
+        request.sampler.close()
         if request.error is not None:
             raise request.error
         return Completion(text=request.text.decode("utf-8", errors="ignore"), prompt_tokens=len(prompt),
@@ -298,7 +273,7 @@ class BatchEngine:
     def _sample(self, slot: _Slot) -> None:
         """The token loop of `Llama._create_completion`: end of generation, stop strings, max_tokens."""
         request = slot.request
-        token = self._lib.llama_sampler_sample(request.sampler, self.ctx.ctx, slot.logits_at)
+        token = request.sampler.sample_at(self.ctx.ctx, slot.logits_at)
         slot.logits_at = -1
         if self._lib.llama_token_is_eog(self.vocab, token):
             request.text = self.llama.detokenize(request.generated, prev_tokens=request.prompt)

@@ -15,6 +15,8 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from builders.prefixes import PrefixStore, common_prefix
+
 
 @dataclass
 class Completion:
@@ -60,13 +62,43 @@ def _quiet_stderr():
         os.close(devnull)
 
 
-def common_prefix(a, b) -> int:
-    n = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        n += 1
-    return n
+class _Prompt(Exception):
+    """Carries what a chat handler would have passed to `create_completion`."""
+
+    def __init__(self, kwargs):
+        super().__init__("prompt")
+        self.kwargs = kwargs
+
+
+class _PromptOf:
+    """The Llama object as a chat handler sees it, except that `create_completion` hands back its
+    arguments: so the prompt is formatted and tokenized by exactly the code a chat call uses."""
+
+    def __init__(self, llama):
+        self._llama = llama
+
+    def __getattr__(self, name):
+        return getattr(self._llama, name)
+
+    def create_completion(self, **kwargs):
+        raise _Prompt(kwargs)
+
+
+def prompt_of(llama, messages: list[dict]) -> tuple[list[int], list[bytes]]:
+    """The prompt tokens and stop strings of a chat call, through the model's own chat handler."""
+    from llama_cpp import llama_chat_format
+
+    handler = (llama.chat_handler or llama._chat_handlers.get(llama.chat_format)
+               or llama_chat_format.get_chat_completion_handler(llama.chat_format))
+    try:
+        handler(llama=_PromptOf(llama), messages=messages)
+    except _Prompt as p:
+        stop = p.kwargs.get("stop") or []
+        stop = [stop] if isinstance(stop, str) else stop
+        prompt = p.kwargs["prompt"]
+        prompt = llama.tokenize(prompt.encode(), special=True) if isinstance(prompt, str) else list(prompt)
+        return prompt, [s.encode() for s in stop]
+    raise RuntimeError("the chat handler did not ask for a completion")
 
 
 class Engine:
@@ -74,27 +106,32 @@ class Engine:
 
     Prompt reuse: llama-cpp-python (0.3.16, `Llama.generate`) keeps the KV cache of the previous
     prompt and completion and evaluates only the tokens after the longest common prefix with the new
-    prompt. So consecutive prompts that start alike (tool documentation and instructions first, the
-    variable part last) cost only their differing suffix. `reuse_prefix=False` forgets it before each
-    call (the naive baseline). Each Completion reports `cached_tokens`, the prompt tokens not evaluated.
+    prompt. The engine also keeps the KV caches of earlier prompts (builders/prefixes.py) and starts
+    a prompt from whichever shares the most with it. So prompts that start alike (instructions and
+    tool documentation first, the variable part last) cost only their differing suffix.
+    `reuse_prefix=False` forgets all of it before each call (the naive baseline). Each Completion
+    reports `cached_tokens`, the prompt tokens not evaluated.
     """
 
     def __init__(self, model_path: str, n_ctx: int = 2048, n_threads: int = 1, chat_format: str | None = None,
                  reuse_prefix: bool = True):
-        from llama_cpp import Llama
+        from builders.sampling import GrammarLastLlama
 
         self.model_path = model_path
         self.n_threads = n_threads
         self.reuse_prefix = reuse_prefix
         with _quiet_stderr():
-            self.llama = Llama(model_path=model_path, n_ctx=n_ctx, n_threads=n_threads,
+            self.llama = GrammarLastLlama(model_path=model_path, n_ctx=n_ctx, n_threads=n_threads,
                                n_threads_batch=n_threads, chat_format=chat_format, verbose=False)
         self._grammars: dict[str, object] = {}
         self._lock = threading.Lock()  # a Dask worker with several threads must not share a context at once
+        self.prefixes = PrefixStore(self.llama) if reuse_prefix else None
 
     def forget_prefix(self) -> None:
         """Start the next call from an empty KV cache (a partition starts alike wherever it runs)."""
         self.llama.reset()
+        if self.prefixes is not None:
+            self.prefixes.clear()
 
     def _grammar(self, schema: dict | None = None, gbnf: str | None = None):
         from llama_cpp import LlamaGrammar
@@ -120,6 +157,8 @@ class Engine:
                 self._grammar(gbnf=grammar) if grammar is not None else None)
             if not self.reuse_prefix:
                 self.llama.reset()
+            else:
+                self.prefixes.prepare(prompt_of(self.llama, messages)[0])
             before = self.llama.input_ids[: self.llama.n_tokens].tolist()
             out = self.llama.create_chat_completion(
                 messages=messages, temperature=temperature, max_tokens=max_tokens, seed=seed, grammar=grammar,
@@ -129,6 +168,8 @@ class Engine:
             prompt_tokens = usage.get("prompt_tokens", 0)
             # generate() matches against all but the prompt's last token (it needs that token's logits)
             prompt = self.llama.input_ids[: max(0, prompt_tokens - 1)].tolist()
+            if self.prefixes is not None:
+                self.prefixes.keep()
             return Completion(
                 text=choice["message"].get("content") or "",
                 prompt_tokens=prompt_tokens,

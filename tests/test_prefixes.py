@@ -1,0 +1,71 @@
+"""The KV prefix store on the embedded model: a prompt starts from the earlier prompt it shares the
+most with, not only from the call just before, and what it restores is exactly that KV cache."""
+
+import pytest
+
+from builders import llm
+from builders.prefixes import PrefixStore
+from builders.tools import builtin_tools
+
+pytestmark = pytest.mark.model
+
+DOCS = "You answer requests by calling a tool. Tools:\n" + "\n".join(t.doc() for t in builtin_tools().values())[:1500]
+OTHER = "You write questions that a user could ask. " + "\n".join(t.description for t in builtin_tools().values())[:1200]
+
+
+@pytest.fixture(scope="module")
+def engine(model_path):
+    return llm.Engine(model_path, n_threads=2)
+
+
+def ask(engine, system, question):
+    return engine.chat([{"role": "system", "content": system}, {"role": "user", "content": question}],
+                       seed=0, temperature=0.0, max_tokens=16)
+
+
+def test_a_prompt_starts_from_the_stored_prefix_it_shares_most_with(engine):
+    engine.forget_prefix()
+    ask(engine, DOCS, "What is 6*7?")
+    ask(engine, OTHER, "Write one question.")  # the KV cache in place now holds another beginning
+    again = ask(engine, DOCS, "How many days from 2024-01-01 to 2024-03-01?")
+    assert again.prompt_tokens * 0.8 < again.cached_tokens < again.prompt_tokens
+    assert engine.prefixes.restored >= again.cached_tokens - 16
+
+
+def test_a_restored_prefix_is_the_kv_cache_that_evaluating_it_left(engine):
+    """The same call after a restored prefix and right after the prefix's own call: same text."""
+    def last(between: bool):
+        engine.forget_prefix()
+        ask(engine, DOCS, "What is 6*7?")
+        if between:
+            ask(engine, OTHER, "Write one question.")
+        return ask(engine, DOCS, "Convert 5 miles to kilometres.")
+
+    direct, restored = last(False), last(True)
+    assert restored.cached_tokens == direct.cached_tokens
+    assert restored.text == direct.text
+
+
+def test_forgetting_empties_the_store_and_the_naive_engine_keeps_none(engine, model_path):
+    ask(engine, DOCS, "What is 6*7?")
+    engine.forget_prefix()
+    assert engine.prefixes.prefixes == []
+    assert ask(engine, DOCS, "What is 6*7?").cached_tokens == 0
+    assert llm.Engine(model_path, n_threads=2, reuse_prefix=False).prefixes is None
+
+
+def test_the_store_keeps_within_its_budget_and_replaces_a_prefix_it_extends(engine):
+    engine.forget_prefix()
+    store = engine.prefixes
+    ask(engine, DOCS, "What is 6*7?")
+    one = store.prefixes[0]
+    small = PrefixStore(engine.llama, budget=2 * len(one.state) - 1)
+    small.keep()
+    assert len(small.prefixes) == 1
+    ask(engine, DOCS, "What is 7*6?")
+    small.keep()
+    assert len(small.prefixes) == 1 and small.prefixes[0].tokens != one.tokens  # the older one made room
+    extended = PrefixStore(engine.llama)
+    extended.prefixes = [type(one)(one.tokens[:10], one.state)]
+    extended.keep()
+    assert [len(p.tokens) for p in extended.prefixes] == [engine.llama.n_tokens]
