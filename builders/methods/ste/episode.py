@@ -23,7 +23,7 @@ from builders.methods.ste.paraphrase import paraphrase
 from builders.methods.ste.query import imagine_query
 from builders.methods.ste.records import Episode, Example
 from builders.methods.ste.reflection import reflect
-from builders.methods.ste.trial import choose_call, execute_call, unparsable
+from builders.methods.ste.trial import choose_call, exchange, execute_call, outcome, unparsable
 from builders.record import Call
 from builders.tools import environment
 from builders.tools.spec import Tool
@@ -68,9 +68,10 @@ class Explorer:
         if query is None:
             reasons.append("malformed_output")
         else:
-            dialogue = self.short.messages(feedback) if self.on("short_term_memory") else []
+            dialogue = self.short.messages() if self.on("short_term_memory") else []
+            earlier = self.short.said(feedback) if self.on("short_term_memory") else []
             for attempt in range(self.settings["max_calls_per_query"]):
-                call = choose_call(ctx, self.offered, dialogue, query, trials, seed + attempt + 1, usage)
+                call = choose_call(ctx, self.offered, dialogue, query, trials, seed + attempt + 1, usage, earlier)
                 trials.append(unparsable() if call is None else execute_call(ctx, call, self.calls))
                 if trials[-1].status == "ok":
                     break
@@ -81,14 +82,19 @@ class Explorer:
             else:
                 reasons.append(trials[-1].reason or "execution_error")
         turn = Turn(query or "", trials, answer, candidates=candidates)
-        reflection = {}
+        reflection, conversation, said = {}, [], ""
+        if query is not None:
+            conversation = exchange(self.offered, dialogue, query, trials, feedback)
+            said = outcome(trials[-1], answer, feedback)
+            turn.exchange = [*conversation[1 + len(dialogue):], {"role": "user", "content": said}]
         if query is not None and self.on("reflection"):
-            reflection = reflect(ctx, turn, seed + 98, usage, self.offered)
+            reflection, asked = reflect(ctx, conversation, said, seed + 98, usage)
             turn.solved, turn.why = reflection["solved"], reflection["why"]
+            turn.exchange[-1:] = asked
         row = self.example(q, turn, imagined.finish_reason, answer_finish, reflection, reasons, usage)
         local = judge(row, CHECKS)
         if local.accepted and self.on("judge"):
-            verdict, codes = assess(ctx, row, seed + 97, usage, self.offered)
+            verdict, codes = assess(ctx, conversation, outcome(trials[-1], answer, True), seed + 97, usage)
             row = self.example(q, turn, imagined.finish_reason, answer_finish, reflection, reasons + codes, usage,
                                verdict)
             local = judge(row, CHECKS)

@@ -6,9 +6,6 @@ rejects the example with its own reason code."""
 from __future__ import annotations
 
 from builders.llm import Usage
-from builders.methods.ste import preamble
-from builders.methods.ste.memory import call_text
-from builders.methods.ste.records import Example
 from builders.methods.ste.settings import decide
 
 QUESTIONS = {
@@ -16,25 +13,21 @@ QUESTIONS = {
                     "judge_uninformative"),
     "faithful": ("Is the final answer faithful to the tool result: does every fact in it come from the result?",
                  "judge_unfaithful"),
-    "appropriate": ("Was the tool used appropriately: do the call's arguments match what the user asked?",
+    "appropriate": ("Was the tool used appropriately: do the last call's arguments match what the user asked?",
                     "judge_inappropriate"),
 }
 VERDICT_SCHEMA = {"type": "object", "properties": {k: {"enum": ["yes", "no"]} for k in QUESTIONS},
                   "required": list(QUESTIONS), "additionalProperties": False}
 
 
-def assess(ctx, ex: Example, seed: int, usage: Usage, tools: list) -> tuple[dict, list[str]]:
-    """The verdict {question: "yes"/"no"} and the reason codes of each "no"."""
+def assess(ctx, conversation: list[dict], outcome: str, seed: int, usage: Usage) -> tuple[dict, list[str]]:
+    """The verdict {question: "yes"/"no"} and the reason codes of each "no". The judge reads the
+    query's `conversation` up to its last call (trial.exchange) and what came of it."""
     engine = ctx.judge or ctx.engine
-    call = ex.trials[-1]
     questions = "\n".join(f"{k}: {q}" for k, (q, _) in QUESTIONS.items())
-    messages = [
-        preamble.system(tools),
-        {"role": "user", "content": f"Review this training example for tool use strictly.\n\nUser request: {ex.query}\nCall: {call_text(call)}\n"
-                                    f"Tool result: {ex.observation[:600]}\nFinal answer: {ex.final_answer}\n\n"
-                                    f"Answer each question with yes or no.\n{questions}\n"
-                                    'Reply in JSON: {"informative": ..., "faithful": ..., "appropriate": ...}'},
-    ]
+    messages = [*conversation, {"role": "user", "content": f"{outcome}\n\nReview this exchange strictly, as a training "
+                                                            f"example for tool use. Answer each question with yes or no.\n{questions}\n"
+                                                            'Reply in JSON: {"informative": ..., "faithful": ..., "appropriate": ...}'}]
     out = usage.add(engine.chat_json(messages, VERDICT_SCHEMA, seed=seed, **decide(ctx)))
     if not isinstance(out.value, dict):
         return {}, ["judge_malformed"]

@@ -5,7 +5,8 @@ Long-term memory: the queries of a tool's earlier episodes, each with whether it
 uses. It lives as long as the tool's group of episodes (Method.run), which run in order.
 
 Short-term memory: the episode's running dialogue — each earlier query with its calls, observations,
-answer and outcome — given to later queries of the same episode as chat turns.
+answer and self-reflection, exactly as the model saw and wrote them — given to later queries of the
+same episode as chat turns; each query's call prompt continues it.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class Turn:
     solved: bool | None = None
     why: str = ""
     candidates: list = field(default_factory=list)  # best of n: what was sampled and discarded
+    exchange: list[dict] = field(default_factory=list)  # its messages in the episode's dialogue
 
 
 def call_text(call: Call) -> str:
@@ -51,18 +53,17 @@ def call_text(call: Call) -> str:
 class ShortTermMemory:
     turns: list[Turn] = field(default_factory=list)
 
-    def messages(self, feedback: bool, last: int = 3) -> list[dict]:
-        """The latest turns as chat messages: query, each call and what came back, the answer, the outcome.
-        Without execution feedback the model never saw results, so none are shown."""
-        out: list[dict] = []
+    def messages(self, last: int = 3) -> list[dict]:
+        """The latest turns as the chat went: the request, each call and what came back, the answer
+        and the reflection (without execution feedback, results were not shown and are not now)."""
+        return [m for turn in self.turns[-last:] for m in turn.exchange]
+
+    def said(self, feedback: bool, last: int = 3) -> list[str]:
+        """The latest turns' requests and, with execution feedback, their calls' results."""
+        out = []
         for turn in self.turns[-last:]:
-            out.append({"role": "user", "content": turn.query})
-            for call in turn.trials:
-                out.append({"role": "assistant", "content": call_text(call)})
-                seen = call.observation[:SHOWN_CHARS] if feedback else "(not shown)"
-                out.append({"role": "user", "content": f"{'Result' if call.status == 'ok' else 'Error'}: {seen}"})
-            if turn.answer:
-                out.append({"role": "assistant", "content": turn.answer})
+            out.append(turn.query)
+            out += [c.observation[:SHOWN_CHARS] for c in turn.trials if feedback and c.status == "ok"]
         return out
 
     def summary(self, feedback: bool, last: int = 3, calls: bool = True) -> str:

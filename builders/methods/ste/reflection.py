@@ -1,11 +1,10 @@
 """Self-reflection after each query: did the calls and the answer fulfil the query? (yes/no, why).
-Recorded in the row and the episode; it labels the query in long-term memory (`Solved: Yes/No`)."""
+The model answers in the episode's own dialogue, right after its last call. Recorded in the row and
+the episode; it labels the query in long-term memory (`Solved: Yes/No`)."""
 
 from __future__ import annotations
 
 from builders.llm import Usage
-from builders.methods.ste.memory import Turn, call_text
-from builders.methods.ste import preamble
 from builders.methods.ste.settings import decide
 
 REFLECTION_SCHEMA = {"type": "object", "properties": {
@@ -14,16 +13,15 @@ REFLECTION_SCHEMA = {"type": "object", "properties": {
     "required": ["solved", "why"], "additionalProperties": False}
 
 
-def reflect(ctx, turn: Turn, seed: int, usage: Usage, tools: list) -> dict:
-    """{"solved": bool, "why": str}; a reply that does not parse counts as not solved."""
-    calls = "\n".join(f"Call: {call_text(c)}\n{'Result' if c.status == 'ok' else 'Error'}: {c.observation[:300]}"
-                      for c in turn.trials) or "No call was made."
-    messages = [
-        preamble.system(tools),
-        {"role": "user", "content": f"Check your own work honestly.\n\nUser request: {turn.query}\n{calls}\nFinal answer: {turn.answer or '(none)'}\n\n"
-                                    "Did the calls and the final answer fulfil the user's request? "
-                                    'Reply in JSON with "solved" (yes or no) and "why" (your reason in a few words).'},
-    ]
-    out = usage.add(ctx.engine.chat_json(messages, REFLECTION_SCHEMA, seed=seed, **decide(ctx)))
+REFLECT = ("Check your own work honestly: did the calls and the final answer fulfil the user's request? "
+           'Reply in JSON with "solved" (yes or no) and "why" (your reason in a few words).')
+
+
+def reflect(ctx, conversation: list[dict], outcome: str, seed: int, usage: Usage) -> tuple[dict, list[dict]]:
+    """{"solved": bool, "why": str} (a reply that does not parse counts as not solved), and the two
+    messages that continue the query's `conversation` (trial.exchange): the question and the reply."""
+    asked = {"role": "user", "content": f"{outcome}\n\n{REFLECT}"}
+    out = usage.add(ctx.engine.chat_json([*conversation, asked], REFLECTION_SCHEMA, seed=seed, **decide(ctx)))
     value = out.value if isinstance(out.value, dict) else {}
-    return {"solved": value.get("solved") == "yes", "why": str(value.get("why", ""))[:200]}
+    return ({"solved": value.get("solved") == "yes", "why": str(value.get("why", ""))[:200]},
+            [asked, {"role": "assistant", "content": out.text}])

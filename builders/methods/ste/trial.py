@@ -30,6 +30,7 @@ def call_schema(tools: list[Tool], stated: str | None = None) -> dict:
     return options[0] if len(options) == 1 else {"anyOf": options}
 
 
+OUTCOME_CHARS = 600  # of a result, shown to reflection and the judge
 CALL_INSTRUCTIONS = ("Answer this request by calling one tool. Put into the arguments only values the user "
                      "stated or that follow from the conversation; never make a value up.")
 
@@ -45,19 +46,34 @@ def call_prompt(tools: list[Tool], dialogue: list[dict], query: str, trials: lis
     return messages
 
 
-def stated(query: str, dialogue: list[dict], tools: list[Tool]) -> str:
+def exchange(tools: list[Tool], dialogue: list[dict], query: str, trials: list[Call], feedback: bool) -> list[dict]:
+    """The query's conversation up to its last call: that call's prompt and the call. Reflection and
+    the judge continue it, and the next query's call prompt continues the reflection, so an episode's
+    prompts extend one another and start from each other's KV cache (builders/prefixes.py)."""
+    return [*call_prompt(tools, dialogue, query, trials[:-1], feedback),
+            {"role": "assistant", "content": call_text(trials[-1])}]
+
+
+def outcome(trial: Call, answer: str, feedback: bool) -> str:
+    """What came of the last call, as reflection and the judge read it after the call."""
+    seen = trial.observation[:OUTCOME_CHARS] if feedback else "(not shown)"
+    return f"{'Result' if trial.status == 'ok' else 'Error'}: {seen}\nFinal answer: {answer or '(none)'}"
+
+
+def stated(query: str, earlier: list[str], tools: list[Tool]) -> str:
     """What the call's values may come from: the query; for a stateful environment also the episode's
-    earlier turns, whose calls made the state (the row carries them)."""
+    earlier requests and results, whose calls made the state (the row carries them)."""
     if not any(t.environment for t in tools):
         return query
-    return "\n".join([*(m["content"] for m in dialogue if m["role"] == "user"), query])
+    return "\n".join([*earlier, query])
 
 
 def choose_call(ctx, tools: list[Tool], dialogue: list[dict], query: str, trials: list[Call], seed: int,
-                usage: Usage) -> dict | None:
-    """The call the model makes for `query`, seeing the episode so far and its failed trials' errors."""
+                usage: Usage, earlier: list[str] = ()) -> dict | None:
+    """The call the model makes for `query`, seeing the episode so far and its failed trials' errors.
+    `earlier`: the episode's earlier requests and results, where a stateful call's values may come from."""
     messages = call_prompt(tools, dialogue, query, trials, ctx.settings.get("execution_feedback", True))
-    schema = call_schema(tools, stated(query, dialogue, tools) if ctx.settings.get("grounding", True) else None)
+    schema = call_schema(tools, stated(query, list(earlier), tools) if ctx.settings.get("grounding", True) else None)
     out = usage.add(ctx.engine.chat_json(messages, schema, seed=seed, **exploit(ctx)))
     return out.value if isinstance(out.value, dict) else None
 

@@ -119,7 +119,7 @@ def test_the_judge_rejects_with_each_question_its_own_reason(box):
     llm = SteScript(*script, verdicts=[{"informative": "yes", "faithful": "no", "appropriate": "no"}])
     [ex] = explore(llm, box)
     assert ex.reasons == ["judge_unfaithful", "judge_inappropriate"] and ex.verdict["faithful"] == "no"
-    assert "Tool result: 80" in llm.prompts("judge")[0]
+    assert "Result: 80\nFinal answer: Twelve times seven minus four is 80." in llm.prompts("judge")[0]
     [ex] = explore(SteScript(*script, verdicts=['{"informative": "ye']), box)
     assert ex.reasons == ["judge_malformed"]
     # a separate judge model (the recipe's judge) is asked instead of the explorer

@@ -69,10 +69,15 @@ def test_short_term_memory_is_the_running_dialogue(box):
     assert "User: What is 3 plus 4, please?" in imagine[1] and '"expression"' not in imagine[1]  # words, no JSON
     assert "Answer: Three plus four is 7." in imagine[1] and "Solved: Yes" in imagine[1]
     assert "What is 3 plus 4" not in imagine[0]
-    second_call = [c for c in llm.calls if c["stage"] == "call"][1]["messages"]
-    assert [m["content"] for m in second_call[1:5]] == [
-        "What is 3 plus 4, please?", '{"name": "calculator", "arguments": {"expression": "3+4"}}', "Result: 7",
-        "Three plus four is 7."]
+    calls = [c["messages"] for c in llm.calls if c["stage"] == "call"]
+    reflection, judge = llm.calls[3]["messages"], llm.calls[4]["messages"]
+    # one conversation: reflection and the judge continue the call, the next call continues the reflection
+    assert reflection[:len(calls[0])] == calls[0] == judge[:len(calls[0])]
+    assert reflection[len(calls[0])] == {"role": "assistant", "content": '{"name": "calculator", "arguments": {"expression": "3+4"}}'}
+    assert reflection[-1]["content"].startswith("Result: 7\nFinal answer: Three plus four is 7.\n\nCheck your own work")
+    assert calls[1][:len(reflection)] == reflection
+    assert calls[1][len(reflection)] == {"role": "assistant", "content": llm.calls[3]["text"]}
+    assert calls[1][len(reflection) + 1]["content"].startswith("And what is 10 divided by 4?")
     # the rows stay single-turn for a stateless tool: memory is for exploring, not for the example
     assert examples[1].messages[0]["content"] == "And what is 10 divided by 4?" and not examples[1].prior_calls
 
