@@ -84,7 +84,12 @@ class PrefixStore:
         import llama_cpp
 
         tokens = self._current()
-        if not tokens or any(p.tokens[: len(tokens)] == tokens for p in self.prefixes):
+        if not tokens:
+            return
+        self.clock += 1
+        holding = [p for p in self.prefixes if p.tokens[: len(tokens)] == tokens]
+        if holding:  # a stored prefix already holds all of it: it was just as good as new
+            holding[0].used = self.clock
             return
         ctx = self.llama._ctx.ctx
         size = llama_cpp.llama_state_seq_get_size(ctx, 0)
@@ -93,7 +98,6 @@ class PrefixStore:
         buffer = (ctypes.c_uint8 * size)()
         written = llama_cpp.llama_state_seq_get_data(ctx, buffer, size, 0)
         self.prefixes = [p for p in self.prefixes if tokens[: len(p.tokens)] != p.tokens]
-        self.clock += 1
         self.prefixes.append(Prefix(tokens, ctypes.string_at(buffer, written), self.clock))
         while sum(len(p.state) for p in self.prefixes) > self.budget:
             self.prefixes.remove(min(self.prefixes, key=lambda p: p.used))
