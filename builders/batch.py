@@ -3,7 +3,8 @@
 On a small model a generated token costs about the same whether one sequence or four are decoded
 in a step (the weights are read once per step), so S callers that wait on the model together get
 up to S tokens per step. Each caller thread owns a slot — a llama.cpp sequence id — and keeps its
-own KV prefix reuse: a new prompt removes only the divergent tail of that sequence. One driver
+own KV prefix reuse: a new prompt removes only the divergent tail of that sequence, or starts from
+the slot's stored earlier prefix that shares more with it (builders/prefixes.py). One driver
 thread owns the context: it evaluates each new prompt alone (see `_step` for why), puts every
 generating sequence's next token into one `llama_decode`, then samples each sequence with its own sampler chain (the same chain and
 parameters as `Llama.create_chat_completion`, grammar included), so callers see the interface of
@@ -24,6 +25,7 @@ import time
 from dataclasses import dataclass, field
 
 from builders.llm import Completion, _quiet_stderr, common_prefix, parse_json, prompt_of
+from builders.prefixes import BUDGET_BYTES, PrefixStore
 from builders.sampling import GrammarLast
 
 N_BATCH = 512  # tokens per llama_decode of one prompt chunk
@@ -55,6 +57,7 @@ class _Slot:
     request: _Request | None = None
     pending: list[int] = field(default_factory=list)  # tokens still to decode for the request
     logits_at: int = -1  # the batch index of this slot's logits after a decode, or -1
+    prefixes: PrefixStore = field(default_factory=PrefixStore)  # its earlier calls' KV caches
 
 
 class BatchEngine:
@@ -82,7 +85,7 @@ class BatchEngine:
             self.batch = LlamaBatch(n_tokens=N_BATCH, embd=0, n_seq_max=1, verbose=False)
         self._lib = llama_cpp
         self.vocab = self.llama._model.vocab
-        self.slots = [_Slot(seq) for seq in range(sequences)]
+        self.slots = [_Slot(seq, prefixes=PrefixStore(BUDGET_BYTES // sequences)) for seq in range(sequences)]
         self._local = threading.local()  # this thread's slot (thread idents are reused, locals are not)
         self._grammars: dict[str, tuple[bytes, bytes]] = {}
         self._cv = threading.Condition()
@@ -213,7 +216,13 @@ class BatchEngine:
         if slot.forget:
             slot.tokens, slot.forget = [], False
             self.ctx.kv_cache_seq_rm(slot.seq, 0, -1)
+            slot.prefixes.clear()
         # like Llama.generate: match all but the prompt's last token, whose logits are needed
+        here = common_prefix(slot.tokens, request.prompt[:-1])
+        prefix, gain = slot.prefixes.best(request.prompt, here)
+        if prefix is not None:  # an earlier call of this slot shares more (builders/prefixes.py)
+            loaded = slot.prefixes.load(self.ctx.ctx, prefix, slot.seq, here, gain)
+            slot.tokens = list(prefix.tokens) if loaded else []
         keep = common_prefix(slot.tokens, request.prompt[:-1])
         if keep < len(slot.tokens):
             self.ctx.kv_cache_seq_rm(slot.seq, keep, -1)
@@ -292,6 +301,8 @@ class BatchEngine:
     def _finish(self, slot: _Slot, reason: str = "stop", error: BaseException | None = None) -> None:
         request = slot.request
         request.finish_reason, request.error = reason, error
+        if error is None:
+            slot.prefixes.keep(self.ctx.ctx, slot.tokens, slot.seq)
         slot.pending, slot.logits_at = [], -1
         with self._cv:
             slot.request = None

@@ -125,13 +125,26 @@ class Engine:
                                n_threads_batch=n_threads, chat_format=chat_format, verbose=False)
         self._grammars: dict[str, object] = {}
         self._lock = threading.Lock()  # a Dask worker with several threads must not share a context at once
-        self.prefixes = PrefixStore(self.llama) if reuse_prefix else None
+        self.prefixes = PrefixStore() if reuse_prefix else None
 
     def forget_prefix(self) -> None:
         """Start the next call from an empty KV cache (a partition starts alike wherever it runs)."""
         self.llama.reset()
         if self.prefixes is not None:
             self.prefixes.clear()
+
+    def _restore(self, prompt: list[int]) -> None:
+        """Load the stored prefix that serves `prompt` best, when it beats the KV cache in place."""
+        llama = self.llama
+        here = common_prefix(llama.input_ids[: llama.n_tokens].tolist(), prompt[:-1])
+        prefix, gain = self.prefixes.best(prompt, here)
+        if prefix is None:
+            return
+        if self.prefixes.load(llama._ctx.ctx, prefix, 0, here, gain):
+            llama.input_ids[: len(prefix.tokens)] = prefix.tokens
+            llama.n_tokens = len(prefix.tokens)
+        else:
+            llama.reset()
 
     def _grammar(self, schema: dict | None = None, gbnf: str | None = None):
         from llama_cpp import LlamaGrammar
@@ -158,7 +171,7 @@ class Engine:
             if not self.reuse_prefix:
                 self.llama.reset()
             else:
-                self.prefixes.prepare(prompt_of(self.llama, messages)[0])
+                self._restore(prompt_of(self.llama, messages)[0])
             before = self.llama.input_ids[: self.llama.n_tokens].tolist()
             out = self.llama.create_chat_completion(
                 messages=messages, temperature=temperature, max_tokens=max_tokens, seed=seed, grammar=grammar,
@@ -169,7 +182,7 @@ class Engine:
             # generate() matches against all but the prompt's last token (it needs that token's logits)
             prompt = self.llama.input_ids[: max(0, prompt_tokens - 1)].tolist()
             if self.prefixes is not None:
-                self.prefixes.keep()
+                self.prefixes.keep(self.llama._ctx.ctx, self.llama.input_ids[: self.llama.n_tokens].tolist(), 0)
             return Completion(
                 text=choice["message"].get("content") or "",
                 prompt_tokens=prompt_tokens,

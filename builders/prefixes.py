@@ -41,49 +41,45 @@ class Prefix:
 
 
 class PrefixStore:
-    """Stored sequence states of one `Llama`, least recently used dropped first."""
+    """Stored sequence states of one llama.cpp context, least recently used dropped first. `ctx` is
+    the raw `llama_context` pointer; `seq` the KV sequence a state is read from or written to."""
 
-    def __init__(self, llama, budget: int = BUDGET_BYTES):
-        self.llama, self.budget = llama, budget
+    def __init__(self, budget: int = BUDGET_BYTES):
+        self.budget = budget
         self.prefixes: list[Prefix] = []
         self.clock = 0
         self.restored = 0  # prompt tokens served by a restored prefix rather than the KV cache in place
 
-    def _current(self) -> list[int]:
-        return self.llama.input_ids[: self.llama.n_tokens].tolist()
-
-    def prepare(self, prompt: list[int]) -> int:
-        """Before evaluating `prompt`: load the stored prefix that shares the most tokens with it
-        when that beats the KV cache in place. Returns the tokens of `prompt` the cache now holds
-        (llama-cpp-python evaluates at least the last prompt token again, for its logits)."""
-        import llama_cpp
-
+    def best(self, prompt: list[int], here: int) -> tuple[Prefix | None, int]:
+        """The stored prefix to load before evaluating `prompt`, when it shares at least MIN_GAIN
+        more tokens with it than the `here` tokens the KV cache in place holds; and what it shares.
+        (llama.cpp evaluates at least the prompt's last token again, for its logits.)"""
         usable = prompt[:-1]
-        here = common_prefix(self._current(), usable)
-        best = max(self.prefixes, key=lambda p: common_prefix(p.tokens, usable), default=None)
-        gain = common_prefix(best.tokens, usable) if best else 0
-        if best is None or gain < here + MIN_GAIN:
-            return here
-        llama = self.llama
-        llama_cpp.llama_memory_seq_rm(llama._ctx.memory, 0, -1, -1)
-        buffer = (ctypes.c_uint8 * len(best.state)).from_buffer_copy(best.state)
-        if not llama_cpp.llama_state_seq_set_data(llama._ctx.ctx, buffer, len(best.state), 0):
-            llama.reset()  # llama.cpp could not place it: start from nothing, as without a store
-            llama_cpp.llama_memory_seq_rm(llama._ctx.memory, 0, -1, -1)
-            return 0
-        llama.input_ids[: len(best.tokens)] = best.tokens
-        llama.n_tokens = len(best.tokens)
-        self.clock += 1
-        best.used = self.clock
-        self.restored += gain - here
-        return gain
+        found = max(self.prefixes, key=lambda p: common_prefix(p.tokens, usable), default=None)
+        gain = common_prefix(found.tokens, usable) if found else 0
+        return (found, gain) if found is not None and gain >= here + MIN_GAIN else (None, here)
 
-    def keep(self) -> None:
-        """After a call: store what the KV cache holds now (prompt and completion). A stored prefix
-        that the new one extends is replaced by it."""
+    def load(self, ctx, prefix: Prefix, seq: int, here: int, gain: int) -> bool:
+        """Replace sequence `seq`'s KV cache by `prefix`'s; False when llama.cpp could not place it
+        (the sequence is then empty)."""
         import llama_cpp
 
-        tokens = self._current()
+        memory = llama_cpp.llama_get_memory(ctx)
+        llama_cpp.llama_memory_seq_rm(memory, seq, -1, -1)
+        buffer = (ctypes.c_uint8 * len(prefix.state)).from_buffer_copy(prefix.state)
+        if not llama_cpp.llama_state_seq_set_data(ctx, buffer, len(prefix.state), seq):
+            llama_cpp.llama_memory_seq_rm(memory, seq, -1, -1)
+            return False
+        self.clock += 1
+        prefix.used = self.clock
+        self.restored += gain - here
+        return True
+
+    def keep(self, ctx, tokens: list[int], seq: int) -> None:
+        """After a call: store sequence `seq`'s KV cache, which holds `tokens` (prompt and
+        completion). A stored prefix that the new one extends is replaced by it."""
+        import llama_cpp
+
         if not tokens:
             return
         self.clock += 1
@@ -91,14 +87,13 @@ class PrefixStore:
         if holding:  # a stored prefix already holds all of it: it was just as good as new
             holding[0].used = self.clock
             return
-        ctx = self.llama._ctx.ctx
-        size = llama_cpp.llama_state_seq_get_size(ctx, 0)
+        size = llama_cpp.llama_state_seq_get_size(ctx, seq)
         if size > self.budget:
             return
         buffer = (ctypes.c_uint8 * size)()
-        written = llama_cpp.llama_state_seq_get_data(ctx, buffer, size, 0)
+        written = llama_cpp.llama_state_seq_get_data(ctx, buffer, size, seq)
         self.prefixes = [p for p in self.prefixes if tokens[: len(p.tokens)] != p.tokens]
-        self.prefixes.append(Prefix(tokens, ctypes.string_at(buffer, written), self.clock))
+        self.prefixes.append(Prefix(list(tokens), ctypes.string_at(buffer, written), self.clock))
         while sum(len(p.state) for p in self.prefixes) > self.budget:
             self.prefixes.remove(min(self.prefixes, key=lambda p: p.used))
 

@@ -102,3 +102,22 @@ def test_more_threads_than_sequences_take_turns(model_path):
     together = at_once(small, CALLS[:3], forget=False, temperature=0)
     assert [c.text for c in together] == [c.text for c in alone]
     assert [c.cached_tokens for c in together] == [0, 0, 0]  # a slot another thread used starts empty
+
+
+def test_a_slot_starts_from_its_stored_prefix_as_the_plain_engine_does(batcher, model_path):
+    """Three calls on one thread: A, an unrelated B, then C sharing A's long beginning. C starts from
+    A's stored KV (builders/prefixes.py) in the slot and in the plain engine alike, with the same text."""
+    docs = {"role": "system", "content": "You answer questions about geography in one short sentence. " * 6}
+    other = {"role": "system", "content": "You write short poems about the sea and the wind. " * 6}
+    history = [[docs, {"role": "user", "content": "Where is Peru?"}], [other, {"role": "user", "content": "A poem."}],
+               [docs, {"role": "user", "content": "How big is Peru?"}]]
+
+    def run(engine):
+        engine.forget_prefix()
+        return [engine.chat(messages, temperature=0.8, seed=3, max_tokens=12) for messages in history]
+
+    with ThreadPoolExecutor(1) as pool:
+        got = pool.submit(run, batcher).result()
+    want = run(Engine(model_path, n_threads=2))
+    assert got[2].cached_tokens > 60 and got[2].cached_tokens == want[2].cached_tokens
+    assert [c.text for c in got] == [c.text for c in want]

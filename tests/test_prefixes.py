@@ -59,15 +59,19 @@ def test_the_store_keeps_within_its_budget_and_replaces_a_prefix_it_extends(engi
     store = engine.prefixes
     ask(engine, DOCS, "What is 6*7?")
     one = store.prefixes[0]
-    small = PrefixStore(engine.llama, budget=2 * len(one.state) - 1)
-    small.keep()
+    small = PrefixStore(budget=2 * len(one.state) - 1)
+
+    def keep(store):
+        store.keep(engine.llama._ctx.ctx, engine.llama.input_ids[: engine.llama.n_tokens].tolist(), 0)
+
+    keep(small)
     used = small.prefixes[0].used
-    small.keep()  # the same KV cache again: kept once, counted as used now
+    keep(small)  # the same KV cache again: kept once, counted as used now
     assert len(small.prefixes) == 1 and small.prefixes[0].used > used
     ask(engine, DOCS, "What is 7*6?")
-    small.keep()
+    keep(small)
     assert len(small.prefixes) == 1 and small.prefixes[0].tokens != one.tokens  # the older one made room
-    extended = PrefixStore(engine.llama)
+    extended = PrefixStore()
     extended.prefixes = [type(one)(one.tokens[:10], one.state)]
-    extended.keep()
+    keep(extended)
     assert [len(p.tokens) for p in extended.prefixes] == [engine.llama.n_tokens]
