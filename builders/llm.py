@@ -122,7 +122,7 @@ class Engine:
         self.reuse_prefix = reuse_prefix
         with _quiet_stderr():
             self.llama = GrammarLastLlama(model_path=model_path, n_ctx=n_ctx, n_threads=n_threads,
-                               n_threads_batch=n_threads, chat_format=chat_format, verbose=False)
+                                          n_threads_batch=n_threads, chat_format=chat_format, verbose=False)
         self._grammars: dict[str, object] = {}
         self._lock = threading.Lock()  # a Dask worker with several threads must not share a context at once
         self.prefixes = PrefixStore() if reuse_prefix else None
