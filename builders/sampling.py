@@ -28,6 +28,7 @@ class GrammarLast:
         self._array = llama_cpp.llama_token_data_array(data=ctypes.pointer(self._one), size=1, selected=-1,
                                                        sorted=False)
         self.resampled = 0  # tokens the grammar rejected, sampled again under it
+        self.fast = 0  # tokens the grammar allowed as sampled without it
 
     def allows(self, token: int) -> bool:
         self._one.id, self._one.logit, self._one.p = token, 0.0, 0.0
@@ -41,6 +42,7 @@ class GrammarLast:
         if self.grammar is None:
             return token
         if self.allows(token):
+            self.fast += 1
             llama_cpp.llama_sampler_accept(self.full, token)
         else:
             self.resampled += 1
