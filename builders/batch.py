@@ -218,11 +218,9 @@ class BatchEngine:
             self.ctx.kv_cache_seq_rm(slot.seq, 0, -1)
             slot.prefixes.clear()
         # like Llama.generate: match all but the prompt's last token, whose logits are needed
-        here = common_prefix(slot.tokens, request.prompt[:-1])
-        prefix, gain = slot.prefixes.best(request.prompt, here)
-        if prefix is not None:  # an earlier call of this slot shares more (builders/prefixes.py)
-            loaded = slot.prefixes.load(self.ctx.ctx, prefix, slot.seq, here, gain)
-            slot.tokens = list(prefix.tokens) if loaded else []
+        held = slot.prefixes.restore(self.ctx.ctx, slot.seq, slot.tokens, request.prompt)
+        if held is not None:  # an earlier call of this slot shares more (builders/prefixes.py)
+            slot.tokens = held
         keep = common_prefix(slot.tokens, request.prompt[:-1])
         if keep < len(slot.tokens):
             self.ctx.kv_cache_seq_rm(slot.seq, keep, -1)

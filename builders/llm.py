@@ -136,15 +136,10 @@ class Engine:
     def _restore(self, prompt: list[int]) -> None:
         """Load the stored prefix that serves `prompt` best, when it beats the KV cache in place."""
         llama = self.llama
-        here = common_prefix(llama.input_ids[: llama.n_tokens].tolist(), prompt[:-1])
-        prefix, gain = self.prefixes.best(prompt, here)
-        if prefix is None:
-            return
-        if self.prefixes.load(llama._ctx.ctx, prefix, 0, here, gain):
-            llama.input_ids[: len(prefix.tokens)] = prefix.tokens
-            llama.n_tokens = len(prefix.tokens)
-        else:
-            llama.reset()
+        held = self.prefixes.restore(llama._ctx.ctx, 0, llama.input_ids[: llama.n_tokens].tolist(), prompt)
+        if held is not None:
+            llama.input_ids[: len(held)] = held
+            llama.n_tokens = len(held)
 
     def _grammar(self, schema: dict | None = None, gbnf: str | None = None):
         from llama_cpp import LlamaGrammar

@@ -50,30 +50,30 @@ class PrefixStore:
         self.clock = 0
         self.restored = 0  # prompt tokens served by a restored prefix rather than the KV cache in place
 
-    def best(self, prompt: list[int], here: int) -> tuple[Prefix | None, int]:
-        """The stored prefix to load before evaluating `prompt`, when it shares at least MIN_GAIN
-        more tokens with it than the `here` tokens the KV cache in place holds; and what it shares.
-        (llama.cpp evaluates at least the prompt's last token again, for its logits.)"""
-        usable = prompt[:-1]
-        found = max(self.prefixes, key=lambda p: common_prefix(p.tokens, usable), default=None)
-        gain = common_prefix(found.tokens, usable) if found else 0
-        return (found, gain) if found is not None and gain >= here + MIN_GAIN else (None, here)
-
-    def load(self, ctx, prefix: Prefix, seq: int, here: int, gain: int) -> bool:
-        """Replace sequence `seq`'s KV cache by `prefix`'s; False when llama.cpp could not place it
-        (the sequence is then empty)."""
+    def restore(self, ctx, seq: int, held: list[int], prompt: list[int]) -> list[int] | None:
+        """Before evaluating `prompt` in sequence `seq`, whose KV cache holds `held`: load the stored
+        prefix that shares the most with it, when that is at least MIN_GAIN tokens more than `held`
+        shares (llama.cpp evaluates at least the prompt's last token again, for its logits). Returns
+        the tokens the sequence holds now — [] when llama.cpp could not place the state — or None
+        when nothing was loaded."""
         import llama_cpp
 
+        usable = prompt[:-1]
+        here = common_prefix(held, usable)
+        found, gain = max(((p, common_prefix(p.tokens, usable)) for p in self.prefixes),
+                          key=lambda pair: pair[1], default=(None, 0))
+        if found is None or gain < here + MIN_GAIN:
+            return None
         memory = llama_cpp.llama_get_memory(ctx)
         llama_cpp.llama_memory_seq_rm(memory, seq, -1, -1)
-        buffer = (ctypes.c_uint8 * len(prefix.state)).from_buffer_copy(prefix.state)
-        if not llama_cpp.llama_state_seq_set_data(ctx, buffer, len(prefix.state), seq):
+        buffer = (ctypes.c_uint8 * len(found.state)).from_buffer_copy(found.state)
+        if not llama_cpp.llama_state_seq_set_data(ctx, buffer, len(found.state), seq):
             llama_cpp.llama_memory_seq_rm(memory, seq, -1, -1)
-            return False
+            return []
         self.clock += 1
-        prefix.used = self.clock
+        found.used = self.clock
         self.restored += gain - here
-        return True
+        return list(found.tokens)
 
     def keep(self, ctx, tokens: list[int], seq: int) -> None:
         """After a call: store sequence `seq`'s KV cache, which holds `tokens` (prompt and
