@@ -82,15 +82,15 @@ class Explorer:
             else:
                 reasons.append(trials[-1].reason or "execution_error")
         turn = Turn(query or "", trials, answer, candidates=candidates)
-        reflection, conversation, said = {}, [], ""
-        if query is not None:
+        reflection, conversation = {}, []
+        if query is not None:  # the query's conversation: what the next query's dialogue continues
             conversation = exchange(self.offered, dialogue, query, trials, feedback)
             said = outcome(trials[-1], answer, feedback)
-            turn.exchange = [*conversation[1 + len(dialogue):], {"role": "user", "content": said}]
-        if query is not None and self.on("reflection"):
-            reflection, asked = reflect(ctx, conversation, said, seed + 98, usage)
-            turn.solved, turn.why = reflection["solved"], reflection["why"]
-            turn.exchange[-1:] = asked
+            told = [{"role": "user", "content": said}]
+            if self.on("reflection"):  # the outcome then comes with the question, and the reply follows
+                reflection, told = reflect(ctx, conversation, said, seed + 98, usage)
+                turn.solved, turn.why = reflection["solved"], reflection["why"]
+            turn.exchange = [*conversation[1 + len(dialogue):], *told]
         row = self.example(q, turn, imagined.finish_reason, answer_finish, reflection, reasons, usage)
         local = judge(row, CHECKS)
         if local.accepted and self.on("judge"):

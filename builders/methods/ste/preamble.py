@@ -1,8 +1,8 @@
-"""The system message every prompt of an episode starts with: the offered tools' documentation and
-their example calls, the same text for each stage (imagination, calls, answer, reflection, judge,
-paraphrase). llama.cpp keeps the KV cache of the previous prompt and evaluates only what differs, so
-an episode's prompts evaluate this prefix once; each stage's own instruction and everything that
-varies (memories, the query, results) come after it, in the user turns."""
+"""The system message the episode's conversation starts with: the offered tools' documentation and
+their example calls. Calls, reflection and the judge continue that conversation (trial.exchange) and
+paraphrases start from it too, so their prompts share this prefix and its KV cache; each stage's own
+instruction and everything that varies (the query, results) come after it, in the user turns.
+Imagination and the answer have few-shot prompts of their own (query.py, answer.py)."""
 
 from __future__ import annotations
 
