@@ -13,7 +13,8 @@ parameters as `Llama.create_chat_completion`, grammar included), so callers see 
 The KV cache is not unified (`kv_unified=False`): each sequence has its own KV stream laid out as
 if it ran alone, so a sequence's logits do not depend on what the others hold. Measured on the
 135M model: greedy completions in a batch equal the same prompts run alone (tests/test_batch.py).
-On 2 cores it is slower than one sequence (prompts dominate), so `dask.sequences` defaults to 1.
+On 2 cores it gains little over one sequence (prompts dominate and go one at a time; measured in
+docs/architecture.md), so `dask.sequences` defaults to 1.
 """
 
 from __future__ import annotations
