@@ -32,12 +32,15 @@ MAX_BODY_LINES = 8
 MAX_ITEMS = 16  # a list or dict argument: a table's rows, not a runaway "1, 1, 1, …" past max_tokens
 MAX_LINE = 100  # characters after the indent: with the line count, a reply fits max_tokens
 
-_COMMON = r'''
-ident ::= [a-z_] [a-z0-9_]{0,30}
-number ::= "-"? [0-9]+ ("." [0-9]+)?
-integer ::= "-"? [0-9]+
+
+def _common(number: str = '"-"? [0-9]+ ("." [0-9]+)?', integer: str = '"-"? [0-9]+') -> str:
+    """The rules both grammars share; `number` and `integer` narrowed by a decision's own numbers."""
+    return rf'''
+ident ::= [a-z_] [a-z0-9_]{{0,30}}
+number ::= {number}
+integer ::= {integer}
 string ::= "\"" [^"\\\n]* "\""
-value ::= number | string | "[" (value (", " value)*)? "]" | "{" (string ": " value (", " string ": " value)*)? "}"
+value ::= number | string | "[" (value (", " value)*)? "]" | "{{" (string ": " value (", " string ": " value)*)? "}}"
 '''
 
 
@@ -68,7 +71,7 @@ body ::= {_upto("line", MAX_BODY_LINES)}
 line ::= "    " notreturn "\n"
 notreturn ::= ([^r\n] | "r" [^e\n] | "re" [^t\n] | "ret" [^u\n]) [^\n]{{0,{MAX_LINE}}}
 ret ::= "    return " [^\n]{{1,{MAX_LINE}}} "\n"
-''' + _COMMON
+''' + _common()
 
 
 _NUMBER = re.compile(r"(?<![\w.])(\d[\d,]*(?:\.\d+)?)(\s*%)?")
@@ -127,8 +130,5 @@ def decision(spec: dict, numbers: list[str] | None = None) -> str:
     args = [f"{json.dumps(name + '=')} ({_value_rule(params.get(name) or {})})" for name in required if name in params]
     call = ' ", " '.join(args) if args else ""
     head = json.dumps(f'print("Final Answer:", {spec["name"]}(')
-    common = _COMMON
-    if numbers is not None:
-        common = common.replace('number ::= "-"? [0-9]+ ("." [0-9]+)?', f"number ::= {_numbers_rule(numbers, False)}")
-        common = common.replace('integer ::= "-"? [0-9]+', f"integer ::= {_numbers_rule(numbers, True)}")
+    common = _common() if numbers is None else _common(_numbers_rule(numbers, False), _numbers_rule(numbers, True))
     return f"root ::= {head} {call} \"))\\n\"\n" + common
