@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass, field
 
 from builders.llm import Completion, _quiet_stderr, common_prefix, parse_json, prompt_of
-from builders.prefixes import BUDGET_BYTES, PrefixStore
+from builders.prefixes import BUDGET_BYTES, Pins, PrefixStore
 from builders.sampling import GrammarLast
 
 N_BATCH = 512  # tokens per llama_decode of one prompt chunk
@@ -39,6 +39,7 @@ class _Request:
     max_tokens: int
     sampler: GrammarLast  # chains of its own
     start: float
+    pin: list[int] = field(default_factory=list)  # its pinned prefix's tokens (builders/prefixes.py)
     done: threading.Event = field(default_factory=threading.Event)
     generated: list[int] = field(default_factory=list)
     cached: int = 0
@@ -87,6 +88,7 @@ class BatchEngine:
         self._lib = llama_cpp
         self.vocab = self.llama._model.vocab
         self.slots = [_Slot(seq, prefixes=PrefixStore(BUDGET_BYTES // sequences)) for seq in range(sequences)]
+        self.pins = Pins()  # shared by the slots: a pin's KV cache loads into any sequence
         self._local = threading.local()  # this thread's slot (thread idents are reused, locals are not)
         self._grammars: dict[str, tuple[bytes, bytes]] = {}
         self._cv = threading.Condition()
@@ -123,12 +125,12 @@ class BatchEngine:
         with self._cv:
             self._slot().forget = True
 
-    def _grammar(self, schema: dict) -> tuple[bytes, bytes]:
+    def _grammar(self, schema: dict | None = None, gbnf: str | None = None) -> tuple[bytes, bytes]:
         from builders.grammar import json_schema_to_gbnf
 
-        key = json.dumps(schema, sort_keys=True)
+        key = gbnf if gbnf is not None else json.dumps(schema, sort_keys=True)
         if key not in self._grammars:
-            self._grammars[key] = (json_schema_to_gbnf(schema).encode(), b"root")
+            self._grammars[key] = ((gbnf if gbnf is not None else json_schema_to_gbnf(schema)).encode(), b"root")
         return self._grammars[key]
 
     def _chain(self, temperature: float, seed: int, grammar=None):
@@ -169,15 +171,19 @@ class BatchEngine:
         return GrammarLast(*chains, lambda: [lib.llama_sampler_free(c) for c in chains])
 
     def chat(self, messages: list[dict], *, temperature: float = 0.7, max_tokens: int = 160,
-             seed: int = 0, schema: dict | None = None) -> Completion:
+             seed: int = 0, schema: dict | None = None, grammar: str | None = None, pin: int = 0) -> Completion:
+        """As `Engine.chat`: a JSON `schema` or a GBNF `grammar`, and the first `pin` messages pinned."""
+        if schema is not None and grammar is not None:
+            raise ValueError("chat takes a JSON schema or a GBNF grammar, not both")
         start = time.perf_counter()
         prompt, stop = prompt_of(self.llama, messages)
+        pinned = prompt[: common_prefix(prompt_of(self.llama, messages[:pin])[0], prompt)] if pin else []
         if len(prompt) >= self.n_ctx:
             raise ValueError(f"Requested tokens ({len(prompt)}) exceed context window of {self.n_ctx}")
         if max_tokens is None or max_tokens <= 0 or max_tokens + len(prompt) >= self.n_ctx:
             max_tokens = self.n_ctx - len(prompt)
-        grammar = self._grammar(schema) if schema is not None else None
-        request = _Request(prompt, stop, max_tokens, self._sampler(temperature, seed, grammar), start)
+        grammar = self._grammar(schema, grammar) if schema is not None or grammar is not None else None
+        request = _Request(prompt, stop, max_tokens, self._sampler(temperature, seed, grammar), start, pinned)
         with self._cv:  # claimed and given its request at once: no other thread can take it in between
             self._slot().request = request
             self._cv.notify_all()
@@ -218,16 +224,39 @@ class BatchEngine:
             slot.tokens, slot.forget = [], False
             self.ctx.kv_cache_seq_rm(slot.seq, 0, -1)
             slot.prefixes.clear()
-        # like Llama.generate: match all but the prompt's last token, whose logits are needed
-        held = slot.prefixes.restore(self.ctx.ctx, slot.seq, slot.tokens, request.prompt)
-        if held is not None:  # an earlier call of this slot shares more (builders/prefixes.py)
-            slot.tokens = held
+        evaluated = 0
+        if request.pin and slot.prefixes.pin_wins(slot.tokens, request.prompt, request.pin):
+            if not self.pins.load(self.ctx.ctx, slot.seq, request.pin):
+                self._evaluate(slot, request.pin)
+                self.pins.save(self.ctx.ctx, slot.seq, request.pin)
+                evaluated = len(request.pin)
+            slot.tokens = list(request.pin)
+        else:
+            # like Llama.generate: match all but the prompt's last token, whose logits are needed
+            held = slot.prefixes.restore(self.ctx.ctx, slot.seq, slot.tokens, request.prompt)
+            if held is not None:  # an earlier call of this slot shares more (builders/prefixes.py)
+                slot.tokens = held
         keep = common_prefix(slot.tokens, request.prompt[:-1])
         if keep < len(slot.tokens):
             self.ctx.kv_cache_seq_rm(slot.seq, keep, -1)
             del slot.tokens[keep:]
-        request.cached, request.started = keep, True
+        request.cached, request.started = keep - evaluated, True
         slot.pending = request.prompt[keep:]
+
+    def _evaluate(self, slot: _Slot, tokens: list[int]) -> None:
+        """A pinned prefix into an emptied sequence, alone and in chunks of N_BATCH as `Llama.eval`
+        evaluates it, so its KV cache is the one `Engine` makes."""
+        self.ctx.kv_cache_seq_rm(slot.seq, 0, -1)
+        batch = self.batch.batch
+        for start in range(0, len(tokens), N_BATCH):
+            chunk = tokens[start:start + N_BATCH]
+            for i, token in enumerate(chunk):
+                batch.token[i], batch.pos[i], batch.seq_id[i][0], batch.n_seq_id[i] = token, start + i, slot.seq, 1
+                batch.logits[i] = i == len(chunk) - 1
+            batch.n_tokens = len(chunk)
+            code = self._lib.llama_decode(self.ctx.ctx, batch)
+            if code != 0:
+                raise RuntimeError(f"llama_decode returned {code}")
 
     def _step(self, active: list[_Slot]) -> None:
         """One prompt chunk of one sequence in a llama_decode of its own, then the next token of every

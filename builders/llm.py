@@ -15,7 +15,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from builders.prefixes import PrefixStore, common_prefix
+from builders.prefixes import Pins, PrefixStore, common_prefix
 
 
 @dataclass
@@ -109,6 +109,8 @@ class Engine:
     prompt. The engine also keeps the KV caches of earlier prompts (builders/prefixes.py) and starts
     a prompt from whichever shares the most with it. So prompts that start alike (instructions and
     tool documentation first, the variable part last) cost only their differing suffix.
+    A call's first `pin` messages, when it says they are a fixed beginning shared across work units
+    (few-shot exchanges), are kept for the engine's life as a pinned prefix (`Pins`).
     `reuse_prefix=False` forgets all of it before each call (the naive baseline). Each Completion
     reports `cached_tokens`, the prompt tokens not evaluated.
     """
@@ -126,6 +128,7 @@ class Engine:
         self._grammars: dict[str, object] = {}
         self._lock = threading.Lock()  # a Dask worker with several threads must not share a context at once
         self.prefixes = PrefixStore() if reuse_prefix else None
+        self.pins = Pins()
 
     def forget_prefix(self) -> None:
         """Start the next call from an empty KV cache (a partition starts alike wherever it runs)."""
@@ -133,13 +136,32 @@ class Engine:
         if self.prefixes is not None:
             self.prefixes.clear()
 
-    def _restore(self, prompt: list[int]) -> None:
-        """Load the stored prefix that serves `prompt` best, when it beats the KV cache in place."""
+    def _restore(self, prompt: list[int], pin: list[int]) -> int:
+        """Start from the pinned prefix or the stored prefix that serves `prompt` best, when it beats
+        the KV cache in place. Returns how many tokens of a pin were evaluated here (its first use in
+        this engine), which are not served from a cache."""
         llama = self.llama
-        held = self.prefixes.restore(llama._ctx.ctx, 0, llama.input_ids[: llama.n_tokens].tolist(), prompt)
+        held = llama.input_ids[: llama.n_tokens].tolist()
+        evaluated = 0
+        if pin and self.prefixes.pin_wins(held, prompt, pin):
+            if not self.pins.load(llama._ctx.ctx, 0, pin):
+                llama.reset()
+                llama.eval(pin)
+                self.pins.save(llama._ctx.ctx, 0, pin)
+                evaluated = len(pin)
+            held = pin
+        else:
+            held = self.prefixes.restore(llama._ctx.ctx, 0, held, prompt)
         if held is not None:
             llama.input_ids[: len(held)] = held
             llama.n_tokens = len(held)
+        return evaluated
+
+    def _pin(self, messages: list[dict], pin: int, prompt: list[int]) -> list[int]:
+        """The prompt's tokens that its first `pin` messages make (none when not asked)."""
+        if not pin or not self.reuse_prefix:
+            return []
+        return prompt[: common_prefix(prompt_of(self.llama, messages[:pin])[0], prompt)]
 
     def _grammar(self, schema: dict | None = None, gbnf: str | None = None):
         from llama_cpp import LlamaGrammar
@@ -154,19 +176,22 @@ class Engine:
         return self._grammars[key]
 
     def chat(self, messages: list[dict], *, temperature: float = 0.7, max_tokens: int = 160,
-             seed: int = 0, schema: dict | None = None, grammar: str | None = None) -> Completion:
+             seed: int = 0, schema: dict | None = None, grammar: str | None = None, pin: int = 0) -> Completion:
         """`schema` constrains the reply to JSON of that schema; `grammar` (GBNF text, root rule
-        `root`) to any language, e.g. the shape of a Python function. At most one of them."""
+        `root`) to any language, e.g. the shape of a Python function. At most one of them. `pin`: the
+        first `pin` messages are the same in many work units (a pinned prefix, see the class)."""
         if schema is not None and grammar is not None:
             raise ValueError("chat takes a JSON schema or a GBNF grammar, not both")
         with self._lock:
             start = time.perf_counter()
             grammar = self._grammar(schema) if schema is not None else (
                 self._grammar(gbnf=grammar) if grammar is not None else None)
+            evaluated = 0
             if not self.reuse_prefix:
                 self.llama.reset()
             else:
-                self._restore(prompt_of(self.llama, messages)[0])
+                prompt = prompt_of(self.llama, messages)[0]
+                evaluated = self._restore(prompt, self._pin(messages, pin, prompt))
             before = self.llama.input_ids[: self.llama.n_tokens].tolist()
             out = self.llama.create_chat_completion(
                 messages=messages, temperature=temperature, max_tokens=max_tokens, seed=seed, grammar=grammar,
@@ -184,7 +209,7 @@ class Engine:
                 completion_tokens=usage.get("completion_tokens", 0),
                 seconds=time.perf_counter() - start,
                 finish_reason=choice.get("finish_reason") or "stop",
-                cached_tokens=common_prefix(before, prompt),
+                cached_tokens=common_prefix(before, prompt) - evaluated,
             )
 
     def chat_json(self, messages: list[dict], schema: dict, **kw) -> Completion:

@@ -13,6 +13,13 @@ sequence 0), about 23 KB a token for the 135M model, so restoring one costs a co
 against evaluating hundreds of tokens again. A restored prefix is exactly the KV cache its own call
 left (tests/test_prefixes.py), so a partition's calls still give the same text wherever it runs: the
 pipeline empties the store with the KV cache at each partition's start.
+
+Pinned prefixes (`Pins`) are the exception that outlives a partition: a fixed beginning that many
+work units share (imagination's and the answer's worked exchanges, the same for every tool), which
+the store would otherwise evaluate again in every partition. A pin is always evaluated alone, from
+an empty KV cache, so its KV cache is the same in every process; and whether a call starts from its
+pin is decided from tokens only (`PrefixStore.pin_wins`), never from whether this process happens
+to hold the pin's state already. So a partition still gives the same text wherever it runs.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import ctypes
 from dataclasses import dataclass
 
 BUDGET_BYTES = 256 * 2**20  # host memory for stored prefixes, per engine
+PIN_BUDGET_BYTES = 64 * 2**20  # host memory for pinned prefixes, per engine (a pin is a few MB)
 MIN_GAIN = 16  # restore only when it saves at least this many tokens over the KV cache in place
 
 
@@ -56,24 +64,29 @@ class PrefixStore:
         shares (llama.cpp evaluates at least the prompt's last token again, for its logits). Returns
         the tokens the sequence holds now — [] when llama.cpp could not place the state — or None
         when nothing was loaded."""
-        import llama_cpp
-
         usable = prompt[:-1]
         here = common_prefix(held, usable)
-        found, gain = max(((p, common_prefix(p.tokens, usable)) for p in self.prefixes),
-                          key=lambda pair: pair[1], default=(None, 0))
+        found, gain = self._best(usable)
         if found is None or gain < here + MIN_GAIN:
             return None
-        memory = llama_cpp.llama_get_memory(ctx)
-        llama_cpp.llama_memory_seq_rm(memory, seq, -1, -1)
-        buffer = (ctypes.c_uint8 * len(found.state)).from_buffer_copy(found.state)
-        if not llama_cpp.llama_state_seq_set_data(ctx, buffer, len(found.state), seq):
-            llama_cpp.llama_memory_seq_rm(memory, seq, -1, -1)
+        if not load_state(ctx, seq, found.state):
             return []
         self.clock += 1
         found.used = self.clock
         self.restored += gain - here
         return list(found.tokens)
+
+    def _best(self, usable: list[int]) -> tuple[Prefix | None, int]:
+        return max(((p, common_prefix(p.tokens, usable)) for p in self.prefixes), key=lambda pair: pair[1],
+                   default=(None, 0))
+
+    def pin_wins(self, held: list[int], prompt: list[int], pin: list[int]) -> bool:
+        """Should `prompt` start from its pinned prefix `pin` (a beginning of it) rather than from the
+        KV cache in place or a stored prefix? Decided from tokens alone, the way `restore` decides."""
+        usable = prompt[:-1]
+        if len(pin) > len(usable) or pin != usable[: len(pin)]:
+            return False
+        return len(pin) >= max(common_prefix(held, usable), self._best(usable)[1]) + MIN_GAIN
 
     def keep(self, ctx, tokens: list[int], seq: int) -> None:
         """After a call: store sequence `seq`'s KV cache, which holds `tokens` (prompt and
@@ -87,15 +100,61 @@ class PrefixStore:
         if holding:  # a stored prefix already holds all of it: it was just as good as new
             holding[0].used = self.clock
             return
-        size = llama_cpp.llama_state_seq_get_size(ctx, seq)
-        if size > self.budget:
+        if llama_cpp.llama_state_seq_get_size(ctx, seq) > self.budget:
             return
-        buffer = (ctypes.c_uint8 * size)()
-        written = llama_cpp.llama_state_seq_get_data(ctx, buffer, size, seq)
+        state = read_state(ctx, seq)
         self.prefixes = [p for p in self.prefixes if tokens[: len(p.tokens)] != p.tokens]
-        self.prefixes.append(Prefix(list(tokens), ctypes.string_at(buffer, written), self.clock))
+        self.prefixes.append(Prefix(list(tokens), state, self.clock))
         while sum(len(p.state) for p in self.prefixes) > self.budget:
             self.prefixes.remove(min(self.prefixes, key=lambda p: p.used))
 
     def clear(self) -> None:
         self.prefixes = []
+
+
+class Pins:
+    """The KV caches of pinned prefixes, each evaluated alone from an empty KV cache; kept for the
+    engine's life (not emptied per partition), the least recently used dropped over the budget."""
+
+    def __init__(self, budget: int = PIN_BUDGET_BYTES):
+        self.budget = budget
+        self.states: dict[tuple[int, ...], bytes] = {}
+        self.evaluated = 0  # pins evaluated (rather than loaded): one per pin and process, unless dropped
+
+    def load(self, ctx, seq: int, pin: list[int]) -> bool:
+        """Put the pin's KV cache into sequence `seq`, when this engine holds it."""
+        state = self.states.pop(tuple(pin), None)
+        if state is None:
+            return False
+        self.states[tuple(pin)] = state  # most recently used last
+        return load_state(ctx, seq, state)
+
+    def save(self, ctx, seq: int, pin: list[int]) -> None:
+        """Keep sequence `seq`'s KV cache, which holds exactly `pin`, evaluated alone from empty."""
+        self.evaluated += 1
+        self.states[tuple(pin)] = read_state(ctx, seq)
+        while sum(map(len, self.states.values())) > self.budget:
+            del self.states[next(iter(self.states))]
+
+
+def read_state(ctx, seq: int) -> bytes:
+    import llama_cpp
+
+    size = llama_cpp.llama_state_seq_get_size(ctx, seq)
+    buffer = (ctypes.c_uint8 * size)()
+    written = llama_cpp.llama_state_seq_get_data(ctx, buffer, size, seq)
+    return ctypes.string_at(buffer, written)
+
+
+def load_state(ctx, seq: int, state: bytes) -> bool:
+    """Replace sequence `seq`'s KV cache by a stored state; False (and the sequence empty) when
+    llama.cpp could not place it."""
+    import llama_cpp
+
+    memory = llama_cpp.llama_get_memory(ctx)
+    llama_cpp.llama_memory_seq_rm(memory, seq, -1, -1)
+    buffer = (ctypes.c_uint8 * len(state)).from_buffer_copy(state)
+    if not llama_cpp.llama_state_seq_set_data(ctx, buffer, len(state), seq):
+        llama_cpp.llama_memory_seq_rm(memory, seq, -1, -1)
+        return False
+    return True

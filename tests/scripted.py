@@ -29,10 +29,10 @@ class ScriptedLLM:
             raise AssertionError(f"ScriptedLLM ran out of replies at call {len(self.calls) + 1}")
         return reply if isinstance(reply, str) else json.dumps(reply)
 
-    def chat(self, messages, *, temperature=0.7, max_tokens=160, seed=0, schema=None, grammar=None):
+    def chat(self, messages, *, temperature=0.7, max_tokens=160, seed=0, schema=None, grammar=None, pin=0):
         text = self._next(messages, schema, seed)
         self.calls.append({"messages": messages, "schema": schema, "seed": seed, "text": text,
-                           "temperature": temperature, "grammar": grammar})
+                           "temperature": temperature, "grammar": grammar, "pin": pin})
         return Completion(text=text, prompt_tokens=sum(len(m["content"].split()) for m in messages),
                           completion_tokens=len(text.split()), seconds=0.001)
 

@@ -121,3 +121,36 @@ def test_a_slot_starts_from_its_stored_prefix_as_the_plain_engine_does(batcher, 
     want = run(Engine(model_path, n_threads=2))
     assert got[2].cached_tokens > 60 and got[2].cached_tokens == want[2].cached_tokens
     assert [c.text for c in got] == [c.text for c in want]
+
+
+def test_pinned_prefixes_and_gbnf_grammars_give_the_plain_engines_text(batcher, model_path):
+    """A CREATOR-like call (a GBNF grammar, its first worked exchange pinned) on two threads at once,
+    each after forgetting its slot: the pin is evaluated once for both slots, and each text is the
+    plain engine's."""
+    shot = [{"role": "user", "content": "Write a Python function that doubles a number. " * 4},
+            {"role": "assistant", "content": "def double(x: float) -> float:\n    return 2 * x"}]
+    gbnf = 'root ::= "def " [a-z_]{2,16} "(" [a-z]{1,8} ": float) -> float:\\n    return " [a-z0-9 *+()-]{1,30}'
+    tasks = ["halves a number", "squares a number"]
+
+    def call(engine, task):
+        engine.forget_prefix()
+        return engine.chat([*shot, {"role": "user", "content": f"Write a Python function that {task}."}],
+                           grammar=gbnf, temperature=0.8, seed=5, max_tokens=40, pin=len(shot))
+
+    batcher.pins.states.clear()
+    evaluated = batcher.pins.evaluated
+    gate = threading.Barrier(2)
+
+    def one(task):
+        gate.wait()
+        return call(batcher, task)
+
+    with ThreadPoolExecutor(2) as pool:
+        got = list(pool.map(one, tasks))
+    plain = Engine(model_path, n_threads=2)
+    want = [call(plain, task) for task in tasks]
+    assert batcher.pins.evaluated == evaluated + 1 and plain.pins.evaluated == 1
+    assert [c.text for c in got] == [c.text for c in want]
+    assert all(c.text.startswith("def ") for c in got)
+    assert sorted(c.cached_tokens for c in got) == sorted(c.cached_tokens for c in want)
+    assert max(c.cached_tokens for c in got) > 40

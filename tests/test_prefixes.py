@@ -75,3 +75,34 @@ def test_the_store_keeps_within_its_budget_and_replaces_a_prefix_it_extends(engi
     extended.prefixes = [type(one)(one.tokens[:10], one.state)]
     keep(extended)
     assert [len(p.tokens) for p in extended.prefixes] == [engine.llama.n_tokens]
+
+
+SHOTS = [{"role": "system", "content": "You write questions that people ask a helpful assistant."},
+         *[m for q in ("How much is 250 US dollars in euros today?", "What does the word ephemeral mean?",
+                       "How long is a flight from Lisbon to Oslo?")
+           for m in ({"role": "user", "content": "Write a question."}, {"role": "assistant", "content": q})]]
+
+
+def imagine(engine, task):
+    return engine.chat([*SHOTS, {"role": "user", "content": f"Task: {task}\nWrite a question."}],
+                       seed=3, temperature=0.7, max_tokens=24, pin=len(SHOTS))
+
+
+def test_a_pinned_prefix_outlives_forgetting_and_gives_the_same_text_as_a_fresh_process(engine, model_path):
+    engine.forget_prefix()
+    engine.pins.states.clear()
+    first = imagine(engine, "Convert units of length.")
+    assert first.cached_tokens == 0 and engine.pins.evaluated == 1  # evaluated once, here
+    engine.forget_prefix()  # a new partition: the store is emptied, the pin is not
+    served = imagine(engine, "Add two dates.")
+    assert engine.pins.evaluated == 1 and served.cached_tokens > 60
+    fresh = llm.Engine(model_path, n_threads=2)  # a process that never held the pin evaluates it itself
+    assert imagine(fresh, "Add two dates.").text == served.text
+    assert fresh.pins.evaluated == 1
+
+
+def test_a_longer_prefix_in_place_beats_the_pin(engine):
+    engine.forget_prefix()
+    imagine(engine, "Convert units of length.")
+    again = imagine(engine, "Convert units of length.")
+    assert again.cached_tokens == again.prompt_tokens - 1  # the whole prompt but its last token

@@ -108,9 +108,10 @@ class CachedEngine:
         self.read = True
 
     def chat(self, messages, *, temperature: float = 0.7, max_tokens: int = 160, seed: int = 0,
-             schema: dict | None = None, grammar: str | None = None) -> Completion:
+             schema: dict | None = None, grammar: str | None = None, pin: int = 0) -> Completion:
         params = {"temperature": temperature, "max_tokens": max_tokens, "seed": seed}
-        extra = {"grammar": grammar} if grammar is not None else {}  # keys without a grammar stay as they were
+        # keys without a grammar or a pin stay as they were
+        extra = {**({"grammar": grammar} if grammar is not None else {}), **({"pin": pin} if pin else {})}
         key = call_key(self.model_key, messages, schema, {**params, **extra, "after": self.chain})
         self.chain = key
         found = self.cache.get(key) if self.read else None

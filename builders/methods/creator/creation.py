@@ -95,7 +95,8 @@ def create_tool(ctx: Context, problem_text: str, seed: int, usage: Usage, catego
     for attempt in range(1 + int(s["max_regenerations"])):
         messages = prompts.creation(problem_text, feedback, category, fenced=not shaped)
         reply = usage.add(ctx.engine.chat(messages, temperature=s["temperature"], max_tokens=s["max_tokens"],
-                                          seed=seed + attempt, **({"grammar": grammars.TOOL} if shaped else {})))
+                                          seed=seed + attempt, pin=prompts.PINNED,
+                                          **({"grammar": grammars.TOOL} if shaped else {})))
         code = reply.text.strip() if shaped else programs.extract_code(reply.text)  # shaped: as written
         tool, status, problem = check_tool(ctx, code)
         if tool is not None and not tool.documented:

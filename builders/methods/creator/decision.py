@@ -16,7 +16,8 @@ def decide(ctx: Context, problem_text: str, tool: Tool, seed: int, usage: Usage,
     shaped = bool(s.get("grammar")) and bool(tool.spec.get("name"))
     extra = {"grammar": grammars.decision(tool.spec, grammars.problem_numbers(problem_text))} if shaped else {}
     reply = usage.add(ctx.engine.chat(prompts.decision(problem_text, tool.code, category, fenced=not shaped),
-                                      temperature=s["temperature"], max_tokens=s["max_tokens"], seed=seed, **extra))
+                                      temperature=s["temperature"], max_tokens=s["max_tokens"], seed=seed,
+                                      pin=prompts.PINNED, **extra))
     return calling_part(programs.extract_code(reply.text), tool.name)
 
 

@@ -20,7 +20,8 @@ def rectify(ctx: Context, problem_text: str, tool_code: str, decision_code: str,
     """(tool code, decision code) after one repair."""
     s = ctx.settings
     reply = usage.add(ctx.engine.chat(prompts.rectification(problem_text, tool_code, decision_code, error),
-                                      temperature=s["temperature"], max_tokens=s["max_tokens"], seed=seed))
+                                      temperature=s["temperature"], max_tokens=s["max_tokens"], seed=seed,
+                                      pin=prompts.PINNED))
     return repaired(programs.extract_code(reply.text), tool_code, decision_code)
 
 
@@ -44,7 +45,7 @@ def repair(ctx: Context, problem_text: str, tool: Tool, decision_code: str, erro
     s = ctx.settings
     reply = usage.add(ctx.engine.chat(prompts.repair(problem_text, tool.code, decision_code, error),
                                       temperature=s["temperature"], max_tokens=s["max_tokens"], seed=seed,
-                                      grammar=grammars.TOOL))
+                                      grammar=grammars.TOOL, pin=prompts.PINNED))
     new, _, _ = check_tool(ctx, reply.text.strip())  # as written: the grammar leaves no prose to cut
     if new is not None:
         tool = Tool(new.code, new.name, new.spec, new.documented, tool.origin, tool.origin_hash)

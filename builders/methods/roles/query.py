@@ -60,7 +60,7 @@ def imagine_query(ctx, kind: str, tools, memory: list[str], seed: int, usage: Us
                 *DEMO, {"role": "user", "content": prompt}]
     n = max(1, ctx.settings.get("candidates", 1))
     for i in range(n):  # best of n: the first request without problems, else the last one
-        out = usage.add(ctx.engine.chat_json(messages, QUERY_SCHEMA, seed=seed + 7919 * i,
+        out = usage.add(ctx.engine.chat_json(messages, QUERY_SCHEMA, seed=seed + 7919 * i, pin=1 + len(DEMO),
                                              temperature=ctx.settings.get("temperature", 0.7),
                                              max_tokens=ctx.settings.get("max_tokens", 160)))
         query = out.value.get("query", "").strip() if isinstance(out.value, dict) else ""

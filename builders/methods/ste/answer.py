@@ -33,6 +33,7 @@ SHOTS = [("How much is 250 US dollars in euros today?", "amount = 231.5, currenc
           "Ephemeral means lasting a very short time."),
          ("How long is a flight from Lisbon to Oslo?", "hours = 3.5, stops = 0",
           "A flight from Lisbon to Oslo takes about 3.5 hours.")]
+PINNED = 1 + 2 * len(SHOTS)  # the system message and the worked exchanges: the same for every answer
 
 
 def in_words(observation: str) -> str:
@@ -70,7 +71,7 @@ def write_answer(ctx, query: str, call: Call, seed: int, usage: Usage, tools: li
         sampling = {**exploit(ctx), "max_tokens": MAX_TOKENS}
         if i:  # a later candidate samples more widely: at a low temperature it would repeat the first
             sampling["temperature"] = max(sampling["temperature"], RETRY_TEMPERATURE)
-        out = usage.add(ctx.engine.chat_json(messages, schema, seed=seed + 7919 * i, **sampling))
+        out = usage.add(ctx.engine.chat_json(messages, schema, seed=seed + 7919 * i, pin=PINNED, **sampling))
         answer = (out.value.get("answer", "") if isinstance(out.value, dict) else "").strip()
         finish = out.finish_reason if out.parsed else "length"
         problems = answer_problems(answer, finish, {t.name for t in tools}, call.arguments, sources)

@@ -69,6 +69,9 @@ SHOTS = [
 ]
 
 
+PINNED = 1 + 2 * len(SHOTS)  # the system message and the worked exchanges: the same for every tool
+
+
 def shots(tool: Tool, seed: int) -> list[dict]:
     """Every worked exchange, in an order that varies with the seed (the last one weighs most)."""
     start = seed % len(SHOTS)
@@ -133,7 +136,8 @@ def imagine_query(ctx, tool: Tool, long_term: list[str], episode_so_far: str, se
     discarded: list[dict] = []
     n = max(1, ctx.settings.get("candidates", 1))
     for i in range(n):
-        out = usage.add(ctx.engine.chat_json(messages, query_schema(tool), seed=seed + 7919 * i, **explore(ctx)))
+        out = usage.add(ctx.engine.chat_json(messages, query_schema(tool), seed=seed + 7919 * i, pin=PINNED,
+                                             **explore(ctx)))
         query = (out.value.get("query", "") if isinstance(out.value, dict) else "").strip()
         problems = query_problems(query, out.finish_reason, tool, offered) if query else ["malformed_output"]
         if not problems or i == n - 1:
