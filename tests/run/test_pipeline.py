@@ -227,3 +227,13 @@ def test_a_worker_that_dies_is_reported_as_a_crash():
     text = _describe(KilledWorker("partition-3", "tcp://127.0.0.1:1", 3))
     assert "worker process running it died" in text and "dask.scheduler=sync" in text
     assert _describe(ValueError("bad")).startswith("ValueError: bad")
+
+
+def test_local_workers_run_without_the_profiler():
+    """Dask's statistical profiler wakes every 10 ms in each worker: CPU taken from llama.cpp."""
+    from builders.run.executors import DaskCluster
+
+    with DaskCluster(None, 1) as cluster:
+        callbacks = cluster.client.run(lambda dask_worker: sorted(dask_worker.periodic_callbacks))
+    names = [name for found in callbacks.values() for name in found]
+    assert "heartbeat" in names and not [n for n in names if "profile" in n]
