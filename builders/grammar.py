@@ -78,11 +78,22 @@ def _bounds(schema: dict) -> tuple[int | None, int | None]:
     return (None if lo is None else int(-(-lo // 1))), (None if hi is None else int(hi // 1))
 
 
+_LITERAL_ESCAPES = {"\\": "\\\\", "\r": "\\r", "\n": "\\n", '"': '\\"'}
+
+
 class SchemaConverter(llama_grammar.SchemaConverter):
     """llama-cpp-python's converter, with integer bounds, and without large length bounds: it writes
     `maxLength: 100000` as 100,000 nested optional rules, which llama.cpp cannot load (the process
     dies in llama_sampler_init_grammar). Generation stops at max_tokens long before such a bound, and
-    the call's arguments are validated with jsonschema before it runs, so the bound still holds."""
+    the call's arguments are validated with jsonschema before it runs, so the bound still holds.
+
+    Its literals also escape backslashes (llama-cpp-python 0.3.16 escapes only quotes and line
+    breaks): a `const` or `enum` string holding a quote is a JSON literal with `\\"` in it, which
+    otherwise ended the grammar's literal early, and llama.cpp could not parse the grammar (met
+    when a stateful call's grounded values came from an earlier JSON result)."""
+
+    def _format_literal(self, literal):
+        return '"' + "".join(_LITERAL_ESCAPES.get(c, c) for c in literal) + '"'
 
     def visit(self, schema, name):
         if isinstance(schema, dict) and any(schema.get(k, 0) > MAX_REPEAT for k in ("maxLength", "maxItems")):

@@ -170,9 +170,10 @@ class Engine:
 
         key = gbnf if gbnf is not None else json.dumps(schema, sort_keys=True)
         if key not in self._grammars:
+            text = gbnf if gbnf is not None else json_schema_to_gbnf(schema)
+            check_grammar(self.llama._model.vocab, text)
             with _quiet_stderr():
-                self._grammars[key] = LlamaGrammar.from_string(
-                    gbnf if gbnf is not None else json_schema_to_gbnf(schema), verbose=False)
+                self._grammars[key] = LlamaGrammar.from_string(text, verbose=False)
         return self._grammars[key]
 
     def chat(self, messages: list[dict], *, temperature: float = 0.7, max_tokens: int = 160,
@@ -217,6 +218,18 @@ class Engine:
         completion = self.chat(messages, schema=schema, **kw)
         completion.value = parse_json(completion.text)
         return completion
+
+
+def check_grammar(vocab, gbnf: str) -> None:
+    """Raise ValueError when llama.cpp cannot parse `gbnf`: llama-cpp-python would put the NULL
+    sampler into its chain, and the process dies at the first token."""
+    import llama_cpp
+
+    with _quiet_stderr():
+        sampler = llama_cpp.llama_sampler_init_grammar(vocab, gbnf.encode(), b"root")
+    if not sampler:
+        raise ValueError(f"llama.cpp could not parse the grammar: {gbnf[:300]}")
+    llama_cpp.llama_sampler_free(sampler)
 
 
 def parse_json(text: str):

@@ -69,3 +69,38 @@ def test_long_length_bounds_are_left_to_jsonschema():
     assert len(grammar) < 2000
     short = json_schema_to_gbnf({"type": "string", "maxLength": 3})
     assert short.count("char") >= 3  # a short bound is still written out
+
+
+_QUOTED = """
+import json, sys
+from builders.llm import Engine
+engine = Engine(sys.argv[1], n_ctx=512, n_threads=1)
+schema = json.loads(sys.argv[2])
+out = engine.chat_json([{"role": "user", "content": "Pick a path."}], schema, max_tokens=24, temperature=0)
+print(json.dumps(out.value))
+try:
+    engine.chat([{"role": "user", "content": "Hi"}], grammar='root ::= "a" "b', max_tokens=2)
+except ValueError as exc:
+    print("refused:", str(exc)[:40])
+"""
+
+
+def test_literals_with_quotes_and_backslashes_load_and_come_out_whole(model_path):
+    """Grounded values come from the user's words and earlier results, which may hold quotes
+    (`{"path` from a JSON result) or backslashes; their grammar literals must still parse. And a
+    grammar llama.cpp cannot parse is refused with a ValueError, not a dead process (in a child
+    process: without the check it would take pytest down)."""
+    import json
+    import subprocess
+    import sys
+
+    choices = ['{"path', 'C:\\\\temp\\\\a "b"', "plain"]
+    schema = {"type": "object", "properties": {"path": {"enum": choices}}, "required": ["path"],
+              "additionalProperties": False}
+    assert '\\\\\\"' in json_schema_to_gbnf(schema)  # the JSON escape's backslash, then the quote, escaped
+    proc = subprocess.run([sys.executable, "-c", _QUOTED, model_path, json.dumps(schema)], capture_output=True,
+                          text=True, timeout=300)
+    lines = proc.stdout.splitlines()
+    assert proc.returncode == 0, proc.stderr[-800:]
+    assert json.loads(lines[0])["path"] in choices
+    assert lines[1].startswith("refused: llama.cpp could not parse the grammar")
