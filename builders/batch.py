@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass, field
 
 from builders.llm import Completion, _quiet_stderr, common_prefix, parse_json, prompt_of
-from builders.prefixes import BUDGET_BYTES, Pins, PrefixStore
+from builders.prefixes import BUDGET_BYTES, Pins, PrefixStore, Replies
 from builders.sampling import GrammarLast
 
 N_BATCH = 512  # tokens per llama_decode of one prompt chunk
@@ -60,6 +60,7 @@ class _Slot:
     pending: list[int] = field(default_factory=list)  # tokens still to decode for the request
     logits_at: int = -1  # the batch index of this slot's logits after a decode, or -1
     prefixes: PrefixStore = field(default_factory=PrefixStore)  # its earlier calls' KV caches
+    replies: Replies = field(default_factory=Replies)  # its own replies' generated tokens
 
 
 class BatchEngine:
@@ -177,6 +178,11 @@ class BatchEngine:
             raise ValueError("chat takes a JSON schema or a GBNF grammar, not both")
         start = time.perf_counter()
         prompt, stop = prompt_of(self.llama, messages)
+        with self._cv:
+            slot = self._slot()
+            if slot.forget:  # this call starts a partition: no earlier reply counts
+                slot.replies.clear()
+        prompt = slot.replies.splice(self.llama, prompt, messages)
         pinned = prompt[: common_prefix(prompt_of(self.llama, messages[:pin])[0], prompt)] if pin else []
         if len(prompt) >= self.n_ctx:
             raise ValueError(f"Requested tokens ({len(prompt)}) exceed context window of {self.n_ctx}")
@@ -331,6 +337,8 @@ class BatchEngine:
         request.finish_reason, request.error = reason, error
         if error is None:
             slot.prefixes.keep(self.ctx.ctx, slot.tokens, slot.seq)
+            if reason == "stop":
+                slot.replies.add(self.llama, request.text.decode("utf-8", errors="ignore"), request.generated)
         slot.pending, slot.logits_at = [], -1
         with self._cv:
             slot.request = None

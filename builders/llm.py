@@ -15,7 +15,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from builders.prefixes import Pins, PrefixStore, common_prefix
+from builders.prefixes import Pins, PrefixStore, Replies, common_prefix
 
 
 @dataclass
@@ -129,10 +129,12 @@ class Engine:
         self._lock = threading.Lock()  # a Dask worker with several threads must not share a context at once
         self.prefixes = PrefixStore() if reuse_prefix else None
         self.pins = Pins()
+        self.replies = Replies()
 
     def forget_prefix(self) -> None:
         """Start the next call from an empty KV cache (a partition starts alike wherever it runs)."""
         self.llama.reset()
+        self.replies.clear()
         if self.prefixes is not None:
             self.prefixes.clear()
 
@@ -191,21 +193,29 @@ class Engine:
             if not self.reuse_prefix:
                 self.llama.reset()
             else:
-                prompt = prompt_of(self.llama, messages)[0]
+                prompt = self.replies.splice(self.llama, prompt_of(self.llama, messages)[0], messages)
                 evaluated = self._restore(prompt, self._pin(messages, pin, prompt))
+                self.llama.prompt = prompt
             before = self.llama.input_ids[: self.llama.n_tokens].tolist()
-            out = self.llama.create_chat_completion(
-                messages=messages, temperature=temperature, max_tokens=max_tokens, seed=seed, grammar=grammar,
-            )
+            try:
+                out = self.llama.create_chat_completion(
+                    messages=messages, temperature=temperature, max_tokens=max_tokens, seed=seed, grammar=grammar,
+                )
+            finally:
+                self.llama.prompt = None
             choice = out["choices"][0]
             usage = out.get("usage") or {}
             prompt_tokens = usage.get("prompt_tokens", 0)
             # generate() matches against all but the prompt's last token (it needs that token's logits)
             prompt = self.llama.input_ids[: max(0, prompt_tokens - 1)].tolist()
+            text = choice["message"].get("content") or ""
             if self.prefixes is not None:
-                self.prefixes.keep(self.llama._ctx.ctx, self.llama.input_ids[: self.llama.n_tokens].tolist(), 0)
+                held = self.llama.input_ids[: self.llama.n_tokens].tolist()
+                self.prefixes.keep(self.llama._ctx.ctx, held, 0)
+                if choice.get("finish_reason") == "stop":  # cut off, its last token is not in the KV cache
+                    self.replies.add(self.llama, text, held[prompt_tokens:])
             return Completion(
-                text=choice["message"].get("content") or "",
+                text=text,
                 prompt_tokens=prompt_tokens,
                 completion_tokens=usage.get("completion_tokens", 0),
                 seconds=time.perf_counter() - start,

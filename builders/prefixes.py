@@ -32,6 +32,9 @@ PIN_BUDGET_BYTES = 64 * 2**20  # host memory for pinned prefixes, per engine (a 
 MIN_GAIN = 16  # restore only when it saves at least this many tokens over the KV cache in place
 
 
+REPLIES_KEPT = 64  # the model's own latest replies whose tokens a later prompt may reuse
+
+
 def common_prefix(a, b) -> int:
     n = 0
     for x, y in zip(a, b):
@@ -158,3 +161,57 @@ def load_state(ctx, seq: int, state: bytes) -> bool:
         llama_cpp.llama_memory_seq_rm(memory, seq, -1, -1)
         return False
     return True
+
+
+class Replies:
+    """The model's own replies of this partition, text → the tokens it generated them as.
+
+    A prompt that continues the conversation holds an earlier reply as text, which the chat
+    template tokenizes canonically; but the KV cache holds the tokens as they were generated, and
+    under a grammar these are often other splits (`"n` `am` `e"` for `"name"`), so the cache match
+    stopped inside the reply and everything after it was evaluated again (measured: a reflection
+    prompt evaluated 143 tokens where about 90 were new). `splice` puts the generated tokens back
+    in their place. Emptied with the KV cache at each partition's start, like the store."""
+
+    def __init__(self):
+        self.tokens: dict[str, list[int]] = {}
+        self.spliced = 0  # replies put back as generated
+
+    def add(self, llama, text: str, generated: list[int]) -> None:
+        """Keep a reply's tokens, when they are exactly its text."""
+        if text and generated and llama.detokenize(generated).decode("utf-8", errors="replace") == text:
+            self.tokens.pop(text, None)
+            self.tokens[text] = list(generated)
+            while len(self.tokens) > REPLIES_KEPT:
+                del self.tokens[next(iter(self.tokens))]
+
+    def splice(self, llama, prompt: list[int], messages: list[dict]) -> list[int]:
+        """`prompt` (the tokens of `messages`) with each assistant message that is one of these
+        replies in its generated tokens. A reply whose canonical tokens are not found as such in
+        the prompt (merged with what the template puts around it) is left as it is."""
+        if not any(m.get("role") == "assistant" and m.get("content") in self.tokens for m in messages):
+            return prompt
+        out, start = prompt, 0
+        for message in messages:  # each message's text in turn, so a reply is not matched in an earlier message
+            canonical = llama.tokenize(str(message.get("content") or "").encode(), add_bos=False, special=False)
+            at = _find(out, canonical, start)
+            if at < 0:
+                continue
+            generated = self.tokens.get(message["content"]) if message.get("role") == "assistant" else None
+            if generated and canonical != generated:
+                out = out[:at] + generated + out[at + len(canonical):]
+                self.spliced += 1
+            start = at + len(generated or canonical)
+        return out
+
+    def clear(self) -> None:
+        self.tokens = {}
+
+
+def _find(tokens: list[int], part: list[int], start: int) -> int:
+    if not part:
+        return -1
+    for i in range(start, len(tokens) - len(part) + 1):
+        if tokens[i] == part[0] and tokens[i:i + len(part)] == part:
+            return i
+    return -1

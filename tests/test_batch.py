@@ -154,3 +154,20 @@ def test_pinned_prefixes_and_gbnf_grammars_give_the_plain_engines_text(batcher, 
     assert all(c.text.startswith("def ") for c in got)
     assert sorted(c.cached_tokens for c in got) == sorted(c.cached_tokens for c in want)
     assert max(c.cached_tokens for c in got) > 40
+
+
+def test_a_slot_puts_its_own_replies_back_as_generated_as_the_plain_engine_does(batcher, model_path):
+    """A conversation that continues after a grammar-constrained reply: the slot's prompt holds the
+    reply's generated tokens (builders/prefixes.py, `Replies`), as `Engine`'s does: same texts, same
+    cache use."""
+    from tests.test_prefixes import conversation
+
+    def run(engine):
+        engine.forget_prefix()
+        return conversation(engine)
+
+    with ThreadPoolExecutor(1) as pool:
+        got = pool.submit(run, batcher).result()
+    want = run(Engine(model_path, n_threads=2))
+    assert [c.text for c in got] == [c.text for c in want]
+    assert got[1].cached_tokens == want[1].cached_tokens == got[0].prompt_tokens + got[0].completion_tokens

@@ -106,3 +106,32 @@ def test_a_longer_prefix_in_place_beats_the_pin(engine):
     imagine(engine, "Convert units of length.")
     again = imagine(engine, "Convert units of length.")
     assert again.cached_tokens == again.prompt_tokens - 1  # the whole prompt but its last token
+
+
+CALL = {"type": "object", "properties": {"name": {"const": "convert_units"}, "arguments": {
+    "type": "object", "properties": {"value": {"type": "number"}, "from_unit": {"type": "string", "maxLength": 12},
+                                     "to_unit": {"type": "string", "maxLength": 12}},
+    "required": ["value", "from_unit", "to_unit"], "additionalProperties": False}},
+    "required": ["name", "arguments"], "additionalProperties": False}
+
+
+def conversation(engine):
+    """A call under a JSON grammar, then a prompt that continues the conversation after it."""
+    asked = [{"role": "system", "content": DOCS}, {"role": "user", "content": "Convert 5 miles to kilometres."}]
+    call = engine.chat(asked, schema=CALL, seed=1, temperature=1.0, max_tokens=48)
+    follow = [*asked, {"role": "assistant", "content": call.text},
+              {"role": "user", "content": 'Result: {"value": 8.05}\nDid the call fulfil the request? Answer yes or no.'}]
+    return call, engine.chat(follow, seed=11, temperature=0.0, max_tokens=8)
+
+
+def test_a_reply_in_a_later_prompt_keeps_the_tokens_it_was_generated_as(engine):
+    """The grammar makes the model write its JSON in other tokens than the template's tokenization of
+    the same text: the next prompt holds the generated ones, so its cache match runs through the reply."""
+    engine.forget_prefix()
+    call, follow = conversation(engine)
+    generated = engine.replies.tokens[call.text]
+    assert generated != engine.llama.tokenize(call.text.encode(), add_bos=False, special=False)
+    assert engine.replies.spliced == 1
+    assert follow.cached_tokens == call.prompt_tokens + call.completion_tokens  # prompt and reply, all of it
+    engine.forget_prefix()  # a new partition: earlier replies count no more
+    assert engine.replies.tokens == {}
