@@ -195,14 +195,14 @@ class Engine:
             else:
                 prompt = self.replies.splice(self.llama, prompt_of(self.llama, messages)[0], messages)
                 evaluated = self._restore(prompt, self._pin(messages, pin, prompt))
-                self.llama.prompt = prompt
+                self.llama.next_prompt = prompt
             before = self.llama.input_ids[: self.llama.n_tokens].tolist()
             try:
                 out = self.llama.create_chat_completion(
                     messages=messages, temperature=temperature, max_tokens=max_tokens, seed=seed, grammar=grammar,
                 )
             finally:
-                self.llama.prompt = None
+                self.llama.next_prompt = None
             choice = out["choices"][0]
             usage = out.get("usage") or {}
             prompt_tokens = usage.get("prompt_tokens", 0)

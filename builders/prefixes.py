@@ -20,6 +20,9 @@ the store would otherwise evaluate again in every partition. A pin is always eva
 an empty KV cache, so its KV cache is the same in every process; and whether a call starts from its
 pin is decided from tokens only (`PrefixStore.pin_wins`), never from whether this process happens
 to hold the pin's state already. So a partition still gives the same text wherever it runs.
+
+`Replies` keeps a prompt's match with the KV cache going through the model's own earlier replies,
+which the chat template would otherwise tokenize differently from how they were generated.
 """
 
 from __future__ import annotations
@@ -30,8 +33,6 @@ from dataclasses import dataclass
 BUDGET_BYTES = 256 * 2**20  # host memory for stored prefixes, per engine
 PIN_BUDGET_BYTES = 64 * 2**20  # host memory for pinned prefixes, per engine (a pin is a few MB)
 MIN_GAIN = 16  # restore only when it saves at least this many tokens over the KV cache in place
-
-
 REPLIES_KEPT = 64  # the model's own latest replies whose tokens a later prompt may reuse
 
 

@@ -60,15 +60,15 @@ class GrammarLast:
 
 class GrammarLastLlama(Llama):
     """`Llama` whose grammar-constrained completions sample with `GrammarLast`. It also takes the next
-    completion's prompt tokens from `Engine` (`prompt`, for one call) instead of the chat handler's
+    completion's prompt tokens from `Engine` (`next_prompt`, for one call) instead of the chat handler's
     own tokenization of the same text: they differ only where the model's own earlier replies keep
     the tokens it generated them as (builders/prefixes.py, `Replies`)."""
 
-    prompt: list[int] | None = None
+    next_prompt: list[int] | None = None
 
     def create_completion(self, prompt, *args, **kwargs):
-        if self.prompt is not None:
-            prompt, self.prompt = self.prompt, None
+        if self.next_prompt is not None:
+            prompt, self.next_prompt = self.next_prompt, None
         return super().create_completion(prompt, *args, **kwargs)
 
     def _init_sampler(self, *args, grammar=None, **kwargs):

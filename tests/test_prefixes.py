@@ -120,7 +120,7 @@ def conversation(engine):
     asked = [{"role": "system", "content": DOCS}, {"role": "user", "content": "Convert 5 miles to kilometres."}]
     call = engine.chat(asked, schema=CALL, seed=1, temperature=1.0, max_tokens=48)
     follow = [*asked, {"role": "assistant", "content": call.text},
-              {"role": "user", "content": 'Result: {"value": 8.05}\nDid the call fulfil the request? Answer yes or no.'}]
+              {"role": "user", "content": 'Result: {"value": 8.05}\nDid the call fulfil the request? Yes or no.'}]
     return call, engine.chat(follow, seed=11, temperature=0.0, max_tokens=8)
 
 
