@@ -25,7 +25,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from builders.llm import Completion, _quiet_stderr, common_prefix, parse_json, prompt_of
+from builders.llm import Completion, _quiet_stderr, common_prefix, parse_json, pinned, prompt_of
 from builders.prefixes import BUDGET_BYTES, Pins, PrefixStore, Replies
 from builders.sampling import GrammarLast
 
@@ -178,20 +178,19 @@ class BatchEngine:
             raise ValueError("chat takes a JSON schema or a GBNF grammar, not both")
         start = time.perf_counter()
         prompt, stop = prompt_of(self.llama, messages)
-        with self._cv:
+        grammar = self._grammar(schema, grammar) if schema is not None or grammar is not None else None
+        with self._cv:  # claimed and given its request at once: no other thread can take it in between
             slot = self._slot()
             if slot.forget:  # this call starts a partition: no earlier reply counts
                 slot.replies.clear()
-        prompt = slot.replies.splice(self.llama, prompt, messages)
-        pinned = prompt[: common_prefix(prompt_of(self.llama, messages[:pin])[0], prompt)] if pin else []
-        if len(prompt) >= self.n_ctx:
-            raise ValueError(f"Requested tokens ({len(prompt)}) exceed context window of {self.n_ctx}")
-        if max_tokens is None or max_tokens <= 0 or max_tokens + len(prompt) >= self.n_ctx:
-            max_tokens = self.n_ctx - len(prompt)
-        grammar = self._grammar(schema, grammar) if schema is not None or grammar is not None else None
-        request = _Request(prompt, stop, max_tokens, self._sampler(temperature, seed, grammar), start, pinned)
-        with self._cv:  # claimed and given its request at once: no other thread can take it in between
-            self._slot().request = request
+            prompt = slot.replies.splice(self.llama, prompt, messages)
+            if len(prompt) >= self.n_ctx:
+                raise ValueError(f"Requested tokens ({len(prompt)}) exceed context window of {self.n_ctx}")
+            if max_tokens is None or max_tokens <= 0 or max_tokens + len(prompt) >= self.n_ctx:
+                max_tokens = self.n_ctx - len(prompt)
+            request = _Request(prompt, stop, max_tokens, self._sampler(temperature, seed, grammar), start,
+                               pinned(self.llama, messages, pin, prompt))
+            slot.request = request
             self._cv.notify_all()
         request.done.wait()
         request.sampler.close()
@@ -230,18 +229,11 @@ class BatchEngine:
             slot.tokens, slot.forget = [], False
             self.ctx.kv_cache_seq_rm(slot.seq, 0, -1)
             slot.prefixes.clear()
-        evaluated = 0
-        if request.pin and slot.prefixes.pin_wins(slot.tokens, request.prompt, request.pin):
-            if not self.pins.load(self.ctx.ctx, slot.seq, request.pin):
-                self._evaluate(slot, request.pin)
-                self.pins.save(self.ctx.ctx, slot.seq, request.pin)
-                evaluated = len(request.pin)
-            slot.tokens = list(request.pin)
-        else:
-            # like Llama.generate: match all but the prompt's last token, whose logits are needed
-            held = slot.prefixes.restore(self.ctx.ctx, slot.seq, slot.tokens, request.prompt)
-            if held is not None:  # an earlier call of this slot shares more (builders/prefixes.py)
-                slot.tokens = held
+        # like Llama.generate: match all but the prompt's last token, whose logits are needed
+        held, evaluated = slot.prefixes.start(self.ctx.ctx, slot.seq, slot.tokens, request.prompt, request.pin,
+                                              self.pins, lambda pin: self._evaluate(slot, pin))
+        if held is not None:  # its pin, or an earlier call of this slot, shares more (builders/prefixes.py)
+            slot.tokens = held
         keep = common_prefix(slot.tokens, request.prompt[:-1])
         if keep < len(slot.tokens):
             self.ctx.kv_cache_seq_rm(slot.seq, keep, -1)

@@ -101,6 +101,12 @@ def prompt_of(llama, messages: list[dict]) -> tuple[list[int], list[bytes]]:
     raise RuntimeError("the chat handler did not ask for a completion")
 
 
+def pinned(llama, messages: list[dict], pin: int, prompt: list[int]) -> list[int]:
+    """The tokens of `prompt` (the tokens of `messages`) that its first `pin` messages make: the
+    pinned prefix (builders/prefixes.py, `Pins`); none when `pin` is 0."""
+    return prompt[: common_prefix(prompt_of(llama, messages[:pin])[0], prompt)] if pin else []
+
+
 class Engine:
     """A loaded GGUF model. Build one through `get_engine` so each process loads it once.
 
@@ -143,27 +149,17 @@ class Engine:
         the KV cache in place. Returns how many tokens of a pin were evaluated here (its first use in
         this engine), which are not served from a cache."""
         llama = self.llama
-        held = llama.input_ids[: llama.n_tokens].tolist()
-        evaluated = 0
-        if pin and self.prefixes.pin_wins(held, prompt, pin):
-            if not self.pins.load(llama._ctx.ctx, 0, pin):
-                llama.reset()
-                llama.eval(pin)
-                self.pins.save(llama._ctx.ctx, 0, pin)
-                evaluated = len(pin)
-            held = pin
-        else:
-            held = self.prefixes.restore(llama._ctx.ctx, 0, held, prompt)
+
+        def evaluate(tokens: list[int]) -> None:
+            llama.reset()
+            llama.eval(tokens)
+
+        held, evaluated = self.prefixes.start(llama._ctx.ctx, 0, llama.input_ids[: llama.n_tokens].tolist(), prompt,
+                                              pin, self.pins, evaluate)
         if held is not None:
             llama.input_ids[: len(held)] = held
             llama.n_tokens = len(held)
         return evaluated
-
-    def _pin(self, messages: list[dict], pin: int, prompt: list[int]) -> list[int]:
-        """The prompt's tokens that its first `pin` messages make (none when not asked)."""
-        if not pin or not self.reuse_prefix:
-            return []
-        return prompt[: common_prefix(prompt_of(self.llama, messages[:pin])[0], prompt)]
 
     def _grammar(self, schema: dict | None = None, gbnf: str | None = None):
         from llama_cpp import LlamaGrammar
@@ -194,7 +190,7 @@ class Engine:
                 self.llama.reset()
             else:
                 prompt = self.replies.splice(self.llama, prompt_of(self.llama, messages)[0], messages)
-                evaluated = self._restore(prompt, self._pin(messages, pin, prompt))
+                evaluated = self._restore(prompt, pinned(self.llama, messages, pin, prompt))
                 self.llama.next_prompt = prompt
             before = self.llama.input_ids[: self.llama.n_tokens].tolist()
             try:

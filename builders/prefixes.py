@@ -92,6 +92,20 @@ class PrefixStore:
             return False
         return len(pin) >= max(common_prefix(held, usable), self._best(usable)[1]) + MIN_GAIN
 
+    def start(self, ctx, seq: int, held: list[int], prompt: list[int], pin: list[int], pins: "Pins",
+              evaluate) -> tuple[list[int] | None, int]:
+        """Before evaluating `prompt` in sequence `seq`: start from its pin when `pin_wins` (loaded,
+        or the first time `evaluate(pin)`d alone into the emptied sequence and saved), else from the
+        stored prefix `restore` picks. Returns what `restore` returns, and how many of the pin's
+        tokens were evaluated here rather than served from a cache."""
+        if not (pin and self.pin_wins(held, prompt, pin)):
+            return self.restore(ctx, seq, held, prompt), 0
+        if pins.load(ctx, seq, pin):
+            return list(pin), 0
+        evaluate(pin)
+        pins.save(ctx, seq, pin)
+        return list(pin), len(pin)
+
     def keep(self, ctx, tokens: list[int], seq: int) -> None:
         """After a call: store sequence `seq`'s KV cache, which holds `tokens` (prompt and
         completion). A stored prefix that the new one extends is replaced by it."""
