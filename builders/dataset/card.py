@@ -14,6 +14,16 @@ def judge_line(manifest: dict) -> str:
     return f"\n- judge model: `{judge['name']}` (sha256 `{judge['sha256']}`)" if judge else ""
 
 
+def calibration_line(manifest: dict) -> str:
+    """How the LLM judge did on cases whose verdict is known (Method.calibrate), and what follows."""
+    c = manifest.get("judge_calibration")
+    if not c:
+        return ""
+    line = (f"\n\nJudge calibration: on exchanges whose verdict is known, the judge passed {c['sound_accepted']} of "
+            f"{c['sound']} sound ones and caught {c['flawed_rejected']} of {c['flawed']} flawed ones.")
+    return line + "".join(f"\nWarning: {w}." for w in c.get("warnings", []))
+
+
 def _size_category(n: int) -> str:
     for bound, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
         if n < bound:
@@ -78,7 +88,7 @@ Every tool call ran in a sandbox; every row was judged, and the rows that failed
 | config | rows |
 | --- | --- |
 {rows}
-Acceptance: {rate} of judged rows.
+Acceptance: {rate} of judged rows.{calibration_line(manifest)}
 
 | rejection reason | rows |
 | --- | --- |

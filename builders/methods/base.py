@@ -14,6 +14,8 @@ and implements
                          fine-tuning rows of exploration episodes); they are judged too
   combine(read)          optional: records made once from the whole dataset at the end (a
                          deduplicated tool library); `read(config)` yields every accepted row so far
+  calibrate(ctx)         optional: its LLM judge measured on cases whose verdict is known, once per
+                         worker process; the manifest keeps it (`judge_calibration`), with warnings
 
 The pipeline, the writer, the judge, the card and the CLI know methods only through this class.
 """
@@ -99,6 +101,10 @@ class Method:
 
     def combine(self, read: Callable[[str], Iterator[dict]], provenance: dict) -> Iterable[Record]:
         return ()
+
+    def calibrate(self, ctx: Context) -> dict | None:
+        """{..., "warnings": [...]} about the judge, or None when the method has no LLM judge on."""
+        return None
 
     @property
     def configs(self) -> tuple[str, ...]:

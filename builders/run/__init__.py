@@ -173,6 +173,7 @@ def build_manifest(plan: Plan, summaries: list[dict], combined: dict, wall: floa
         "summary": {"units": sum(s["units"] for s in summaries),
                     "accepted": sum(n for c, splits in configs.items() if c != Rejected.config for n in splits.values()),
                     "rejected": sum(configs.get(Rejected.config, {}).values())},
+        "judge_calibration": next((s["judge_calibration"] for s in summaries if s.get("judge_calibration")), None),
         "warnings": sorted({w for s in summaries for w in s.get("warnings", [])}),
         "files": sorted({rel for s in summaries for rel in s["files"]}),
     }

@@ -57,10 +57,16 @@ def run_partition(spec: tuple, settings: Settings) -> dict:
         judge_engine = Metered(runtime.judge, usage=engine.usage) if runtime.judge is not None else None
         ctx = Context(engine=engine, sandbox=runtime.sandbox, tools={t.name: t for t in settings.tools},
                       settings=settings.method_settings, provenance=settings.provenance, judge=judge_engine)
-        for e in (engine, judge_engine):
-            if e is not None:  # the KV cache starts empty: a partition's rows do not depend on what ran before
-                e.forget_prefix()
+        def forget():  # the KV cache starts empty: a partition's rows do not depend on what ran before
+            for e in (engine, judge_engine):
+                if e is not None:
+                    e.forget_prefix()
+        forget()
         try:
+            # the run's first partition measures the judge first (Method.calibrate): one partition, so a
+            # run does it once, and always the same one, so a resumed run does it alike
+            calibration = method.calibrate(ctx) if index == 0 else None
+            forget()
             made = judged(r for group in groups_of(units) for r in method.run(group, ctx))
             made += judged(method.derive([r for r in made if r.accepted], ctx))
             break
@@ -81,7 +87,8 @@ def run_partition(spec: tuple, settings: Settings) -> dict:
         "seconds": round(time.perf_counter() - start, 3), "setup_seconds": round(setup, 3),
         "model_loads_in_process": loaded_engines(), "sandboxes_in_process": sandboxes_made(),
         "llama_threads": worker_threads(settings.runtime_spec.n_threads), "sequences": worker_sequences(settings.runtime_spec.sequences),
-        "warnings": list(runtime.warnings),
+        "warnings": [*runtime.warnings, *((calibration or {}).get("warnings", []))],
+        "judge_calibration": calibration,
         "files": shards.file_sizes(out_dir, files),
     }
     shards.write_json(marker, summary)

@@ -99,7 +99,8 @@ class Plan:
             method_settings=dict(self.recipe.method), tools=tuple(self.tools), runtime_spec=spec,
             runtime=runtime or local_runtime,
             provenance={"run_hash": self.run_hash, "recipe": self.recipe.name, "model": self.model.name,
-                        "model_sha256": self.model.sha256},
+                        "model_sha256": self.model.sha256,
+                        "judge_model": self.judge.name if self.judge else self.model.name},
         )
 
 

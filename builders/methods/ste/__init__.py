@@ -13,6 +13,7 @@ ste_explore, ste_icl, and the generic rejected.
 from __future__ import annotations
 
 from builders.methods.base import Method, Unit, unit_seed
+from builders.methods.ste.calibration import calibrate
 from builders.methods.ste.checks import CHECKS
 from builders.methods.ste.episode import run_episode
 from builders.methods.ste.icl import demonstration_text, terms
@@ -53,6 +54,14 @@ class STE(Method):
                 yield from replayed(unit.data[REPLAY], unit.data["fraction"])
             else:
                 yield from run_episode(ctx, unit, long_term, produced)
+
+    def calibrate(self, ctx):
+        """The judge on known sound and flawed exchanges of built-in tools (calibration.py)."""
+        if not ctx.settings.get("judge", True):
+            return None
+        from builders.tools.catalogue import builtin_tools
+
+        return calibrate(ctx, builtin_tools(), ctx.provenance.get("judge_model", "")).as_dict()
 
     def derive(self, records, ctx):
         """The in-context example bank: one demonstration per accepted example."""

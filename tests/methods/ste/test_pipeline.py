@@ -140,7 +140,15 @@ def test_a_judge_model_of_its_own_judges_the_rows(tmp_path):
     assert not any(c["schema"] == VERDICT_SCHEMA for c in maker.calls)
     assert sum(manifest["configs"]["ste_sft"].values()) == 0
     assert manifest["rejected_by_reason"]["judge_uninformative"] == 2
-    assert "judge model" in (tmp_path / "README.md").read_text()
+    card = (tmp_path / "README.md").read_text()
+    assert "judge model" in card
+    # the first partition measured the judge first: it passes no sound case and catches one flaw in three
+    calibration = manifest["judge_calibration"]
+    assert (calibration["sound_accepted"], calibration["flawed_rejected"]) == (0, 1)
+    assert sum(c["schema"] == VERDICT_SCHEMA for c in strict.calls) == 2 + len(calibration["verdicts"])
+    assert any("accepted 0 of 3 sound calibration examples" in w for w in manifest["warnings"])
+    assert "passed 0 of 3 sound ones and caught 1 of 3 flawed ones" in card
+    assert "name a stronger `judge_model`" in card
 
 
 def test_the_same_model_named_as_judge_is_one_engine(tmp_path):
@@ -187,3 +195,12 @@ def test_single_calls_from_a_folder_without_examples_is_named(tmp_path):
                                "method": {"name": "roles", "single_calls_from": str(tmp_path)}}, "r.yaml")
     with pytest.raises(UserError, match="r.yaml: method.single_calls_from: .*no config there has single-call examples"):
         make_plan(recipe, str(tmp_path / "out"), check_model=False)
+
+
+def test_without_the_judge_nothing_is_calibrated(tmp_path):
+    """The judge ablation: no verdicts, so no calibration; with the judge, the first partition's."""
+    off = build(tmp_path / "off", judge=False, episodes=1)
+    assert off["judge_calibration"] is None and "Judge calibration" not in (tmp_path / "off" / "README.md").read_text()
+    on = build(tmp_path / "on", episodes=1)   # this judge says yes to everything: it catches no flaw
+    assert on["judge_calibration"]["flawed_rejected"] == 0
+    assert any("caught 0 of 3 flawed" in w for w in on["warnings"])
