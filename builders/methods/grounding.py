@@ -49,12 +49,17 @@ def numbers(text: str) -> list[tuple[float, int]]:
 
 
 LETTER_UNITS = {"m": "met", "g": "gram", "s": "sec", "c": "cels", "f": "fahr", "k": "kelv", "l": "lit"}
+# Abbreviations that are also English words or begin common ones: 'in' is a preposition ("the
+# difference in altitude"), 'mi' begins "million" and "minute", 'min' "minimum": only the word counts.
+WORD_UNITS = {"in": "inch", "mi": "mile", "min": "minut"}
 
 
 def choice_stated(value: str, words: set[str]) -> bool:
     """An enum choice follows from the query when the user wrote it or a word it abbreviates
     ('km', 'mi' for 'miles', 'c' for 'Celsius')."""
     v = value.lower()
+    if v in WORD_UNITS:
+        return any(w.startswith(WORD_UNITS[v]) for w in words)
     if v in words:
         return True
     if len(v) == 1:

@@ -66,7 +66,8 @@ class Calibration:
         if self.sound_accepted * 2 < self.sound:
             out.append(f"the judge ({self.judge}) accepted {self.sound_accepted} of {self.sound} sound calibration "
                        "examples, so it rejects good rows too and few or none will be accepted: name a stronger "
-                       "`judge_model` in the recipe, or set `method.judge: false` and rely on the validity checks")
+                       "`judge_model` in the recipe (with `method.judge: false` the validity checks alone decide, "
+                       "and they do not judge whether a request makes sense)")
         if self.flawed_rejected * 2 < self.flawed:
             out.append(f"the judge ({self.judge}) caught {self.flawed_rejected} of {self.flawed} flawed calibration "
                        "examples, so its yes means little: name a stronger `judge_model` in the recipe")

@@ -5,7 +5,8 @@ and arrives here as reasons already.
     query  words, not code / JSON / a URL / a bare value; complete; no tool identifier or pasted doc;
            about what the called tool does (shares a word with its documentation)
     call   every argument value is stated in the conversation (or is a choice from an enum, or the
-           parameter's default): a number, date or name the model made up is a hallucination
+           parameter's default): a number, date or name the model made up is a hallucination; and
+           the call does something (no unit converted to itself, no result that repeats an argument)
     answer words, faithful (no number that is in neither the observations, the query nor the call),
            not reciting the call, not degenerate, not cut off
 """
@@ -134,14 +135,40 @@ def on_topic(query: str, spec: dict, arguments: dict | None = None) -> bool:
 
 
 def degenerate(text: str) -> bool:
-    """Repetition: a piece repeated four times in a row, or one word filling half of a long text."""
-    if re.search(r"(.{2,}?)\1{3,}", text):
+    """Repetition: a piece repeated four times in a row (hyphens count as spaces: 'the answer to the
+    answer-to-the-answer-to-the-answer'), or one word filling half of a long text."""
+    if re.search(r"(.{2,}?)\1{3,}", re.sub(r"[\s-]+", " ", text)):
         return True
     words = [w.lower() for w in _WORD.findall(text) if len(w) > 2]
     return len(words) >= 8 and max(words.count(w) for w in set(words)) > len(words) / 2
 
 
 # --- the call --------------------------------------------------------------------------------------
+
+def _scalar(value):
+    """A number as a float (also when written as a string: "144"), else the stripped lower-case text."""
+    try:
+        return float(value) if not isinstance(value, bool) else str(value).lower()
+    except (TypeError, ValueError):
+        return str(value).strip().lower()
+
+
+def idle_call(arguments: dict, observation: str) -> bool:
+    """A call that does nothing a person would ask for: two of its parameters given the same text (a
+    unit converted to itself, the distance from a city to itself, the days from a date to the same
+    date, a file written with its own name as text), or a result that only repeats one of its
+    arguments (an expression that is a single number). Numbers may repeat: 2 to the power of 2."""
+    texts = [v.strip().lower() for v in arguments.values() if isinstance(v, str) and v.strip()]
+    if len(texts) != len(set(texts)):
+        return True
+    try:
+        result = json.loads(observation)
+    except ValueError:
+        result = observation
+    if isinstance(result, (dict, list)) or result is None:
+        return False
+    return any(_scalar(result) == _scalar(v) for v in arguments.values() if not isinstance(v, (dict, list)))
+
 
 def _leaves(value, schema: dict, path: str = ""):
     """(path, value, schema) of every scalar in an argument object."""
@@ -272,6 +299,10 @@ def _hallucinated(ex: Example):
                                                       conversation(ex)) else None
 
 
+def _idle_call(ex: Example):
+    return "call_idle" if ex.action and idle_call(ex.action_input, ex.observation) else None
+
+
 def _no_answer(ex: Example):
     return "empty_answer" if ex.action and not ex.final_answer.strip() else None
 
@@ -337,6 +368,7 @@ CHECKS = (
     Check("query_copies_doc", _copies_doc, (Example,)),
     Check("query_off_topic", _off_topic, (Example,)),
     Check("argument_hallucinated", _hallucinated, (Example,)),
+    Check("call_idle", _idle_call, (Example,)),
     Check("empty_answer", _no_answer, (Example,)),
     Check("answer_cut_off", _answer_cut_off, (Example,)),
     Check("answer_not_words", _answer_words, (Example,)),

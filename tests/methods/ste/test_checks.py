@@ -23,11 +23,11 @@ def box():
 CASES = [  # (tool, query, call, answer, finish, reasons)
     ("calculator", "What is 12 times 7, minus 4?", CALC("12*7-4"), "The result is 80.", {}, []),
     ("calculator", 'createRequest(data: {start: {type: 3}})', CALC("3"), "The result is 3.", {},
-     ["query_code", "query_names_tool", "query_off_topic"]),
+     ["query_code", "query_names_tool", "query_off_topic", "call_idle"]),
     ("calculator", "Please open https://example.org/calc and add 2 and 3.", CALC("2+3"), "The sum is 5.", {},
      ["query_url"]),
     ("calculator", "45.53089331640853831", CALC("45.53089331640853831"), "The number is 45.53089331640853831.", {},
-     ["query_not_words", "query_off_topic"]),
+     ["query_not_words", "query_off_topic", "call_idle"]),
     ("date_arithmetic", "2021-01-01 14:30:12", {"name": "date_arithmetic", "arguments": {"start": "2021-01-01"}},
      "That date is 2021-01-01.", {}, ["query_not_words", "query_off_topic"]),
     ("calculator", "What is 12 times 7, minus 4, and then", CALC("12*7-4"), "The result is 80.", {},
@@ -70,6 +70,22 @@ CASES = [  # (tool, query, call, answer, finish, reasons)
     ("city_distance", "How far is Lima from Quito?", {"name": "city_distance",
                                                      "arguments": {"from_city": "Lima", "to_city": "Quito"}},
      "Lima is about 1324 km from Quito.", {}, []),                     # 'how far' asks for a distance
+    # accepted by the checks in a real run (the judge refused them): calls that do nothing
+    ("city_distance", "How far is Paris from Paris?", {"name": "city_distance",
+                                                      "arguments": {"from_city": "Paris", "to_city": "Paris"}},
+     "Paris is 0 km from Paris.", {}, ["call_idle"]),
+    ("convert_units", "How many km are 1000 km?", {"name": "convert_units",
+                                                      "arguments": {"value": 1000, "from_unit": "km", "to_unit": "km"}},
+     "1000 km are 1000 km.", {}, ["call_idle"]),
+    ("calculator", "What is 144 times 1 in 15 cells?", CALC("144"), "The answer is 144.", {}, ["call_idle"]),
+    ("calculator", "What is the answer to the answer-to-the-answer-to- the-answer to 12 times 7?", CALC("12*7"),
+     "The result is 84.", {}, ["query_degenerate"]),
+    # 'in' the preposition is not 'in' the unit
+    ("convert_units", "What is the difference in altitude between 500 ft?", {"name": "convert_units",
+     "arguments": {"value": 500, "from_unit": "ft", "to_unit": "in"}}, "The difference is 6000.", {},
+     ["argument_hallucinated"]),
+    ("convert_units", "How many inches are 500 ft?", {"name": "convert_units",
+     "arguments": {"value": 500, "from_unit": "ft", "to_unit": "in"}}, "500 ft are 6000 inches.", {}, []),
 ]
 
 
