@@ -268,12 +268,18 @@ def _fields(value, name: str = ""):
         yield name, value
 
 
+# Field names that are also words every request uses: "How far is Lima from Quito?" asks for the
+# distance, not for the result's field `from`.
+FUNCTION_FIELDS = frozenset("from into with than that this what when where which".split())
+
+
 def asked(field: str, request: str, shared: frozenset = frozenset()) -> bool:
     """The request names the field ('capital' for `capital`, 'Roman' for `roman`). `shared`: name
     parts every field of the result has ('between' in days_between and weeks_between), which tell
-    no field apart, so they do not count."""
+    no field apart, so they do not count; nor do function words (FUNCTION_FIELDS)."""
     stems = {w[:5] for w in re.findall(r"[a-z]{4,}", request.lower())}
-    return any(part[:5] in stems for part in field.lower().split("_") if len(part) >= 4 and part not in shared)
+    return any(part[:5] in stems for part in field.lower().split("_")
+               if len(part) >= 4 and part not in shared and part not in FUNCTION_FIELDS)
 
 
 def shared_parts(fields: list[str]) -> frozenset:

@@ -83,6 +83,11 @@ def test_key_values_prefer_what_the_result_adds():
     assert key_values(result, {"start": "2024-02-27", "days": 3}) == ["2024-03-01"]
     assert key_values(json.dumps({"numeral": "MCMXCIV"}), {"number": 1994}) == ["MCMXCIV"]
     assert key_values("56.25", {"expression": "12.5 * 4.5"}) == ["56.25"]
+    # 'from' in a request is a preposition, not the result's field `from`: the distance is asked for
+    distance = json.dumps({"from": "Lima, PE", "to": "Quito, EC", "distance": 1323.9, "unit": "km"})
+    assert key_values(distance, {"from_city": "Lima", "to_city": "Quito"}, "How far is Lima from Quito?") == ["1323.9"]
+    assert key_values(json.dumps({"capital": "Lima", "population": 9751717}), {"country": "Peru"},
+                      "What is the capital of Peru?") == ["Lima"]
 
 
 @pytest.mark.parametrize("tool,query", [("convert_units", "How many miles is a 42.5 km run?"),

@@ -18,7 +18,8 @@ import re
 from difflib import SequenceMatcher
 
 from builders.methods.base import Check
-from builders.methods.grounding import _ISO_DATE, _WORD, MONTHS, asked_values, choice_stated, numbers, plain_number
+from builders.methods.grounding import (_ISO_DATE, _WORD, MONTHS, _fields, asked, asked_values, choice_stated, key_values, numbers,
+                                        plain_number, stated_dates)
 from builders.methods.ste.records import Example
 
 # Function names an expression may use for what the user said in words ("square root of 81").
@@ -349,6 +350,56 @@ def wrong_field(answer: str, observation: str, arguments: dict, request: str) ->
     return bool(stated & other) and not stated & wanted
 
 
+INFORMATION_VERBS = {"convert", "calculate", "compute", "find", "tell", "give", "show", "count", "list", "look",
+                     "what", "how", "which", "when", "where", "who", "is", "are", "does", "do", "can"}
+
+
+def asks_for_information(request: str) -> bool:
+    """A question, or a request for a value ('Convert 5 km to miles.'), not one for an action ('Please
+    save the text milk as /shopping.txt.'), whose answer confirms it rather than reporting the result."""
+    words = [w.lower() for w in re.findall(r"[A-Za-z]+", request)]
+    words = words[1:] if words[:1] == ["please"] else words
+    return request.rstrip().endswith("?") or bool(words) and words[0] in INFORMATION_VERBS
+
+
+def misses_result(answer: str, observation: str, arguments: dict, request: str) -> bool:
+    """The answer states none of the result's key values (grounding.key_values: the value of the field
+    the request asks for, else what the result adds to the call): "A flight from Tokyo to Paris is
+    from Tokyo, JP, to Paris, FR, distance in km." for a distance of 9712.5. A number may be rounded
+    (878 for 878.4), a date written with its month's name, a word in any case; a yes/no question
+    about a field that is true or false ("Is 360 a prime?") is answered in words."""
+    if not asks_for_information(request):
+        return False
+    try:
+        value = json.loads(observation)
+    except ValueError:
+        value = observation
+    if any(isinstance(leaf, bool) and asked(field, request) for field, leaf in _fields(value)):
+        return False
+    keys = key_values(observation, arguments, request)
+    said, dates, low = numbers(answer), stated_dates(answer), answer.lower()
+    for key in keys:
+        if _ISO_DATE.fullmatch(key):
+            if key in dates:
+                return False
+            continue
+        try:
+            value = float(key)
+        except ValueError:
+            if key.lower() in low:
+                return False
+            continue
+        if any(_same(v, d, value) for v, d in said):
+            return False
+    return bool(keys)
+
+
+def _answer_misses_result(ex: Example):
+    if not ex.final_answer.strip() or not ex.observation:
+        return None
+    return "answer_misses_result" if misses_result(ex.final_answer, ex.observation, ex.action_input, ex.query) else None
+
+
 def _answer_wrong_field(ex: Example):
     if not ex.final_answer.strip() or not ex.observation:
         return None
@@ -377,4 +428,5 @@ CHECKS = (
     Check("answer_not_sentence", _answer_not_sentence, (Example,)),
     Check("answer_unfaithful", _answer_unfaithful, (Example,)),
     Check("answer_wrong_field", _answer_wrong_field, (Example,)),
+    Check("answer_misses_result", _answer_misses_result, (Example,)),
 )

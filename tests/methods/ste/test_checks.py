@@ -46,9 +46,9 @@ CASES = [  # (tool, query, call, answer, finish, reasons)
     ("calculator", "What is 12 times 7, minus 4?", CALC("12*7-4"), "It is 80, or 81 if you round up.", {},
      ["answer_unfaithful"]),
     ("calculator", "What is 12 times 7, minus 4?", CALC("12*7-4"), 'The tool calculator was called with {"expression": "12*7-4"}',
-     {}, ["answer_recites_call"]),
+     {}, ["answer_recites_call", "answer_misses_result"]),
     ("date_arithmetic", "What date is 10 days after February 25, 2024?", DATE,
-     "The new date is 2024-2024-2024-2024-2024-2024-2024.", {}, ["answer_degenerate"]),
+     "The new date is 2024-2024-2024-2024-2024-2024-2024.", {}, ["answer_degenerate", "answer_misses_result"]),
     ("calculator", "What is 12 times 7, minus 4?", CALC("12*7-4"), "The result of the calculation is 80 and", 
      {"answer": ["length"]}, ["answer_cut_off", "answer_not_sentence"]),
     ("calculator", "What is 12 times 7, minus 4?", CALC("12*7-4"), "80.", {}, ["answer_not_words"]),
@@ -56,10 +56,10 @@ CASES = [  # (tool, query, call, answer, finish, reasons)
     ("date_arithmetic", "How many days between 2022-01-01 and 2022-01-31?",
      {"name": "date_arithmetic", "arguments": {"start": "2022-01-01", "end": "2022-01-31"}},
      "A days 4.286, in 2022-01-01, in 2022-01-31, days between days between result this in of.", {},
-     ["answer_not_sentence", "answer_wrong_field"]),               # accepted by a real run, read: word salad
+     ["answer_not_sentence", "answer_wrong_field", "answer_misses_result"]),               # accepted by a real run, read: word salad
     ("date_arithmetic", "How many days between 2022-01-01 and 2022-01-31?",
      {"name": "date_arithmetic", "arguments": {"start": "2022-01-01", "end": "2022-01-31"}},
-     "The answer is 4.286.", {}, ["answer_wrong_field"]),           # the weeks, for a question about days
+     "The answer is 4.286.", {}, ["answer_wrong_field", "answer_misses_result"]),           # the weeks, for a question about days
     ("date_arithmetic", "How many days between 2022-01-01 and 2022-01-31?",
      {"name": "date_arithmetic", "arguments": {"start": "2022-01-01", "end": "2022-01-31"}},
      "There are 30 days between 2022-01-01 and 2022-01-31.", {}, []),
@@ -80,6 +80,13 @@ CASES = [  # (tool, query, call, answer, finish, reasons)
     ("calculator", "What is 144 times 1 in 15 cells?", CALC("144"), "The answer is 144.", {}, ["call_idle"]),
     ("calculator", "What is the answer to the answer-to-the-answer-to- the-answer to 12 times 7?", CALC("12*7"),
      "The result is 84.", {}, ["query_degenerate"]),
+    # accepted with a judge that says yes to everything: the distance is not in the answer
+    ("city_distance", "How long is a flight from Tokyo to Paris?", {"name": "city_distance",
+     "arguments": {"from_city": "Tokyo", "to_city": "Paris"}},
+     "A flight from Tokyo to Paris is from Tokyo, JP, to Paris, FR, distance in km.", {}, ["answer_misses_result"]),
+    ("city_distance", "How far is Tokyo from Paris?", {"name": "city_distance",
+     "arguments": {"from_city": "Tokyo", "to_city": "Paris"}}, "Tokyo is about 9712 km from Paris.", {}, []),
+    ("date_arithmetic", "What date is 10 days after February 25, 2024?", DATE, "It is March 6, 2024.", {}, []),
     # 'in' the preposition is not 'in' the unit
     ("convert_units", "What is the difference in altitude between 500 ft?", {"name": "convert_units",
      "arguments": {"value": 500, "from_unit": "ft", "to_unit": "in"}}, "The difference is 6000.", {},

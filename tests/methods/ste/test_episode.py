@@ -136,7 +136,7 @@ def test_the_judge_rejects_with_each_question_its_own_reason(box):
 def test_the_judge_is_not_asked_about_rows_the_checks_reject(box):
     llm = SteScript(["What is 12 times 7, minus 4?"], [CALC], ["It is 81, I think."])
     [ex] = explore(llm, box)
-    assert ex.reasons == ["answer_unfaithful"] and llm.count("judge") == 0
+    assert ex.reasons == ["answer_unfaithful", "answer_misses_result"] and llm.count("judge") == 0
 
 
 def test_query_and_call_grammars(box):
