@@ -51,6 +51,7 @@ def naive_loop(plan) -> dict:
                             reuse_prefix=False))
     ctx = Context(engine=engine, sandbox=process_sandbox(spec.sandbox), tools={t.name: t for t in plan.tools},
                   settings=settings.method_settings, provenance=settings.provenance)
+    plan.method.calibrate(ctx)  # the pipeline's first partition measures the judge too
     rows = 0
     for unit in (u for part in plan.partitions for u in part):
         for r in plan.method.run([unit], ctx):

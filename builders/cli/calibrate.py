@@ -1,0 +1,53 @@
+"""`toolmint calibrate RECIPE`: measure the recipe's LLM judge on cases whose verdict is known, in
+seconds, before a long run whose rows it would filter (the run does the same in its first partition)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rich.console import Console
+from rich.table import Table
+
+console = Console(highlight=False)
+
+
+def register(sub) -> None:
+    p = sub.add_parser("calibrate", help="measure the recipe's LLM judge on cases whose verdict is known")
+    p.add_argument("recipe", help="recipe YAML file")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
+                   help="override a recipe field, e.g. --set judge_model=models/bigger.gguf (repeatable)")
+    p.set_defaults(func=cmd_calibrate)
+
+
+def cmd_calibrate(args) -> int:
+    """Exit status 0 when the judge passed at least half the sound cases and caught at least half the
+    flawed ones, 1 when it did not; 2 for a recipe whose method has no LLM judge on."""
+    from builders.errors import UserError
+    from builders.methods.base import Context
+    from builders.recipe import load_recipe
+    from builders.run import make_plan
+    from builders.run.runtime import runtime_from_env
+
+    recipe = load_recipe(args.recipe, args.overrides)
+    plan = make_plan(recipe, None)
+    settings = plan.settings(runtime_from_env())
+    spec = settings.runtime_spec  # one process here: every core for llama.cpp (n_threads 0)
+    spec = replace(spec, n_threads=0, judge=replace(spec.judge, n_threads=0) if spec.judge else None)
+    runtime = settings.runtime(spec)
+    ctx = Context(engine=runtime.engine, sandbox=runtime.sandbox, tools={}, settings=settings.method_settings,
+                  provenance=settings.provenance, judge=runtime.judge)
+    result = plan.method.calibrate(ctx)
+    if result is None:
+        raise UserError(f"{recipe.path}: method {plan.method.name!r} has no LLM judge to calibrate "
+                        "(STE with `method.judge: true` has one)")
+    table = Table(title=f"judge {result['judge']}: passed {result['sound_accepted']} of {result['sound']} sound, "
+                        f"caught {result['flawed_rejected']} of {result['flawed']} flawed")
+    for column in ("request", "answer", "flaw", "verdict"):
+        table.add_column(column)
+    for case in result["verdicts"]:
+        verdict = ", ".join(f"{k} {v}" for k, v in case["verdict"].items()) or "(no verdict)"
+        table.add_row(case["query"], case["answer"], case["flaw"] or "none", verdict)
+    console.print(table)
+    for warning in result["warnings"]:
+        console.print(f"[yellow]warning:[/yellow] {warning}", soft_wrap=True)
+    return 1 if result["warnings"] else 0
