@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 
 from builders.llm import Usage
 from builders.methods.calls import execute
-from builders.methods.ste.filtering import QUESTIONS, assess
+from builders.methods.ste.filtering import assess
 from builders.methods.ste.trial import exchange, outcome
 from builders.tools import environment
 

@@ -18,8 +18,8 @@ import re
 from difflib import SequenceMatcher
 
 from builders.methods.base import Check
-from builders.methods.grounding import (_ISO_DATE, _WORD, MONTHS, _fields, asked, asked_values, choice_stated, key_values, numbers,
-                                        plain_number, stated_dates)
+from builders.methods.grounding import (_ISO_DATE, _WORD, MONTHS, _fields, asked, asked_values, choice_stated,
+                                        key_values, numbers, plain_number, stated_dates)
 from builders.methods.ste.records import Example
 
 # Function names an expression may use for what the user said in words ("square root of 81").
@@ -384,12 +384,12 @@ def misses_result(answer: str, observation: str, arguments: dict, request: str) 
                 return False
             continue
         try:
-            value = float(key)
+            number = float(key)
         except ValueError:
             if key.lower() in low:
                 return False
             continue
-        if any(_same(v, d, value) for v, d in said):
+        if any(_same(v, d, number) for v, d in said):
             return False
     return bool(keys)
 
