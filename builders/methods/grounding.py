@@ -52,6 +52,11 @@ LETTER_UNITS = {"m": "met", "g": "gram", "s": "sec", "c": "cels", "f": "fahr", "
 # Abbreviations that are also English words or begin common ones: 'in' is a preposition ("the
 # difference in altitude"), 'mi' begins "million" and "minute", 'min' "minimum": only the word counts.
 WORD_UNITS = {"in": "inch", "mi": "mile", "min": "minut"}
+# Abbreviations whose word does not begin with them: "feet" is `ft`, "pounds" `lb`.
+SPELLED_UNITS = {"ft": ("foot", "feet"), "lb": ("pound",), "oz": ("ounce",), "yd": ("yard",), "qt": ("quart",),
+                 "kn": ("knot",), "gal": ("gallon",), "h": ("hour",), "t": ("tonne",), "kg": ("kilogram",),
+                 "km": ("kilomet",), "cm": ("centimet",), "mm": ("millimet",), "mg": ("milligram",),
+                 "ml": ("millilit",)}
 
 
 def choice_stated(value: str, words: set[str]) -> bool:
@@ -60,7 +65,7 @@ def choice_stated(value: str, words: set[str]) -> bool:
     v = value.lower()
     if v in WORD_UNITS:
         return any(w.startswith(WORD_UNITS[v]) for w in words)
-    if v in words:
+    if v in words or any(w.startswith(SPELLED_UNITS.get(v, ())) for w in words):
         return True
     if len(v) == 1:
         return any(w.startswith(LETTER_UNITS.get(v, "\0")) for w in words)

@@ -9,7 +9,8 @@ import pytest
 from llama_cpp import LlamaGrammar
 
 from builders.grammar import json_schema_to_gbnf
-from builders.methods.grounding import answer_pattern, asked_values, ground_parameters, key_values, phrases, stated_dates
+from builders.methods.grounding import (answer_pattern, asked_values, choice_stated, ground_parameters, key_values, phrases,
+                                        stated_dates)
 from builders.tools import builtin_tools
 
 TOOLS = builtin_tools()
@@ -167,3 +168,15 @@ def test_a_part_every_field_has_does_not_tell_which_field_is_asked():
     assert key_values(result, {"start": "2022-01-01", "end": "2022-01-31"}, request) == ["30"]
     assert asked_values(result, {}, request) == ({"30"}, {"4.286", "4.29"})
     assert asked_values(json.dumps({"km": 1321.4, "miles": 821.1}), {}, "How far is Lima from Quito?") == (set(), set())
+
+
+@pytest.mark.parametrize("choice, request_, stated", [
+    ("ft", "How many feet are in 3 meters?", True), ("ft", "Convert 500 ft to meters.", True),
+    ("lb", "How many pounds is 5 kg?", True), ("kg", "How many kilograms is 10 pounds?", True),
+    ("mi", "How far is 10 km in miles?", True), ("mi", "How many minutes are in a day?", False),
+    ("in", "What is the difference in altitude between 500 ft?", False), ("in", "How many inches is 2 ft?", True),
+    ("h", "How many hours are in 3 days?", True), ("h", "How many days are in 2 weeks?", False),
+])
+def test_a_unit_is_stated_by_its_word_not_by_a_word_it_begins(choice, request_, stated):
+    words = {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z/]*", request_)}
+    assert choice_stated(choice, words) is stated
