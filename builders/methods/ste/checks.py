@@ -18,8 +18,8 @@ import re
 from difflib import SequenceMatcher
 
 from builders.methods.base import Check
-from builders.methods.grounding import (_ISO_DATE, _WORD, MONTHS, _fields, asked, asked_values, choice_stated,
-                                        key_values, numbers, plain_number, stated_dates)
+from builders.methods.grounding import (_ISO_DATE, _WORD, MONTHS, _fields, _is_date, asked, asked_values,
+                                        choice_stated, key_values, numbers, plain_number, stated_dates)
 from builders.methods.ste.records import Example
 
 # Function names an expression may use for what the user said in words ("square root of 81").
@@ -171,6 +171,17 @@ def idle_call(arguments: dict, observation: str) -> bool:
     return any(_scalar(result) == _scalar(v) for v in arguments.values() if not isinstance(v, (dict, list)))
 
 
+def drops_date(query: str, arguments: dict, parameters: dict) -> bool:
+    """The request states a date the call does not use while a date parameter of the tool is left out:
+    "How many days past the end of 2022 were 2022-03-22 to 2022-03-31?" answered with
+    date_arithmetic(start=2022-03-31), whose `end` would have taken the other date."""
+    props = parameters.get("properties", {})
+    if not any(_is_date(name, spec) and name not in arguments for name, spec in props.items()):
+        return False
+    used = {str(v) for v in arguments.values()}
+    return any(d not in used for d in stated_dates(query))
+
+
 def _leaves(value, schema: dict, path: str = ""):
     """(path, value, schema) of every scalar in an argument object."""
     schema = schema if isinstance(schema, dict) else {}
@@ -300,6 +311,13 @@ def _hallucinated(ex: Example):
                                                       conversation(ex)) else None
 
 
+def _drops_date(ex: Example):
+    if not ex.action or not ex.query:
+        return None
+    spec = next((e["function"] for e in ex.tools if e.get("function", {}).get("name") == ex.action), {})
+    return "argument_missing" if drops_date(ex.query, ex.action_input, spec.get("parameters", {})) else None
+
+
 def _idle_call(ex: Example):
     return "call_idle" if ex.action and idle_call(ex.action_input, ex.observation) else None
 
@@ -419,6 +437,7 @@ CHECKS = (
     Check("query_copies_doc", _copies_doc, (Example,)),
     Check("query_off_topic", _off_topic, (Example,)),
     Check("argument_hallucinated", _hallucinated, (Example,)),
+    Check("argument_missing", _drops_date, (Example,)),
     Check("call_idle", _idle_call, (Example,)),
     Check("empty_answer", _no_answer, (Example,)),
     Check("answer_cut_off", _answer_cut_off, (Example,)),

@@ -87,6 +87,12 @@ CASES = [  # (tool, query, call, answer, finish, reasons)
     ("city_distance", "How far is Tokyo from Paris?", {"name": "city_distance",
      "arguments": {"from_city": "Tokyo", "to_city": "Paris"}}, "Tokyo is about 9712 km from Paris.", {}, []),
     ("date_arithmetic", "What date is 10 days after February 25, 2024?", DATE, "It is March 6, 2024.", {}, []),
+    # both rows of a real run that reached the judge: two dates asked about, one used
+    ("date_arithmetic", "How many days past the end of 2022 were 2022-03-22 to 2022-03-31?",
+     {"name": "date_arithmetic", "arguments": {"start": "2022-03-31"}}, "A 2022-03-31 is a 2022-03-31, which is a 0.",
+     {}, ["argument_missing"]),
+    ("date_arithmetic", "What weekday is 2022-03-31?", {"name": "date_arithmetic", "arguments": {"start": "2022-03-31"}},
+     "The date 2022-03-31 falls on a Thursday.", {}, []),
     # 'in' the preposition is not 'in' the unit
     ("convert_units", "What is the difference in altitude between 500 ft?", {"name": "convert_units",
      "arguments": {"value": 500, "from_unit": "ft", "to_unit": "in"}}, "The difference is 6000.", {},
