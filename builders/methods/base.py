@@ -15,7 +15,8 @@ and implements
   combine(read)          optional: records made once from the whole dataset at the end (a
                          deduplicated tool library); `read(config)` yields every accepted row so far
   calibrate(ctx)         optional: its LLM judge measured on cases whose verdict is known, once per
-                         worker process; the manifest keeps it (`judge_calibration`), with warnings
+                         run, in its first partition; the manifest keeps it (`judge_calibration`),
+                         and its warnings reach the user
 
 The pipeline, the writer, the judge, the card and the CLI know methods only through this class.
 """

@@ -8,8 +8,9 @@ measured with SmolLM2-135M-Instruct judging itself, rejects everything — it an
 questions for sound exchanges too, so a run accepted nothing whatever its rows were. The user learns
 that from the run, in figures (manifest `judge_calibration`, a warning), not from an empty dataset.
 
-It runs once per worker process, before its first partition, from an empty KV cache at temperature 0,
-so every process gets the same verdicts; it adds no row and changes none.
+The run's first partition does it before its own rows (builders/run/partition.py), from an empty KV
+cache at temperature 0, so a resumed run does it alike; it adds no row and changes none.
+`toolmint calibrate RECIPE` does the same alone, in seconds.
 """
 
 from __future__ import annotations
