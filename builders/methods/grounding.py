@@ -48,15 +48,15 @@ def numbers(text: str) -> list[tuple[float, int]]:
     return found
 
 
-LETTER_UNITS = {"m": "met", "g": "gram", "s": "sec", "c": "cels", "f": "fahr", "k": "kelv", "l": "lit"}
+# Abbreviations whose word does not begin with them: "metres" is `m`, "feet" `ft`, "pounds" `lb`.
+SPELLED_UNITS = {"m": ("met",), "g": ("gram",), "s": ("sec",), "c": ("cels",), "f": ("fahr",), "k": ("kelv",),
+                 "l": ("lit",), "h": ("hour",), "t": ("tonne",), "ft": ("foot", "feet"), "lb": ("pound",),
+                 "oz": ("ounce",), "yd": ("yard",), "qt": ("quart",), "kn": ("knot",), "gal": ("gallon",),
+                 "kg": ("kilogram",), "km": ("kilomet",), "cm": ("centimet",), "mm": ("millimet",),
+                 "mg": ("milligram",), "ml": ("millilit",)}
 # Abbreviations that are also English words or begin common ones: 'in' is a preposition ("the
 # difference in altitude"), 'mi' begins "million" and "minute", 'min' "minimum": only the word counts.
 WORD_UNITS = {"in": "inch", "mi": "mile", "min": "minut"}
-# Abbreviations whose word does not begin with them: "feet" is `ft`, "pounds" `lb`.
-SPELLED_UNITS = {"ft": ("foot", "feet"), "lb": ("pound",), "oz": ("ounce",), "yd": ("yard",), "qt": ("quart",),
-                 "kn": ("knot",), "gal": ("gallon",), "h": ("hour",), "t": ("tonne",), "kg": ("kilogram",),
-                 "km": ("kilomet",), "cm": ("centimet",), "mm": ("millimet",), "mg": ("milligram",),
-                 "ml": ("millilit",)}
 
 
 def choice_stated(value: str, words: set[str]) -> bool:
@@ -68,7 +68,7 @@ def choice_stated(value: str, words: set[str]) -> bool:
     if v in words or any(w.startswith(SPELLED_UNITS.get(v, ())) for w in words):
         return True
     if len(v) == 1:
-        return any(w.startswith(LETTER_UNITS.get(v, "\0")) for w in words)
+        return False
     return any(w.startswith(v) or v.startswith(w) and len(w) > 3 for w in words)
 
 
@@ -311,15 +311,20 @@ def asked_values(observation: str, arguments: dict, request: str) -> tuple[set[s
     return (wanted, other - wanted) if wanted else (set(), set())
 
 
+def result_value(observation: str):
+    """A call's result as the JSON value it was written as, or its text when it is not JSON."""
+    try:
+        return json.loads(observation)
+    except (json.JSONDecodeError, TypeError):
+        return observation
+
+
 def key_values(observation: str, arguments: dict, request: str = "") -> list[str]:
     """What the result says that the call did not: its numbers (also rounded to 2 decimals), dates and
     short words ('Friday', 'MCMXCIV', 'Tokyo'), as they may be written in a sentence. A number that
     says little (0 or 1: a count of nothing, a flag) gives way to a word of the result ('Wednesday');
     when the result only echoes the arguments, all of it."""
-    try:
-        value = json.loads(observation)
-    except (json.JSONDecodeError, TypeError):
-        value = observation
+    value = result_value(observation)
     given = {json.dumps(v) for v in _leaves(arguments)} | {str(v) for v in _leaves(arguments)}
     out, echoed, wanted = [], [], []
     shared = shared_parts([f for f, v in _fields(value) if isinstance(v, (int, float)) and not isinstance(v, bool)])

@@ -62,11 +62,12 @@ def run_partition(spec: tuple, settings: Settings) -> dict:
                 if e is not None:
                     e.forget_prefix()
         forget()
+        calibration = None
         try:
-            # the run's first partition measures the judge first (Method.calibrate): one partition, so a
-            # run does it once, and always the same one, so a resumed run does it alike
-            calibration = method.calibrate(ctx) if index == 0 else None
-            forget()
+            if index == 0:  # the run's first partition measures the judge first (Method.calibrate): one
+                # partition, so a run does it once, and always the same one, so a resumed run does it alike
+                calibration = method.calibrate(ctx)
+                forget()
             made = judged(r for group in groups_of(units) for r in method.run(group, ctx))
             made += judged(method.derive([r for r in made if r.accepted], ctx))
             break

@@ -19,7 +19,8 @@ from difflib import SequenceMatcher
 
 from builders.methods.base import Check
 from builders.methods.grounding import (_ISO_DATE, _WORD, MONTHS, _fields, _is_date, asked, asked_values,
-                                        choice_stated, key_values, numbers, plain_number, stated_dates)
+                                        choice_stated, key_values, numbers, plain_number, result_value,
+                                        stated_dates)
 from builders.methods.ste.records import Example
 
 # Function names an expression may use for what the user said in words ("square root of 81").
@@ -162,10 +163,7 @@ def idle_call(arguments: dict, observation: str) -> bool:
     texts = [v.strip().lower() for v in arguments.values() if isinstance(v, str) and v.strip()]
     if len(texts) != len(set(texts)):
         return True
-    try:
-        result = json.loads(observation)
-    except ValueError:
-        result = observation
+    result = result_value(observation)
     if isinstance(result, (dict, list)) or result is None:
         return False
     return any(_scalar(result) == _scalar(v) for v in arguments.values() if not isinstance(v, (dict, list)))
@@ -284,6 +282,11 @@ def answer_problems(answer: str, finish: str, names: set[str], arguments: dict, 
 
 # --- checks ----------------------------------------------------------------------------------------
 
+def called_spec(ex: Example) -> dict:
+    """The offered tool's spec (name, description, parameters) that the row's call names, or {}."""
+    return next((e["function"] for e in ex.tools if e.get("function", {}).get("name") == ex.action), {})
+
+
 def _query(ex: Example):
     return query_problem(ex.query, ex.query_finish) if ex.query else None  # no query: malformed_output
 
@@ -291,7 +294,7 @@ def _query(ex: Example):
 def _off_topic(ex: Example):
     if not ex.query or not ex.action:
         return None
-    spec = next((e["function"] for e in ex.tools if e.get("function", {}).get("name") == ex.action), {})
+    spec = called_spec(ex)
     return "query_off_topic" if spec and not on_topic(ex.query, spec, ex.action_input) else None
 
 
@@ -306,7 +309,7 @@ def _copies_doc(ex: Example):
 def _hallucinated(ex: Example):
     if not ex.action:
         return None
-    spec = next((e["function"] for e in ex.tools if e.get("function", {}).get("name") == ex.action), {})
+    spec = called_spec(ex)
     return "argument_hallucinated" if unstated_values(ex.action_input, spec.get("parameters", {}),
                                                       conversation(ex)) else None
 
@@ -314,7 +317,7 @@ def _hallucinated(ex: Example):
 def _drops_date(ex: Example):
     if not ex.action or not ex.query:
         return None
-    spec = next((e["function"] for e in ex.tools if e.get("function", {}).get("name") == ex.action), {})
+    spec = called_spec(ex)
     return "argument_missing" if drops_date(ex.query, ex.action_input, spec.get("parameters", {})) else None
 
 
@@ -388,11 +391,7 @@ def misses_result(answer: str, observation: str, arguments: dict, request: str) 
     about a field that is true or false ("Is 360 a prime?") is answered in words."""
     if not asks_for_information(request):
         return False
-    try:
-        value = json.loads(observation)
-    except ValueError:
-        value = observation
-    if any(isinstance(leaf, bool) and asked(field, request) for field, leaf in _fields(value)):
+    if any(isinstance(leaf, bool) and asked(field, request) for field, leaf in _fields(result_value(observation))):
         return False
     keys = key_values(observation, arguments, request)
     said, dates, low = numbers(answer), stated_dates(answer), answer.lower()
