@@ -82,6 +82,12 @@ try:
     engine.chat([{"role": "user", "content": "Hi"}], grammar='root ::= "a" "b', max_tokens=2)
 except ValueError as exc:
     print("refused:", str(exc)[:40])
+from builders.batch import BatchEngine
+batch = BatchEngine(sys.argv[1], n_ctx=512, n_threads=1, sequences=1)
+try:
+    batch.chat([{"role": "user", "content": "Hi"}], grammar='root ::= "a" "b', max_tokens=2)
+except ValueError as exc:
+    print("batch refused:", str(exc)[:40])
 """
 
 
@@ -104,3 +110,4 @@ def test_literals_with_quotes_and_backslashes_load_and_come_out_whole(model_path
     assert proc.returncode == 0, proc.stderr[-800:]
     assert json.loads(lines[0])["path"] in choices
     assert lines[1].startswith("refused: llama.cpp could not parse the grammar")
+    assert lines[2].startswith("batch refused: llama.cpp could not parse the grammar")  # the batching engine too
