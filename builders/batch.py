@@ -88,7 +88,7 @@ class BatchEngine:
             self.batch = LlamaBatch(n_tokens=N_BATCH, embd=0, n_seq_max=1, verbose=False)
         self._lib = llama_cpp
         self.vocab = self.llama._model.vocab
-        self.slots = [_Slot(seq, prefixes=PrefixStore(BUDGET_BYTES // sequences)) for seq in range(sequences)]
+        self.slots = [_Slot(seq, prefixes=PrefixStore(BUDGET_BYTES)) for seq in range(sequences)]
         self.pins = Pins()  # shared by the slots: a pin's KV cache loads into any sequence
         self._local = threading.local()  # this thread's slot (thread idents are reused, locals are not)
         self._grammars: dict[str, tuple[bytes, bytes]] = {}

@@ -24,7 +24,10 @@ from builders.run.runtime import RuntimeSpec, local_runtime
 from builders.tools import Tool, resolve_tools
 
 AUTO_PARTITIONS = 64
-AUTO_SEQUENCES = 1
+# `dask.sequences: auto` for a model whose generation dominates: one process, all cores, this many
+# sequences in its one llama.cpp context (measured on 2 cores, docs/architecture.md "Sequences").
+AUTO_SEQUENCES = 16
+BATCHING_MODEL_BYTES = 256 * 2**20  # the 135M model (98 MB) runs faster as one sequence per core
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,21 @@ class Plan:
         if self.recipe.dask["scheduler"] == "sync":
             return 1  # one partition after another in this process: nothing to batch
         chosen = self.recipe.dask.get("sequences", "auto")
-        return auto_sequences(self.threads) if chosen == "auto" else chosen
+        if chosen != "auto":
+            return chosen
+        return min(auto_sequences(self.model.size), max(1, math.ceil(len(self.partitions) / self.workers)))
+
+    @property
+    def layout_reason(self) -> str:
+        """Why this processes × threads × sequences, for the run header."""
+        if self.recipe.dask["scheduler"] == "sync":
+            return "sync: one process"
+        if self.recipe.dask.get("sequences", "auto") != "auto":
+            return "as the recipe says"
+        if auto_sequences(self.model.size) > 1:
+            return (f"a {self.model.size / 1e9:.1f} GB model: generation dominates, so one context batches up to "
+                    f"{AUTO_SEQUENCES} sequences ({len(self.partitions)} partitions)")
+        return "a small model: prompts dominate, one sequence per core is faster"
 
     @property
     def remote(self) -> bool:
@@ -104,12 +121,21 @@ class Plan:
         )
 
 
-def auto_sequences(llama_threads: int) -> int:
-    """`dask.sequences: auto`. Measured on 2 cores with the 135M model (docs/architecture.md, sequences):
-    2 processes × 4 sequences made 41.8 generated tokens/s against 35.3 with 1 on the one-episode
-    bench, and 39.4 against 39.3–39.6 on the two-episode one — prompts, which the batching engine
-    evaluates one at a time, are most of the work — so batching stays opt-in."""
-    return AUTO_SEQUENCES
+def auto_sequences(model_bytes: int) -> int:
+    """`dask.sequences: auto`. Measured on 2 cores (docs/architecture.md, sequences): the 135M model
+    made 39.4 generated tokens/s with 4 sequences against 39.3–39.6 with one — its prompts are most
+    of the work — while Qwen2.5-Coder-1.5B generates 14.6 tokens/s alone and 63.5 at 16 sequences,
+    the 0.5B 31 alone and 99.6 at 8."""
+    return AUTO_SEQUENCES if model_bytes >= BATCHING_MODEL_BYTES else 1
+
+
+def auto_workers(recipe: Recipe, model: ModelFile) -> int:
+    """`dask.workers: auto`: one process holding all cores when its context batches sequences (one
+    model in memory, one batch per step); else one process per core (llama.cpp threads spin, so
+    processes × threads stay within the cores)."""
+    batching = recipe.dask.get("sequences", "auto")
+    batching = auto_sequences(model.size) if batching == "auto" else batching
+    return 1 if batching > 1 else cores()
 
 
 def make_plan(recipe: Recipe, output: str | None = None, *, check_model: bool = True) -> Plan:
@@ -135,7 +161,7 @@ def make_plan(recipe: Recipe, output: str | None = None, *, check_model: bool = 
     if not units:
         raise UserError(f"{recipe.path}: method: the recipe gives the {method.name} method no work")
     workers = recipe.dask["workers"]
-    workers = cores() if workers == "auto" else workers
+    workers = auto_workers(recipe, model) if workers == "auto" else workers
     if recipe.dask["scheduler"] == "sync":
         workers = 1
     partitions = cut(units, recipe.dask["partitions"])

