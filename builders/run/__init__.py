@@ -103,7 +103,7 @@ def prepare_output(plan: Plan, overwrite: bool) -> list[str]:
             kept = [f for f in foreign if f not in replaced]
             notes.append(f"{out}: --overwrite: " + (f"replacing {named(replaced)} (not written by toolmint)" if replaced
                                                     else "writing beside files toolmint did not write")
-                         + (f"; leaving {named(kept)} as they are" if kept else ""))
+                         + (f"; leaving {named(kept)} untouched" if kept else ""))
         if others:
             for child in out.iterdir():
                 if child.is_dir() and toolmint_wrote(child):  # markers and shard folders, never a folder of the user's

@@ -63,7 +63,7 @@ def test_a_folder_holding_files_of_the_user_is_refused(tmp_path):
     proc = toolmint("run", recipe(tmp_path), "--output", str(out), "--overwrite")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     said = " ".join(proc.stdout.split())
-    assert f"warning: {out}: --overwrite: replacing README.md (not written by toolmint); leaving data/ as they are" in said
+    assert f"warning: {out}: --overwrite: replacing README.md (not written by toolmint); leaving data/ untouched" in said
     assert (out / "README.md").read_text().startswith("---\nconfigs:")  # now the card
     assert (out / "data" / "mine.parquet").read_bytes() == b"PAR1 mine"  # never a folder of the user's
 
