@@ -14,6 +14,14 @@ class UserError(Exception):
         super().__init__("\n".join(self.problems))
 
 
+class ServiceUnreachable(UserError):
+    """An HTTP tool's call never reached its service (refused, no such host, no connection in time).
+
+    Not the tool's answer, so not a row: the partition that met it stops, unwritten, and a re-run
+    once the service is up computes it again (its rows would otherwise be failures frozen under the
+    same run key)."""
+
+
 def field_path(parts) -> str:
     """Render a jsonschema path deque as `stages[1].episodes`."""
     out = ""

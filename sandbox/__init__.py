@@ -13,6 +13,7 @@ A result is a plain JSON-able dict:
     stdout, stderr   bounded text
     exc_type, message, traceback   when status is error
     cpu_ms, wall_ms
+    fault      "transport" when an HTTP tool's call never reached its service (sandbox/http.py)
 """
 
 from sandbox.limits import STATUSES, Limits

@@ -7,6 +7,10 @@ Target: {"kind": "http", "base_url": "http://127.0.0.1:8000", "method": "GET", "
          "params": {"id": "path", "q": "query", "X-Key": "header", "body": "body"}}
 Parameters mapped to "body" become the properties of a JSON body object; one mapped to "body_raw"
 is sent as the whole JSON body (for a request body that is not an object).
+
+A call that never reached the service (connection refused, an unknown host, no connection within
+the wall time, the connection dropped before an answer) has `fault: "transport"` beside its error:
+the service's own answers, 4xx and 5xx included, are the tool's result; a transport fault is not.
 """
 
 from __future__ import annotations
@@ -50,10 +54,20 @@ def call_http(target: dict, arguments: dict, limits: Limits) -> dict:
             code = response.status
     except urllib.error.HTTPError as exc:
         raw, code = exc.read(limits.output_bytes + 1), exc.code
-    except TimeoutError:
+    except urllib.error.URLError as exc:  # before any answer: refused, no such host, no connection in time
+        transport = isinstance(exc.reason, OSError)
+        reason = getattr(exc.reason, "strerror", None) or str(exc.reason)
+        result.update(status="error", exc_type="ConnectionError", message=f"{url}: {reason}",
+                      **({"fault": "transport"} if transport else {}))
+        raw, code = b"", None
+    except TimeoutError:  # connected, then the service took too long to answer: its answer, like a slow tool
         result.update(status="timeout", message=f"no answer from {url} within {limits.wall_s}s")
         raw, code = b"", None
-    except (urllib.error.URLError, OSError) as exc:
+    except ConnectionError as exc:  # connected, then dropped without an answer (the service went away)
+        result.update(status="error", exc_type="ConnectionError", message=f"{url}: {exc.strerror or exc}",
+                      fault="transport")
+        raw, code = b"", None
+    except OSError as exc:
         result.update(status="error", exc_type="ConnectionError", message=f"{url}: {exc}")
         raw, code = b"", None
     if len(raw) > limits.output_bytes:

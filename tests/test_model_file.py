@@ -52,3 +52,28 @@ def test_hub_model_offline_and_not_cached(tmp_path, monkeypatch):
     text = str(info.value)
     assert text.startswith("r.yaml: model: cannot get someone/some-model-GGUF/model.Q4_0.gguf")
     assert "hf download someone/some-model-GGUF model.Q4_0.gguf" in text and "model: {path:" in text
+
+
+def test_the_header_tells_how_long_a_complete_gguf_is(model_path):
+    import os
+
+    from builders.gguf import expected_size
+
+    assert expected_size(model_path) == os.path.getsize(model_path)  # the last tensor ends the file
+
+
+def test_a_truncated_gguf_is_named_truncated_with_its_size(tmp_path, model_path):
+    import os
+
+    from builders.model_file import ModelFile, check_loads
+
+    whole = os.path.getsize(model_path)
+    for cut, said in ((3_000_000, f"truncated or damaged (3,000,000 of {whole:,} bytes expected)"),
+                      (1_000, "truncated or damaged (its header is cut off: the file has only 1,000 bytes)")):
+        broken = tmp_path / f"cut-{cut}.gguf"
+        with open(model_path, "rb") as src:
+            broken.write_bytes(src.read(cut))
+        with pytest.raises(UserError) as err:
+            check_loads(ModelFile(str(broken), broken.name, f"sha-{cut}", cut), source="r.yaml")
+        assert err.value.problems == [f"r.yaml: model: {broken} does not load in llama.cpp: {said}"]
+        assert "AttributeError" not in str(err.value) and "sampler" not in str(err.value)

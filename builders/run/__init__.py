@@ -8,10 +8,13 @@ manifest and the card.
 
 from __future__ import annotations
 
+import logging
+import re
 import shutil
 import time
 from collections import Counter
 from functools import partial
+from pathlib import Path
 
 import pyarrow.parquet as pq
 
@@ -24,6 +27,9 @@ from builders.record import Rejected, decode_row
 from builders.run.executors import DaskCluster, InProcess
 from builders.run.partition import count_rows, rows_by_kind, run_partition
 from builders.run.plan import Plan, make_plan
+from builders.tools.services import probe as probe_services
+
+log = logging.getLogger("toolmint.run")
 
 __all__ = ["run", "make_plan", "Plan", "executor_for"]
 
@@ -32,21 +38,75 @@ def configs_of(plan: Plan) -> tuple[str, ...]:
     return (*plan.method.configs, Rejected.config)
 
 
-def prepare_output(plan: Plan, overwrite: bool) -> None:
-    """Refuse to mix two runs in one folder, unless told to replace the old one."""
+SHARD = re.compile(r"^[\w.]+-(\d{5}-of-\d{5}|combined)\.parquet$")  # shards.shard_name, combine()'s files
+
+
+def toolmint_wrote(path: Path) -> bool:
+    """Whether a top-level entry of an output folder is one toolmint writes: the markers, a config
+    folder of shards, the manifest, the dataset card, a temporary file of an interrupted write."""
+    name = path.name
+    if name.startswith(".write-test-") or (name.startswith(".") and name.endswith(".tmp")):
+        return True
+    if path.is_dir():
+        return name == ".parts" or all(SHARD.match(p.name) or p.name.endswith(".tmp") for p in path.iterdir())
+    if name == "manifest.json":
+        old = shards.read_json(path)
+        return isinstance(old, dict) and bool(old.get("run_key") or old.get("run_hash"))
+    if name == "README.md":  # the card (builders/dataset/card.py), not a README of the user's
+        try:
+            head = path.read_text(encoding="utf-8", errors="replace")[:4000]
+        except OSError:
+            return False
+        return head.startswith("---\nconfigs:") and "\n- toolmint\n" in head
+    return False
+
+
+def foreign_files(out: Path) -> list[str]:
+    """What in `out` toolmint did not write (folders end with /)."""
+    if not out.is_dir():
+        return []
+    return [p.name + ("/" if p.is_dir() else "") for p in sorted(out.iterdir()) if not toolmint_wrote(p)]
+
+
+def replaced_by_run(foreign: list[str], configs) -> list[str]:
+    """Which of those a run writes over: the card and the manifest, and the Parquet files of a folder
+    named after one of its configs (swept at the end)."""
+    return [f for f in foreign if f in ("README.md", "manifest.json") or f.rstrip("/") in configs]
+
+
+def named(items: list[str], most: int = 5) -> str:
+    return ", ".join(items[:most]) + (f" and {len(items) - most} more" if len(items) > most else "")
+
+
+def prepare_output(plan: Plan, overwrite: bool) -> list[str]:
+    """Refuse to mix two runs in one folder, or to write into a folder holding files toolmint did not
+    write, unless told to (--overwrite); returns what the user should be told before the run starts."""
     out = plan.out_dir
+    notes = []
     try:
         old = shards.read_json(out / "manifest.json")
         parts = out / ".parts"
         others = sorted(p.name for p in parts.iterdir() if p.name != plan.run_key) if parts.is_dir() else []
-        if old and old.get("run_key") != plan.run_key:
+        if isinstance(old, dict) and old.get("run_key") != plan.run_key and (old.get("run_key") or old.get("run_hash")):
             others.append(old.get("run_key") or old.get("run_hash", "?"))
         if others and not overwrite:
             raise UserError(f"{out}: holds another run ({', '.join(sorted(set(others)))}); this recipe is run "
                             f"{plan.run_key}. Use --overwrite to replace it, or --output to write elsewhere.")
+        foreign = foreign_files(out)
+        replaced = replaced_by_run(foreign, configs_of(plan))
+        if foreign and not overwrite:
+            raise UserError(f"{out}: holds files toolmint did not write ({named(foreign)}); it writes a dataset only "
+                            "into a new or empty folder or one holding its own run. Use --output to write elsewhere, "
+                            "or --overwrite to write here anyway"
+                            + (f" (it would replace {named(replaced)})" if replaced else "") + ".")
+        if foreign:
+            kept = [f for f in foreign if f not in replaced]
+            notes.append(f"{out}: --overwrite: " + (f"replacing {named(replaced)} (not written by toolmint)" if replaced
+                                                    else "writing beside files toolmint did not write")
+                         + (f"; leaving {named(kept)} untouched" if kept else ""))
         if others:
             for child in out.iterdir():
-                if child.is_dir() and (child.name == ".parts" or any(child.glob("*.parquet"))):
+                if child.is_dir() and toolmint_wrote(child):  # markers and shard folders, never a folder of the user's
                     shutil.rmtree(child)
             for name in ("manifest.json", "README.md"):
                 (out / name).unlink(missing_ok=True)
@@ -56,6 +116,7 @@ def prepare_output(plan: Plan, overwrite: bool) -> None:
         probe.unlink()
     except OSError as exc:
         raise UserError(f"{out}: cannot write the output folder here: {exc.strerror or exc}") from None
+    return notes
 
 
 def executor_for(plan: Plan):
@@ -68,7 +129,9 @@ def executor_for(plan: Plan):
 
 def run(plan: Plan, overwrite: bool = False, progress=None, runtime=None, executor=None) -> dict:
     """Run every partition not yet done, then combine and describe the dataset."""
-    prepare_output(plan, overwrite)
+    services = probe_services(plan.recipe, plan.tools)  # before the folder is touched: a dead one refuses the run
+    for note in prepare_output(plan, overwrite) + services:
+        tell(progress, note)
     settings = plan.settings(runtime)
     start = time.perf_counter()
     summaries, failures = [], []
@@ -103,6 +166,14 @@ def run(plan: Plan, overwrite: bool = False, progress=None, runtime=None, execut
     shards.write_json(plan.out_dir / "manifest.json", manifest)
     write_card(plan.out_dir, manifest)
     return manifest
+
+
+def tell(progress, line: str) -> None:
+    """A warning the user should see before the partitions start (the CLI's Progress prints it)."""
+    if progress is not None and hasattr(progress, "note"):
+        progress.note(line)
+    else:
+        log.warning("%s", line)
 
 
 def prompt_cache(summaries: list[dict]) -> dict:

@@ -17,6 +17,8 @@ import traceback
 from collections import Counter
 from typing import Callable, Iterator
 
+from builders.errors import UserError
+
 try:
     from distributed.diagnostics.plugin import WorkerPlugin
 except ImportError:  # dask is a dependency; keep the in-process path importable without it
@@ -105,8 +107,6 @@ class DaskCluster:
         import dask
         from distributed import Client, LocalCluster
 
-        from builders.errors import UserError
-
         if self.address is None:
             # a worker's threads run partitions at once, their model calls batched in one llama.cpp context
             with dask.config.set(QUIET_WORKERS):
@@ -150,6 +150,8 @@ def _describe(exc: BaseException) -> str:
         return ("the worker process running it died, on every retry: a crash inside llama.cpp or a native "
                 "library (a segmentation fault, an abort) or the machine's out-of-memory killer; run the "
                 "recipe with --set dask.scheduler=sync to see the crash in this terminal")
+    if isinstance(exc, UserError):  # already one line for the user (e.g. a service that did not answer)
+        return str(exc)
     last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
     where = f" (at {last[0].filename.rsplit('/', 1)[-1]}:{last[0].lineno})" if last else ""
     return f"{type(exc).__name__}: {exc}{where}"

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import time
 
+from rich.markup import escape
+
 
 class Progress:
     def __init__(self, console, live: bool | None = None):
@@ -21,6 +23,10 @@ class Progress:
         self.started = time.perf_counter()
 
     # --- run() calls these ---------------------------------------------------------------------------
+    def note(self, line: str) -> None:
+        """A warning before the partitions start (what --overwrite replaces, a service not up yet)."""
+        self.console.print(f"[yellow]warning:[/yellow] {escape(line)}", soft_wrap=True)
+
     def start(self, plan, executor) -> None:
         self.units = sum(len(p) for p in plan.partitions)
         self.dashboard = getattr(executor, "dashboard", None)

@@ -238,7 +238,12 @@ def _param_indent(lines: list[str], i: int) -> int:
 # ----------------------------------------------------------------------------- callables
 
 class DefinitionError(Exception):
-    """A function or method that cannot become a tool; the message names what is wrong."""
+    """A function or method that cannot become a tool; `problems` names each thing wrong, one line
+    each (str() joins them)."""
+
+    def __init__(self, *problems: str):
+        self.problems = [p for p in problems if p]
+        super().__init__("; ".join(self.problems))
 
 
 def describe_callable(fn, *, skip_first: bool = False) -> dict:
@@ -252,25 +257,27 @@ def describe_callable(fn, *, skip_first: bool = False) -> dict:
     signature = inspect.signature(fn)
     description, docs, returns_doc = parse_docstring(fn.__doc__ or "")
     description = meta.get("description") or description
-    if not description:
-        raise DefinitionError("has no docstring (the model needs a description of what it does)")
+    problems = [] if description else ["has no docstring (the model needs a description of what it does)"]
     properties, required, unhinted = {}, [], []
     for i, (pname, param) in enumerate(signature.parameters.items()):
         if skip_first and i == 0:
             continue
         if param.kind is param.VAR_POSITIONAL:
-            raise DefinitionError(f"takes *{pname}; tools are called with named arguments only")
+            problems.append(f"takes *{pname}; tools are called with named arguments only")
+            continue
         if param.kind is param.VAR_KEYWORD:
             continue
         if param.kind is param.POSITIONAL_ONLY:
-            raise DefinitionError(f"parameter {pname!r} is positional-only; tools are called with named arguments")
+            problems.append(f"parameter {pname!r} is positional-only; tools are called with named arguments")
+            continue
         if pname not in hints:
             unhinted.append(pname)
             continue
         try:
             schema = schema_for(hints[pname])
         except HintError as exc:
-            raise DefinitionError(f"parameter {pname!r}: {exc}") from None
+            problems.append(f"parameter {pname!r}: {exc}")
+            continue
         if param.default is param.empty:
             required.append(pname)
         else:
@@ -282,10 +289,12 @@ def describe_callable(fn, *, skip_first: bool = False) -> dict:
         schema.update(meta.get("params", {}).get(pname, {}))
         properties[pname] = _ordered(schema)
     if unhinted:
-        raise DefinitionError(f"parameter(s) {', '.join(map(repr, unhinted))} have no type hint")
-    unknown = set(meta.get("params", {})) - set(properties)
+        problems.append(f"parameter(s) {', '.join(map(repr, unhinted))} have no type hint")
+    unknown = set(meta.get("params", {})) - set(signature.parameters)
     if unknown:
-        raise DefinitionError(f"metadata refines unknown parameter(s) {sorted(unknown)}")
+        problems.append(f"metadata refines unknown parameter(s) {sorted(unknown)}")
+    if problems:  # every problem at once: fixing one should not reveal the next
+        raise DefinitionError(*problems)
     out = {"name": name, "description": description,
            "parameters": {"type": "object", "properties": properties, "required": required,
                           "additionalProperties": False},
@@ -348,7 +357,7 @@ def describe_module(module, where: dict, origin: str) -> tuple[list[dict], list[
             try:
                 spec = describe_callable(obj)
             except DefinitionError as exc:
-                problems.append({"names": [attr], "message": f"{origin}: function {attr}: {exc}"})
+                problems += [{"names": [attr], "message": f"{origin}: function {attr}: {p}"} for p in exc.problems]
                 spec = None
             if spec:
                 spec["target"] = {"kind": "python", **where, "function": attr}
@@ -371,8 +380,8 @@ def describe_module(module, where: dict, origin: str) -> tuple[list[dict], list[
                 try:
                     spec = describe_callable(method, skip_first=True)
                 except DefinitionError as exc:
-                    problems.append({"names": [attr, mname, f"{attr}.{mname}"],
-                                     "message": f"{origin}: method {attr}.{mname}: {exc}"})
+                    problems += [{"names": [attr, mname, f"{attr}.{mname}"],
+                                  "message": f"{origin}: method {attr}.{mname}: {p}"} for p in exc.problems]
                     continue
                 spec["target"] = {"kind": "python", **where, "class": attr, "method": mname, "init": {}}
                 tools.append(spec)

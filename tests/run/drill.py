@@ -15,7 +15,10 @@ from tests.scripted import ScriptedLLM, ScriptedRuntime
 # what a query asks, the call that follows from it, and the answer; tools not here get a wrong call
 SCRIPT = {"calculator": ("What is 6 times 7, question {n}?", {"expression": "6*7"}, "The product of 6 and 7 is 42."),
           "date_arithmetic": ("What date is 3 days after 2024-01-01, question {n}?",
-                              {"start": "2024-01-01", "days": 3}, "Three days after it comes 2024-01-04.")}
+                              {"start": "2024-01-01", "days": 3}, "Three days after it comes 2024-01-04."),
+          # recipes/tools/inventory_openapi.yaml, served by recipes/tools/inventory_server.py
+          "get_item": ("How many claw hammers, item 1, are in stock, question {n}?", {"item_id": 1},
+                       "There are 14 claw hammers in stock.")}
 
 
 def _offered(schema) -> str:
@@ -29,7 +32,8 @@ def _tool_of(messages) -> str:
     from builders.tools import builtin_tools
 
     text = "\n".join(m["content"] for m in messages)
-    return next((name for name in SCRIPT if name in text or task(builtin_tools()[name]) in text
+    builtin = builtin_tools()
+    return next((name for name in SCRIPT if name in text or (name in builtin and task(builtin[name]) in text)
                  or SCRIPT[name][0].split(",")[0] in text), "")
 
 

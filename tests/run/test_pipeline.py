@@ -77,6 +77,28 @@ def test_a_rerun_resumes_and_a_different_recipe_is_refused(tmp_path, llm):
     assert replaced["run_hash"] == other.run_hash and replaced["timings"]["partitions_resumed"] == 0
 
 
+def test_overwriting_another_run_never_removes_a_folder_of_the_users(tmp_path, llm):
+    out = tmp_path / "out"
+    run(plan_of(out), runtime=ScriptedRuntime(llm))
+    mine = out / "mine" / "notes.parquet"
+    mine.parent.mkdir()
+    mine.write_bytes(b"PAR1 mine")
+    with pytest.raises(UserError, match="holds another run"):
+        run(plan_of(out, seed=5), runtime=ScriptedRuntime(llm))
+    with pytest.raises(UserError, match=r"holds files toolmint did not write \(mine/\)"):
+        run(plan_of(out), runtime=ScriptedRuntime(llm))  # the same run, resumed: refused for the folder too
+    run(plan_of(out, seed=5), overwrite=True, runtime=ScriptedRuntime(llm))
+    assert mine.read_bytes() == b"PAR1 mine" and (out / "haiku").is_dir()
+
+
+def test_a_manifest_of_the_users_is_not_taken_for_a_run(tmp_path, llm):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "manifest.json").write_text('{"files": ["a.csv"]}')
+    with pytest.raises(UserError, match=r"holds files toolmint did not write \(manifest.json\).*it would replace manifest.json"):
+        run(plan_of(out), runtime=ScriptedRuntime(llm))
+
+
 def test_a_marker_whose_shard_is_gone_does_not_count(tmp_path, llm):
     out = tmp_path / "out"
     run(plan_of(out), runtime=ScriptedRuntime(llm))

@@ -424,3 +424,22 @@ def test_recipe_mixing_every_loader(inventory, box, tmp_path):
     results = [checked_call(by[name], args, episode=episode) for name, args in calls]
     assert [r["status"] for r in results] == ["ok"] * 5
     assert results[2]["value"] == "x"
+
+
+def test_every_problem_of_a_python_tool_gets_its_own_line(tmp_path):
+    write(tmp_path, "bare.py", '''
+        def bare(x, y):
+            return x + y
+
+        class Shelf:
+            def put(self, item, *rest):
+                return item
+    ''')
+    with pytest.raises(UserError) as err:
+        resolve_tools([{"python": "bare.py"}], source="r.yaml", base_dir=tmp_path)
+    lines = err.value.problems
+    assert f"r.yaml: tools[0]: {tmp_path}/bare.py: function bare: has no docstring (the model needs a description of what it does)" in lines
+    assert f"r.yaml: tools[0]: {tmp_path}/bare.py: function bare: parameter(s) 'x', 'y' have no type hint" in lines
+    shelf = [line for line in lines if "method Shelf.put" in line]
+    assert len(shelf) == 3 and any("docstring" in s for s in shelf) and any("*rest" in s for s in shelf) \
+        and any("'item' have no type hint" in s for s in shelf), lines
