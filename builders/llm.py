@@ -34,16 +34,6 @@ class Completion:
         return self.value is not None
 
 
-def cores() -> int:
-    """The cores this process may run on."""
-    return len(os.sched_getaffinity(0))
-
-
-def threads_per_process(processes: int, available: int | None = None) -> int:
-    """llama.cpp threads spin: keep processes × threads ≤ cores (DESIGN.md, measured)."""
-    return max(1, (available or cores()) // max(1, processes))
-
-
 @contextmanager
 def _quiet_stderr():
     """llama.cpp prints context warnings from C even with verbose=False; keep the terminal clean."""

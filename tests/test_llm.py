@@ -4,7 +4,8 @@ import jsonschema
 import pytest
 
 from builders import llm
-from builders.llm import get_engine, threads_per_process
+from builders.llm import get_engine
+from builders.machine import threads_per_process
 from builders.methods.ste.trial import call_schema
 from builders.tools import builtin_tools
 

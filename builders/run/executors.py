@@ -17,6 +17,8 @@ import traceback
 from collections import Counter
 from typing import Callable, Iterator
 
+from builders.machine import cores
+
 try:
     from distributed.diagnostics.plugin import WorkerPlugin
 except ImportError:  # dask is a dependency; keep the in-process path importable without it
@@ -38,13 +40,13 @@ class WorkerLayout(WorkerPlugin):
 
         host = worker.address.rsplit(":", 1)[0]
         share = max(1, self.workers_per_host.get(host, 1))
-        os.environ[THREADS_ENV] = str(max(1, len(os.sched_getaffinity(0)) // share))
+        os.environ[THREADS_ENV] = str(max(1, cores() // share))
 
 
 def _worker_threads() -> tuple[int, int]:
     from builders.run.runtime import worker_threads
 
-    return worker_threads(), len(os.sched_getaffinity(0))
+    return worker_threads(), cores()
 
 
 class InProcess:

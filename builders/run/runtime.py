@@ -16,6 +16,8 @@ import os
 import threading
 from dataclasses import dataclass, field
 
+from builders.machine import cores
+
 THREADS_ENV = "TOOLMINT_LLAMA_THREADS"  # set on cluster workers by executors.WorkerLayout
 RUNTIME_ENV = "TOOLMINT_RUNTIME"  # tests: `module:attr`, a runtime factory the CLI uses instead of the real one
 
@@ -50,7 +52,7 @@ def worker_threads(spec_threads: int = 0) -> int:
     told = os.environ.get(THREADS_ENV, "")
     if told.isdigit() and int(told) > 0:
         return int(told)
-    return len(os.sched_getaffinity(0))
+    return cores()
 
 
 def worker_sequences(spec_sequences: int = 1) -> int:
