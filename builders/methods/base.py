@@ -5,7 +5,7 @@ A method declares
   section     JSON Schema properties of its recipe section (defaults written there, only there);
               a `test_fraction` property sends that share of the row groups to the test split
   records     the record kinds it writes; each kind's `config` is a dataset config
-  checks      what its records must pass (each: record → reason code or None)
+  checks      what its records must pass (builders.judge.Check: record → reason code or None)
   about       a paragraph for the dataset card
 and implements
   units(recipe, tools)   the work: a list of Units, each in a group that runs in order in one process
@@ -63,18 +63,6 @@ class Context:
         return {"run_hash": p.get("run_hash", ""), "recipe": p.get("recipe", ""), "model": p.get("model", ""),
                 "model_sha256": p.get("model_sha256", ""), "method": method, "switches": dict(self.settings),
                 "seed": unit.seed, "group": unit.key}
-
-
-@dataclass(frozen=True)
-class Check:
-    """One validity check: `fn(record)` returns a reason code, or None when the record passes.
-    `kinds` limits it to some record kinds (None: every kind)."""
-    name: str
-    fn: Callable[[Record], str | None]
-    kinds: tuple = ()
-
-    def applies(self, record: Record) -> bool:
-        return not self.kinds or isinstance(record, self.kinds)
 
 
 class Method:
