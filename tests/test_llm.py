@@ -108,7 +108,7 @@ def test_without_prefix_reuse_every_prompt_token_is_evaluated(model_path):
 
 
 def test_the_call_cache_returns_the_models_own_completion(engine, tmp_path):
-    from builders.run.callcache import CachedEngine, CallCache
+    from builders.llm.callcache import CachedEngine, CallCache
 
     cached = CachedEngine(engine, CallCache(str(tmp_path / "calls.sqlite")), model_key="smollm2")
     schema = SCHEMAS[0]

@@ -28,6 +28,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
+from builders.llm import LLM
 from builders.record import Record
 
 
@@ -49,12 +50,12 @@ def unit_seed(recipe_seed: int, *parts) -> int:
 @dataclass
 class Context:
     """What a stage may use. Built once per worker process by the runtime; tests build their own."""
-    engine: Any        # .chat(messages, *, temperature, max_tokens, seed, schema) / .chat_json(...) → Completion
+    engine: LLM        # builders.llm.LLM: .chat(messages, *, temperature, ..., schema, grammar, pin) / .chat_json
     sandbox: Any       # sandbox.Sandbox: .call_tool(target, arguments) / .run_code(code) → result dict
     tools: dict        # name → builders.tools.Tool
     settings: dict     # the recipe's method section, defaults filled
     provenance: dict = field(default_factory=dict)  # run_hash, recipe, model, model_sha256
-    judge: Any = None  # the engine that judges rows (None: the same as `engine`)
+    judge: LLM | None = None  # the engine that judges rows (None: the same as `engine`)
 
     def stamp(self, unit: Unit, method: str) -> dict:
         """The provenance fields every record of `unit` carries (see builders.record.Record). Its

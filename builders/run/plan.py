@@ -78,7 +78,7 @@ class Plan:
 
     @property
     def llm_cache(self) -> str | None:
-        from builders.run.callcache import default_path
+        from builders.llm.callcache import default_path
 
         return default_path() if self.recipe.dask.get("llm_cache", True) else None
 
