@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.rawrate import raw_rate  # noqa: E402
-from builders.llm import cores  # noqa: E402
+from builders.machine import cores  # noqa: E402
 from builders.model_file import resolve_model  # noqa: E402
 from builders.recipe import load_recipe  # noqa: E402
 from builders.run import make_plan, run  # noqa: E402

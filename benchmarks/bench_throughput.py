@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from builders.judge import judge  # noqa: E402
-from builders.llm import Engine, Metered, cores  # noqa: E402
+from builders.llm import Engine, Metered  # noqa: E402
+from builders.machine import cores  # noqa: E402
 from builders.methods.base import Context  # noqa: E402
 from builders.recipe import load_recipe  # noqa: E402
 from builders.record import split_of  # noqa: E402

@@ -19,7 +19,7 @@ def raw_rate(model_path: str, sequences: int, threads: int, steps: int = 96, n_c
     from llama_cpp import Llama
     from llama_cpp._internals import LlamaBatch, LlamaContext
 
-    from builders.llm import _quiet_stderr
+    from builders.llm.engine import _quiet_stderr
 
     with _quiet_stderr():
         llama = Llama(model_path=model_path, n_ctx=64, n_batch=64, n_threads=threads, n_threads_batch=threads,

@@ -89,7 +89,7 @@ def trl_template(name: str) -> str:
 
 def gguf_template(path: str) -> tuple[str, dict]:
     """A GGUF file's own chat template and its bos/eos tokens, from the file's metadata."""
-    from builders.llm import _quiet_stderr
+    from builders.llm.engine import _quiet_stderr
     from llama_cpp import Llama
 
     with _quiet_stderr():

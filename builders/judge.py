@@ -9,9 +9,23 @@ while it was generated and those found here; nothing is dropped.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable
+
 from builders.chat import validate_messages
-from builders.methods.base import Check
 from builders.record import Record, schema_problems
+
+
+@dataclass(frozen=True)
+class Check:
+    """One validity check: `fn(record)` returns a reason code, or None when the record passes.
+    `kinds` limits it to some record kinds (None: every kind)."""
+    name: str
+    fn: Callable[[Record], str | None]
+    kinds: tuple = ()
+
+    def applies(self, record: Record) -> bool:
+        return not self.kinds or isinstance(record, self.kinds)
 
 
 def _call_failed(record: Record) -> str | None:

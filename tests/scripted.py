@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 
-from builders.llm import Completion, parse_json
+from builders.llm import ChatJSON, Completion
 
 
-class ScriptedLLM:
+class ScriptedLLM(ChatJSON):
     """Answers each call with the next scripted reply; a reply is a str, a JSON-able value, or a
     function of (messages, schema) → reply. When the script runs out, `rule(messages, schema, seed)`
     answers if given. Records every call for assertions."""
@@ -36,10 +36,11 @@ class ScriptedLLM:
         return Completion(text=text, prompt_tokens=sum(len(m["content"].split()) for m in messages),
                           completion_tokens=len(text.split()), seconds=0.001)
 
-    def chat_json(self, messages, schema, **kw):
-        completion = self.chat(messages, schema=schema, **kw)
-        completion.value = parse_json(completion.text)
-        return completion
+    def forget_prefix(self):
+        """It keeps no KV cache; a subclass that imitates one resets it here."""
+
+    def begin_partition(self, from_cache=True):
+        self.forget_prefix()
 
 
 class ScriptedRuntime:

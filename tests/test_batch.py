@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import jsonschema
 import pytest
 
-from builders.batch import BatchEngine
+from builders.llm.batch import BatchEngine
 from builders.llm import Engine
 
 pytestmark = pytest.mark.model
@@ -106,7 +106,7 @@ def test_more_threads_than_sequences_take_turns(model_path):
 
 def test_a_slot_starts_from_its_stored_prefix_as_the_plain_engine_does(batcher, model_path):
     """Three calls on one thread: A, an unrelated B, then C sharing A's long beginning. C starts from
-    A's stored KV (builders/prefixes.py) in the slot and in the plain engine alike, with the same text."""
+    A's stored KV (builders/llm/prefixes.py) in the slot and in the plain engine alike, with the same text."""
     docs = {"role": "system", "content": "You answer questions about geography in one short sentence. " * 6}
     other = {"role": "system", "content": "You write short poems about the sea and the wind. " * 6}
     history = [[docs, {"role": "user", "content": "Where is Peru?"}], [other, {"role": "user", "content": "A poem."}],
@@ -158,7 +158,7 @@ def test_pinned_prefixes_and_gbnf_grammars_give_the_plain_engines_text(batcher, 
 
 def test_a_slot_puts_its_own_replies_back_as_generated_as_the_plain_engine_does(batcher, model_path):
     """A conversation that continues after a grammar-constrained reply: the slot's prompt holds the
-    reply's generated tokens (builders/prefixes.py, `Replies`), as `Engine`'s does: same texts, same
+    reply's generated tokens (builders/llm/prefixes.py, `Replies`), as `Engine`'s does: same texts, same
     cache use."""
     from tests.test_prefixes import conversation
 

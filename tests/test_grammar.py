@@ -82,7 +82,7 @@ try:
     engine.chat([{"role": "user", "content": "Hi"}], grammar='root ::= "a" "b', max_tokens=2)
 except ValueError as exc:
     print("refused:", str(exc)[:40])
-from builders.batch import BatchEngine
+from builders.llm.batch import BatchEngine
 batch = BatchEngine(sys.argv[1], n_ctx=512, n_threads=1, sequences=1)
 try:
     batch.chat([{"role": "user", "content": "Hi"}], grammar='root ::= "a" "b', max_tokens=2)

@@ -3,7 +3,7 @@
 import dataclasses
 
 from builders.judge import judge
-from builders.methods.base import Check
+from builders.judge import Check
 from builders.record import Call, Record, column
 
 

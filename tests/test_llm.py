@@ -4,7 +4,8 @@ import jsonschema
 import pytest
 
 from builders import llm
-from builders.llm import get_engine, threads_per_process
+from builders.llm import get_engine
+from builders.machine import threads_per_process
 from builders.methods.ste.trial import call_schema
 from builders.tools import builtin_tools
 
@@ -107,7 +108,7 @@ def test_without_prefix_reuse_every_prompt_token_is_evaluated(model_path):
 
 
 def test_the_call_cache_returns_the_models_own_completion(engine, tmp_path):
-    from builders.run.callcache import CachedEngine, CallCache
+    from builders.llm.callcache import CachedEngine, CallCache
 
     cached = CachedEngine(engine, CallCache(str(tmp_path / "calls.sqlite")), model_key="smollm2")
     schema = SCHEMAS[0]

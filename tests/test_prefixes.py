@@ -4,7 +4,7 @@ most with, not only from the call just before, and what it restores is exactly t
 import pytest
 
 from builders import llm
-from builders.prefixes import PrefixStore
+from builders.llm.prefixes import PrefixStore
 from builders.tools import builtin_tools
 
 pytestmark = pytest.mark.model

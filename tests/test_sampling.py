@@ -7,9 +7,9 @@ import pytest
 from llama_cpp import Llama, LlamaGrammar
 
 from builders.grammar import json_schema_to_gbnf
-from builders.llm import _quiet_stderr
+from builders.llm.engine import _quiet_stderr
 from builders.methods.ste.trial import call_schema
-from builders.sampling import GrammarLast, GrammarLastLlama
+from builders.llm.sampling import GrammarLast, GrammarLastLlama
 from builders.tools import builtin_tools
 
 pytestmark = pytest.mark.model

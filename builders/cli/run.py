@@ -39,7 +39,7 @@ def cmd_run(args) -> int:
     if args.no_llm_cache:
         overrides.append("dask.llm_cache=false")
     if args.clear_llm_cache:
-        from builders.run import callcache
+        from builders.llm import callcache
 
         console.print(f"LLM-call cache {callcache.default_path()}: cleared {callcache.clear()} calls")
     recipe = load_recipe(args.recipe, overrides)

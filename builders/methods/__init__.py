@@ -5,7 +5,8 @@ Built-in methods are listed here; tests and plug-ins add theirs with `register`,
 
 from __future__ import annotations
 
-from builders.methods.base import Check, Context, Method, Unit, unit_seed
+from builders.judge import Check
+from builders.methods.base import Context, Method, Unit, unit_seed
 from builders.methods.creator import CREATOR as _CREATOR
 from builders.methods.roles import Roles as _Roles
 from builders.methods.ste import METHOD as _STE

@@ -5,7 +5,7 @@ A method declares
   section     JSON Schema properties of its recipe section (defaults written there, only there);
               a `test_fraction` property sends that share of the row groups to the test split
   records     the record kinds it writes; each kind's `config` is a dataset config
-  checks      what its records must pass (each: record → reason code or None)
+  checks      what its records must pass (builders.judge.Check: record → reason code or None)
   about       a paragraph for the dataset card
 and implements
   units(recipe, tools)   the work: a list of Units, each in a group that runs in order in one process
@@ -28,6 +28,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
+from builders.llm import LLM
 from builders.record import Record
 
 
@@ -49,12 +50,12 @@ def unit_seed(recipe_seed: int, *parts) -> int:
 @dataclass
 class Context:
     """What a stage may use. Built once per worker process by the runtime; tests build their own."""
-    engine: Any        # .chat(messages, *, temperature, max_tokens, seed, schema) / .chat_json(...) → Completion
+    engine: LLM        # builders.llm.LLM: .chat(messages, *, temperature, ..., schema, grammar, pin) / .chat_json
     sandbox: Any       # sandbox.Sandbox: .call_tool(target, arguments) / .run_code(code) → result dict
     tools: dict        # name → builders.tools.Tool
     settings: dict     # the recipe's method section, defaults filled
     provenance: dict = field(default_factory=dict)  # run_hash, recipe, model, model_sha256
-    judge: Any = None  # the engine that judges rows (None: the same as `engine`)
+    judge: LLM | None = None  # the engine that judges rows (None: the same as `engine`)
 
     def stamp(self, unit: Unit, method: str) -> dict:
         """The provenance fields every record of `unit` carries (see builders.record.Record). Its
@@ -63,18 +64,6 @@ class Context:
         return {"run_hash": p.get("run_hash", ""), "recipe": p.get("recipe", ""), "model": p.get("model", ""),
                 "model_sha256": p.get("model_sha256", ""), "method": method, "switches": dict(self.settings),
                 "seed": unit.seed, "group": unit.key}
-
-
-@dataclass(frozen=True)
-class Check:
-    """One validity check: `fn(record)` returns a reason code, or None when the record passes.
-    `kinds` limits it to some record kinds (None: every kind)."""
-    name: str
-    fn: Callable[[Record], str | None]
-    kinds: tuple = ()
-
-    def applies(self, record: Record) -> bool:
-        return not self.kinds or isinstance(record, self.kinds)
 
 
 class Method:

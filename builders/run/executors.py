@@ -18,6 +18,7 @@ from collections import Counter
 from typing import Callable, Iterator
 
 from builders.errors import UserError
+from builders.machine import cores
 
 try:
     from distributed.diagnostics.plugin import WorkerPlugin
@@ -40,13 +41,13 @@ class WorkerLayout(WorkerPlugin):
 
         host = worker.address.rsplit(":", 1)[0]
         share = max(1, self.workers_per_host.get(host, 1))
-        os.environ[THREADS_ENV] = str(max(1, len(os.sched_getaffinity(0)) // share))
+        os.environ[THREADS_ENV] = str(max(1, cores() // share))
 
 
 def _worker_threads() -> tuple[int, int]:
     from builders.run.runtime import worker_threads
 
-    return worker_threads(), len(os.sched_getaffinity(0))
+    return worker_threads(), cores()
 
 
 class InProcess:

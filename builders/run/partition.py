@@ -15,10 +15,9 @@ from dataclasses import replace
 
 from builders.dataset import shards
 from builders.judge import judge
-from builders.llm import Metered, loaded_engines
+from builders.llm import ChainBroken, Metered, loaded_engines
 from builders.methods.base import Context
 from builders.record import Rejected, split_of
-from builders.run.callcache import ChainBroken
 from builders.run.plan import Settings
 from builders.run.runtime import sandboxes_made, worker_sequences, worker_threads
 
@@ -48,33 +47,27 @@ def run_partition(spec: tuple, settings: Settings) -> dict:
         return [judge(replace(r, split=split_of(r.group, test_fraction)), method.checks) for r in records]
 
     restarted = False
-    engines = [e for e in (runtime.engine, runtime.judge) if e is not None]
-    for e in engines:
-        if hasattr(e, "read"):
-            e.read = True  # a new partition may be served from the LLM-call cache again
     while True:
         engine = Metered(runtime.engine)
         judge_engine = Metered(runtime.judge, usage=engine.usage) if runtime.judge is not None else None
+        engines = [e for e in (engine, judge_engine) if e is not None]
         ctx = Context(engine=engine, sandbox=runtime.sandbox, tools={t.name: t for t in settings.tools},
                       settings=settings.method_settings, provenance=settings.provenance, judge=judge_engine)
-        def forget():  # the KV cache starts empty: a partition's rows do not depend on what ran before
-            for e in (engine, judge_engine):
-                if e is not None:
-                    e.forget_prefix()
-        forget()
+        # the KV cache starts empty: a partition's rows do not depend on what ran before; the LLM-call
+        # cache serves a partition whole or, once restarted, not at all
+        for e in engines:
+            e.begin_partition(from_cache=not restarted)
         calibration = None
         try:
             if index == 0:  # the run's first partition measures the judge first (Method.calibrate): one
                 # partition, so a run does it once, and always the same one, so a resumed run does it alike
                 calibration = method.calibrate(ctx)
-                forget()
+                for e in engines:
+                    e.forget_prefix()
             made = judged(r for group in groups_of(units) for r in method.run(group, ctx))
             made += judged(method.derive([r for r in made if r.accepted], ctx))
             break
         except ChainBroken:  # partly in the LLM-call cache (an interrupted run): compute it all, cold
-            for e in engines:
-                if hasattr(e, "restart"):
-                    e.restart()
             restarted = True
     files = write_rows(out_dir, method, index, settings.total, made)
     rejected = [r for r in made if not r.accepted]

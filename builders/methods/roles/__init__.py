@@ -9,7 +9,8 @@ executed and judged (episode.py, checks.py); each accepted one is sliced into α
 
 from __future__ import annotations
 
-from builders.methods.base import Check, Context, Method, Unit, unit_seed
+from builders.judge import Check
+from builders.methods.base import Context, Method, Unit, unit_seed
 from builders.methods.roles import checks, groups, rows, single_calls
 from builders.methods.roles.episode import run_episode
 from builders.methods.roles.records import (BackboneRow, CallerRow, PlannerRow, RoleRow, SummarizerRow,

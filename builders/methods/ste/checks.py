@@ -17,7 +17,7 @@ import json
 import re
 from difflib import SequenceMatcher
 
-from builders.methods.base import Check
+from builders.judge import Check
 from builders.methods.grounding import (_ISO_DATE, _WORD, MONTHS, _fields, _is_date, asked, asked_values,
                                         choice_stated, key_values, numbers, plain_number, result_value,
                                         stated_dates)

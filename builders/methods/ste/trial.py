@@ -49,7 +49,7 @@ def call_prompt(tools: list[Tool], dialogue: list[dict], query: str, trials: lis
 def exchange(tools: list[Tool], dialogue: list[dict], query: str, trials: list[Call], feedback: bool) -> list[dict]:
     """The query's conversation up to its last call: that call's prompt and the call. Reflection and
     the judge continue it, and the next query's call prompt continues the reflection, so an episode's
-    prompts extend one another and start from each other's KV cache (builders/prefixes.py)."""
+    prompts extend one another and start from each other's KV cache (builders/llm/prefixes.py)."""
     return [*call_prompt(tools, dialogue, query, trials[:-1], feedback),
             {"role": "assistant", "content": call_text(trials[-1])}]
 

@@ -23,7 +23,7 @@ import threading
 from dataclasses import asdict
 from pathlib import Path
 
-from builders.llm import Completion
+from builders.llm.protocol import LLM, ChatJSON, Completion
 
 VERSION = 1  # bump when what a key means changes
 
@@ -97,15 +97,15 @@ class ChainBroken(BaseException):
     A BaseException, so that a method's `except Exception` around a call cannot swallow it."""
 
 
-class CachedEngine:
+class CachedEngine(ChatJSON):
     """An engine whose calls are looked up before they are made; `hits` and `misses` count them."""
 
-    def __init__(self, engine, cache: CallCache, model_key: str):
+    def __init__(self, engine: LLM, cache: CallCache, model_key: str):
         self.engine, self.cache, self.model_key = engine, cache, model_key
         self.hits = self.misses = 0
         self.chain = ""  # the key of the call before, since forget_prefix
         self.served = 0  # hits since forget_prefix
-        self.read = True
+        self.read = True  # off while a partition is computed again after ChainBroken
 
     def chat(self, messages, *, temperature: float = 0.7, max_tokens: int = 160, seed: int = 0,
              schema: dict | None = None, grammar: str | None = None, pin: int = 0) -> Completion:
@@ -126,18 +126,12 @@ class CachedEngine:
         self.cache.put(key, completion)
         return completion
 
-    def restart(self) -> None:
-        """Start the partition over: cold KV cache, no reads (writes go on)."""
-        self.read = False
+    def begin_partition(self, from_cache: bool = True) -> None:
+        """A new partition may be served from the cache again; one started over after ChainBroken is
+        not (cold KV cache, no reads; writes go on)."""
+        self.read = from_cache
         self.forget_prefix()
-
-    def chat_json(self, messages, schema, **kw) -> Completion:
-        from builders.llm import parse_json
-
-        completion = self.chat(messages, schema=schema, **kw)
-        completion.value = parse_json(completion.text)
-        return completion
 
     def forget_prefix(self) -> None:
         self.chain, self.served = "", 0
-        getattr(self.engine, "forget_prefix", lambda: None)()
+        self.engine.forget_prefix()

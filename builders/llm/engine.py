@@ -2,8 +2,8 @@
 JSON constrained by a JSON Schema (llama.cpp grammar) or any text by a raw GBNF grammar, seeded
 sampling, token counts per call.
 
-Stage functions only see the small `chat` / `chat_json` interface, so tests can drive them with
-a scripted LLM (tests/scripted.py) and the pipeline with the real one.
+Stage functions only see the `LLM` interface (builders/llm/protocol.py), so tests can drive them
+with a scripted LLM (tests/scripted.py) and the pipeline with the real one.
 """
 
 from __future__ import annotations
@@ -13,35 +13,10 @@ import os
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
 
-from builders.prefixes import Pins, PrefixStore, Replies, common_prefix
-
-
-@dataclass
-class Completion:
-    text: str
-    prompt_tokens: int
-    completion_tokens: int
-    seconds: float
-    finish_reason: str = "stop"
-    value: object = None  # the parsed JSON, for chat_json; None when it did not parse
-    cached_tokens: int = 0  # prompt tokens whose KV came from the previous call (not evaluated again)
-    from_cache: bool = False  # answered by the LLM-call cache (builders/run/callcache.py), no model time
-
-    @property
-    def parsed(self) -> bool:
-        return self.value is not None
-
-
-def cores() -> int:
-    """The cores this process may run on."""
-    return len(os.sched_getaffinity(0))
-
-
-def threads_per_process(processes: int, available: int | None = None) -> int:
-    """llama.cpp threads spin: keep processes × threads ≤ cores (DESIGN.md, measured)."""
-    return max(1, (available or cores()) // max(1, processes))
+from builders.llm import loaded
+from builders.llm.prefixes import Pins, PrefixStore, Replies, common_prefix
+from builders.llm.protocol import ChatJSON, Completion
 
 
 @contextmanager
@@ -103,16 +78,16 @@ def prompt_of(llama, messages: list[dict]) -> tuple[list[int], list[bytes]]:
 
 def pinned(llama, messages: list[dict], pin: int, prompt: list[int]) -> list[int]:
     """The tokens of `prompt` (the tokens of `messages`) that its first `pin` messages make: the
-    pinned prefix (builders/prefixes.py, `Pins`); none when `pin` is 0."""
+    pinned prefix (builders/llm/prefixes.py, `Pins`); none when `pin` is 0."""
     return prompt[: common_prefix(prompt_of(llama, messages[:pin])[0], prompt)] if pin else []
 
 
-class Engine:
+class Engine(ChatJSON):
     """A loaded GGUF model. Build one through `get_engine` so each process loads it once.
 
     Prompt reuse: llama-cpp-python (0.3.16, `Llama.generate`) keeps the KV cache of the previous
     prompt and completion and evaluates only the tokens after the longest common prefix with the new
-    prompt. The engine also keeps the KV caches of earlier prompts (builders/prefixes.py) and starts
+    prompt. The engine also keeps the KV caches of earlier prompts (builders/llm/prefixes.py) and starts
     a prompt from whichever shares the most with it. So prompts that start alike (instructions and
     tool documentation first, the variable part last) cost only their differing suffix.
     A call's first `pin` messages, when it says they are a fixed beginning shared across work units
@@ -123,7 +98,7 @@ class Engine:
 
     def __init__(self, model_path: str, n_ctx: int = 2048, n_threads: int = 1, chat_format: str | None = None,
                  reuse_prefix: bool = True):
-        from builders.sampling import GrammarLastLlama
+        from builders.llm.sampling import GrammarLastLlama
 
         self.model_path = model_path
         self.n_threads = n_threads
@@ -143,6 +118,10 @@ class Engine:
         self.replies.clear()
         if self.prefixes is not None:
             self.prefixes.clear()
+
+    def begin_partition(self, from_cache: bool = True) -> None:
+        """No cache here: the partition starts from an empty KV cache."""
+        self.forget_prefix()
 
     def _restore(self, prompt: list[int], pin: list[int]) -> int:
         """Start from the pinned prefix or the stored prefix that serves `prompt` best, when it beats
@@ -176,9 +155,8 @@ class Engine:
 
     def chat(self, messages: list[dict], *, temperature: float = 0.7, max_tokens: int = 160,
              seed: int = 0, schema: dict | None = None, grammar: str | None = None, pin: int = 0) -> Completion:
-        """`schema` constrains the reply to JSON of that schema; `grammar` (GBNF text, root rule
-        `root`) to any language, e.g. the shape of a Python function. At most one of them. `pin`: the
-        first `pin` messages are the same in many work units (a pinned prefix, see the class)."""
+        """As `LLM.chat`: a JSON `schema` or a GBNF `grammar`, and the first `pin` messages pinned
+        (see the class)."""
         if schema is not None and grammar is not None:
             raise ValueError("chat takes a JSON schema or a GBNF grammar, not both")
         with self._lock:
@@ -219,12 +197,6 @@ class Engine:
                 cached_tokens=common_prefix(before, prompt) - evaluated,
             )
 
-    def chat_json(self, messages: list[dict], schema: dict, **kw) -> Completion:
-        """Grammar-constrained JSON. The value parses unless generation was cut off (max_tokens)."""
-        completion = self.chat(messages, schema=schema, **kw)
-        completion.value = parse_json(completion.text)
-        return completion
-
 
 def check_grammar(vocab, gbnf: str) -> None:
     """Raise ValueError when llama.cpp cannot parse `gbnf`: llama-cpp-python would put the NULL
@@ -238,78 +210,8 @@ def check_grammar(vocab, gbnf: str) -> None:
     llama_cpp.llama_sampler_free(sampler)
 
 
-def parse_json(text: str):
-    try:
-        return json.loads(text)
-    except (json.JSONDecodeError, TypeError):
-        return None
-
-
-_ENGINES: dict[tuple, Engine] = {}
-
-
 def get_engine(model_path: str, n_ctx: int = 2048, n_threads: int = 1, chat_format: str | None = None,
                reuse_prefix: bool = True) -> Engine:
     """The per-process model cache: a Dask worker loads its model once, on its first task."""
-    key = (model_path, n_ctx, n_threads, chat_format, reuse_prefix)
-    if key not in _ENGINES:
-        _ENGINES[key] = Engine(model_path, n_ctx=n_ctx, n_threads=n_threads, chat_format=chat_format,
-                               reuse_prefix=reuse_prefix)
-    return _ENGINES[key]
-
-
-def loaded_engines() -> int:
-    """How many models this process has loaded (the pipeline checks it stays at one per worker)."""
-    from builders import batch
-
-    return len(_ENGINES) + len(batch._ENGINES)
-
-
-class Usage:
-    """Token and time totals of a set of completions (one record's, or one partition's)."""
-
-    def __init__(self):
-        self.prompt_tokens = self.completion_tokens = self.calls = 0
-        self.seconds = 0.0
-
-    def add(self, completion: Completion) -> Completion:
-        self.prompt_tokens += completion.prompt_tokens
-        self.completion_tokens += completion.completion_tokens
-        self.seconds += completion.seconds
-        self.calls += 1
-        return completion
-
-
-class ModelWork(Usage):
-    """What the model itself did: calls answered by the LLM-call cache count as hits only, and
-    `cached_tokens` are the prompt tokens served from the KV cache of the call before."""
-
-    def __init__(self):
-        super().__init__()
-        self.cached_tokens = self.cache_hits = 0
-
-    def add(self, completion: Completion) -> Completion:
-        if completion.from_cache:
-            self.cache_hits += 1
-            self.calls += 1
-            return completion
-        self.cached_tokens += completion.cached_tokens
-        return super().add(completion)
-
-
-class Metered:
-    """An engine that counts what passes through it: the pipeline wraps each partition's engine
-    in one, so token totals need no help from the method."""
-
-    def __init__(self, engine, usage: ModelWork | None = None):
-        self.engine = engine
-        self.usage = usage if usage is not None else ModelWork()  # a judge's engine counts into the same work
-
-    def chat(self, messages, **kw) -> Completion:
-        return self.usage.add(self.engine.chat(messages, **kw))
-
-    def chat_json(self, messages, schema, **kw) -> Completion:
-        return self.usage.add(self.engine.chat_json(messages, schema, **kw))
-
-    def forget_prefix(self) -> None:
-        getattr(self.engine, "forget_prefix", lambda: None)()
+    return loaded.load(Engine, model_path, n_ctx=n_ctx, n_threads=n_threads, chat_format=chat_format,
+                       reuse_prefix=reuse_prefix)

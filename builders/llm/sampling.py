@@ -62,7 +62,7 @@ class GrammarLastLlama(Llama):
     """`Llama` whose grammar-constrained completions sample with `GrammarLast`. It also takes the next
     completion's prompt tokens from `Engine` (`next_prompt`, for one call) instead of the chat handler's
     own tokenization of the same text: they differ only where the model's own earlier replies keep
-    the tokens it generated them as (builders/prefixes.py, `Replies`)."""
+    the tokens it generated them as (builders/llm/prefixes.py, `Replies`)."""
 
     next_prompt: list[int] | None = None
 

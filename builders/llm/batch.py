@@ -4,11 +4,11 @@ On a small model a generated token costs about the same whether one sequence or 
 in a step (the weights are read once per step), so S callers that wait on the model together get
 up to S tokens per step. Each caller thread owns a slot — a llama.cpp sequence id — and keeps its
 own KV prefix reuse: a new prompt removes only the divergent tail of that sequence, or starts from
-the slot's stored earlier prefix that shares more with it (builders/prefixes.py). One driver
+the slot's stored earlier prefix that shares more with it (builders/llm/prefixes.py). One driver
 thread owns the context: it evaluates each new prompt alone (see `_step` for why), puts every
 generating sequence's next token into one `llama_decode`, then samples each sequence with its own sampler chain (the same chain and
-parameters as `Llama.create_chat_completion`, grammar included), so callers see the interface of
-`builders.llm.Engine`.
+parameters as `Llama.create_chat_completion`, grammar included), so callers see what
+`builders.llm.Engine` gives (the `LLM` interface).
 
 The KV cache is not unified (`kv_unified=False`): each sequence has its own KV stream laid out as
 if it ran alone, so a sequence's logits do not depend on what the others hold. Measured on the
@@ -25,9 +25,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from builders.llm import Completion, _quiet_stderr, common_prefix, parse_json, pinned, prompt_of
-from builders.prefixes import BUDGET_BYTES, Pins, PrefixStore, Replies
-from builders.sampling import GrammarLast
+from builders.llm import loaded
+from builders.llm.engine import _quiet_stderr, pinned, prompt_of
+from builders.llm.prefixes import BUDGET_BYTES, Pins, PrefixStore, Replies, common_prefix
+from builders.llm.protocol import ChatJSON, Completion
+from builders.llm.sampling import GrammarLast
 
 N_BATCH = 512  # tokens per llama_decode of one prompt chunk
 
@@ -39,7 +41,7 @@ class _Request:
     max_tokens: int
     sampler: GrammarLast  # chains of its own
     start: float
-    pin: list[int] = field(default_factory=list)  # its pinned prefix's tokens (builders/prefixes.py)
+    pin: list[int] = field(default_factory=list)  # its pinned prefix's tokens (builders/llm/prefixes.py)
     done: threading.Event = field(default_factory=threading.Event)
     generated: list[int] = field(default_factory=list)
     cached: int = 0
@@ -63,9 +65,9 @@ class _Slot:
     replies: Replies = field(default_factory=Replies)  # its own replies' generated tokens
 
 
-class BatchEngine:
-    """`chat` / `chat_json` / `forget_prefix` for up to `sequences` threads at once. A thread's
-    first call claims a free slot (a slot of a thread that ended is free again)."""
+class BatchEngine(ChatJSON):
+    """The `LLM` interface for up to `sequences` threads at once. A thread's first call claims a
+    free slot (a slot of a thread that ended is free again)."""
 
     def __init__(self, model_path: str, n_ctx: int = 2048, n_threads: int = 1, chat_format: str | None = None,
                  sequences: int = 4):
@@ -126,6 +128,10 @@ class BatchEngine:
         with self._cv:
             self._slot().forget = True
 
+    def begin_partition(self, from_cache: bool = True) -> None:
+        """No cache here: this thread's partition starts from an empty KV sequence."""
+        self.forget_prefix()
+
     def _grammar(self, schema: dict | None = None, gbnf: str | None = None) -> tuple[bytes, bytes]:
         from builders.grammar import json_schema_to_gbnf
 
@@ -161,7 +167,7 @@ class BatchEngine:
         return chain
 
     def _sampler(self, temperature: float, seed: int, grammar) -> GrammarLast:
-        """Sampling as `Engine` does it: the grammar checked last (builders/sampling.py)."""
+        """Sampling as `Engine` does it: the grammar checked last (builders/llm/sampling.py)."""
         lib = self._lib
         free = self._chain(temperature, seed)
         if grammar is None:
@@ -200,12 +206,6 @@ class BatchEngine:
                           completion_tokens=len(request.generated), seconds=time.perf_counter() - start,
                           finish_reason=request.finish_reason, cached_tokens=request.cached)
 
-    def chat_json(self, messages: list[dict], schema: dict, **kw) -> Completion:
-        """Grammar-constrained JSON. The value parses unless generation was cut off (max_tokens)."""
-        completion = self.chat(messages, schema=schema, **kw)
-        completion.value = parse_json(completion.text)
-        return completion
-
     # --- the driver's side: the only thread that touches the context -------------------------------
 
     def _drive(self) -> None:
@@ -232,7 +232,7 @@ class BatchEngine:
         # like Llama.generate: match all but the prompt's last token, whose logits are needed
         held, evaluated = slot.prefixes.start(self.ctx.ctx, slot.seq, slot.tokens, request.prompt, request.pin,
                                               self.pins, lambda pin: self._evaluate(slot, pin))
-        if held is not None:  # its pin, or an earlier call of this slot, shares more (builders/prefixes.py)
+        if held is not None:  # its pin, or an earlier call of this slot, shares more (builders/llm/prefixes.py)
             slot.tokens = held
         keep = common_prefix(slot.tokens, request.prompt[:-1])
         if keep < len(slot.tokens):
@@ -338,18 +338,8 @@ class BatchEngine:
         request.done.set()
 
 
-_ENGINES: dict[tuple, BatchEngine] = {}
-
-
 def get_batch_engine(model_path: str, n_ctx: int = 2048, n_threads: int = 1, chat_format: str | None = None,
                      sequences: int = 4) -> BatchEngine:
     """One batching engine per process and setting (a Dask worker's threads share it)."""
-    key = (model_path, n_ctx, n_threads, chat_format, sequences)
-    with _LOCK:
-        if key not in _ENGINES:
-            _ENGINES[key] = BatchEngine(model_path, n_ctx=n_ctx, n_threads=n_threads, chat_format=chat_format,
-                                        sequences=sequences)
-        return _ENGINES[key]
-
-
-_LOCK = threading.Lock()
+    return loaded.load(BatchEngine, model_path, n_ctx=n_ctx, n_threads=n_threads, chat_format=chat_format,
+                       sequences=sequences)

@@ -1,0 +1,23 @@
+"""The engines this process has loaded: each model and setting once, on first use (a Dask worker
+loads its model on its first partition, and its threads share it)."""
+
+from __future__ import annotations
+
+import threading
+
+_LOADED: dict[tuple, object] = {}
+_LOCK = threading.Lock()  # a worker's threads may start their first partitions together
+
+
+def load(cls, model_path: str, **settings):
+    """The process's `cls(model_path, **settings)`, made the first time it is asked for."""
+    key = (cls.__qualname__, model_path, tuple(sorted(settings.items())))
+    with _LOCK:
+        if key not in _LOADED:
+            _LOADED[key] = cls(model_path, **settings)
+        return _LOADED[key]
+
+
+def loaded_engines() -> int:
+    """How many models this process has loaded (the pipeline checks it stays at one per worker)."""
+    return len(_LOADED)
