@@ -112,7 +112,7 @@ class DaskCluster:
             # a worker's threads run partitions at once, their model calls batched in one llama.cpp context
             with dask.config.set(QUIET_WORKERS):
                 self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=self.threads, processes=True,
-                                            dashboard_address=None, silence_logs=logging.ERROR)
+                                            dashboard_address=None, silence_logs=logging.CRITICAL)  # a partition's error comes back with its future; a closing worker's missed heartbeat is no news
             self.client = Client(self.cluster)
         else:
             try:
