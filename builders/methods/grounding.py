@@ -59,10 +59,27 @@ SPELLED_UNITS = {"m": ("met",), "g": ("gram",), "s": ("sec",), "c": ("cels",), "
 WORD_UNITS = {"in": "inch", "mi": "mile", "min": "minut"}
 
 
+# Speeds, which a person writes as two words joined by 'per' ('miles per hour' for `mph`).
+COMPOUND_UNITS = {"mph": ("mile", "hour"), "km/h": ("kilomet", "hour"), "m/s": ("met", "sec"),
+                  "kn": ("knot", "knot")}
+
+
+def stated_words(text: str) -> set[str]:
+    """The lower-cased words of `text` a choice may come from: its words, its letter runs ('km' of
+    '42km') and its slashed abbreviations ('km/h')."""
+    low = text.lower()
+    return {w.lower() for w in _WORD.findall(text)} | set(re.findall(r"[a-z]+", low)) | \
+        set(re.findall(r"\b[a-z]+/[a-z]+\b", low))
+
+
 def choice_stated(value: str, words: set[str]) -> bool:
     """An enum choice follows from the query when the user wrote it or a word it abbreviates
-    ('km', 'mi' for 'miles', 'c' for 'Celsius')."""
+    ('km', 'mi' for 'miles', 'c' for 'Celsius', 'mph' for 'miles per hour')."""
     v = value.lower()
+    if v in COMPOUND_UNITS:
+        first, second = COMPOUND_UNITS[v]
+        return v in words or v == "kn" and any(w.startswith("knot") for w in words) or "per" in words and \
+            any(w.startswith(first) for w in words) and any(w.startswith(second) for w in words)
     if v in WORD_UNITS:
         return any(w.startswith(WORD_UNITS[v]) for w in words)
     if v in words or any(w.startswith(SPELLED_UNITS.get(v, ())) for w in words):
@@ -100,15 +117,35 @@ def stated_numbers(text: str) -> list:
     return out
 
 
+_NAMES = "|".join(MONTHS)
+_MONTH_DAY_YEAR = re.compile(rf"\b({_NAMES})[a-z]*\.? (\d{{1,2}})(?:st|nd|rd|th)?,? (\d{{4}})\b", re.I)
+_DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)? ({_NAMES})[a-z]*\.?,? (\d{{4}})\b", re.I)
+_ISO_IN_TEXT = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+_CLOCK = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\b")
+
+
 def stated_dates(text: str) -> list[str]:
     """ISO dates of `text`, and dates written with a month's name ('March 5, 2024', '5 March 2024')."""
-    out = re.findall(r"\b\d{4}-\d{2}-\d{2}\b", text)
-    names = "|".join(MONTHS)
-    for m in re.finditer(rf"\b({names})[a-z]*\.? (\d{{1,2}})(?:st|nd|rd|th)?,? (\d{{4}})\b", text, re.I):
+    out = _ISO_IN_TEXT.findall(text)
+    for m in _MONTH_DAY_YEAR.finditer(text):
         out.append(f"{m.group(3)}-{MONTHS.index(m.group(1).lower()[:3]) + 1:02d}-{int(m.group(2)):02d}")
-    for m in re.finditer(rf"\b(\d{{1,2}})(?:st|nd|rd|th)? ({names})[a-z]*\.?,? (\d{{4}})\b", text, re.I):
+    for m in _DAY_MONTH_YEAR.finditer(text):
         out.append(f"{m.group(3)}-{MONTHS.index(m.group(2).lower()[:3]) + 1:02d}-{int(m.group(1)):02d}")
     return list(dict.fromkeys(d for d in out if _ISO_DATE.match(d) and 1 <= int(d[5:7]) <= 12))
+
+
+def without_dates(text: str) -> str:
+    """`text` with its dates and clock times blanked out, so their parts are not read as quantities."""
+    for pattern in (_ISO_IN_TEXT, _MONTH_DAY_YEAR, _DAY_MONTH_YEAR, _CLOCK):
+        text = pattern.sub(" ", text)
+    return text
+
+
+def quantities(text: str) -> list[float]:
+    """The numbers a request states as quantities: written in digits, not part of a date, a clock
+    time or a unit's or function's name ('m3', 'log10', 'sha256')."""
+    found = re.findall(r"(?<![A-Za-z0-9.,])\d+(?:[.,]\d+)*(?![A-Za-z0-9])", without_dates(text))
+    return [v for token in found for v, _ in numbers(token)]
 
 
 EDGE_WORDS = set("a an the of in on to from for and or by with at as is are was be me my i you your it this "
@@ -167,6 +204,17 @@ def expression_pattern(values: list) -> str:
     return f"^{term}( ([+]|-|[*]|/|[*][*]) {term}){{0,3}}$"
 
 
+# Words that ask for an earlier date or a smaller number (STE's direction check reads them too).
+BACKWARD = re.compile(r"\b(before|ago|earlier|prior to|back from|go(?:ing)? back|minus|subtract\w*|less|fewer|"
+                      r"decrease\w*|reduce\w*|take away|deduct\w*)\b", re.I)
+
+
+def signed(schema: dict) -> bool:
+    """The parameter admits a negative number (a day offset, a rate)."""
+    lo = schema.get("minimum", schema.get("exclusiveMinimum"))
+    return lo is not None and lo < 0
+
+
 def _is_date(name: str, schema: dict) -> bool:
     return schema.get("format") == "date" or "YYYY-MM-DD" in schema.get("description", "") or (
         schema.get("type") == "string" and _DATE_NAME.search(name) and "date" in json.dumps(schema).lower())
@@ -184,12 +232,14 @@ def ground_value(name: str, schema: dict, text: str) -> dict | None:
         return None
     kind = schema.get("type")
     if "enum" in schema:
-        words = {w.lower() for w in _WORD.findall(text)} | set(re.findall(r"[a-z]+", text.lower()))
+        words = stated_words(text)
         named = [c for c in schema["enum"] if isinstance(c, str) and choice_stated(c, words)
                  or not isinstance(c, str) and c in stated_numbers(text)]
         return {**schema, "enum": named} if named else None
     if kind in ("number", "integer"):
         values = [v for v in stated_numbers(text) if _fits(v, schema)]
+        if signed(schema) and BACKWARD.search(text):  # "10 days before": the offset may be -10
+            values += [-v for v in values if v and _fits(-v, schema)]
         return {k: v for k, v in schema.items() if k not in ("type",)} | {"enum": values} if values else None
     if kind == "string" and "pattern" not in schema:
         if _is_date(name, schema):
@@ -259,6 +309,20 @@ def _leaves(value):
             yield from _leaves(v)
     else:
         yield value
+
+
+def schema_leaves(value, schema: dict, path: str = ""):
+    """(path, value, schema) of every scalar in an argument object, with the schema that governs it."""
+    schema = schema if isinstance(schema, dict) else {}
+    if isinstance(value, dict):
+        props = schema.get("properties", {})
+        for k, v in value.items():
+            yield from schema_leaves(v, props.get(k, {}), f"{path}.{k}" if path else k)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from schema_leaves(v, schema.get("items", {}), f"{path}[{i}]")
+    else:
+        yield path, value, schema
 
 
 def _fields(value, name: str = ""):

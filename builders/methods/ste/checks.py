@@ -20,7 +20,9 @@ from difflib import SequenceMatcher
 from builders.judge import Check
 from builders.methods.grounding import (_ISO_DATE, _WORD, MONTHS, _fields, _is_date, asked, asked_values,
                                         choice_stated, key_values, numbers, plain_number, result_value,
-                                        stated_dates)
+                                        stated_dates, stated_words)
+from builders.methods.grounding import schema_leaves as _leaves
+from builders.methods.ste import serving
 from builders.methods.ste.records import Example
 
 # Function names an expression may use for what the user said in words ("square root of 81").
@@ -104,7 +106,7 @@ def copies_doc(query: str, tools: list[dict]) -> bool:
 GENERIC = set("what which when where does like would could should there their about please tell give show find "
               "need want know make many much some other than then this that these those with from into have "
               "will your them they been were".split())
-ARITHMETIC = ("plus", "minu", "time", "mult", "divi", "sum", "prod", "diff", "squa", "root", "powe", "perc", "add",
+ARITHMETIC = ("plus", "minu", "less", "time", "mult", "divi", "sum", "prod", "diff", "squa", "root", "powe", "perc", "add",
               "subt", "half", "doub", "trip", "aver", "tota")  # word beginnings
 
 
@@ -180,20 +182,6 @@ def drops_date(query: str, arguments: dict, parameters: dict) -> bool:
     return any(d not in used for d in stated_dates(query))
 
 
-def _leaves(value, schema: dict, path: str = ""):
-    """(path, value, schema) of every scalar in an argument object."""
-    schema = schema if isinstance(schema, dict) else {}
-    if isinstance(value, dict):
-        props = schema.get("properties", {})
-        for k, v in value.items():
-            yield from _leaves(v, props.get(k, {}), f"{path}.{k}" if path else k)
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _leaves(v, schema.get("items", {}), f"{path}[{i}]")
-    else:
-        yield path, value, schema
-
-
 def _choices(schema: dict) -> list:
     options = [schema, *schema.get("anyOf", []), *schema.get("oneOf", [])]
     return [c for o in options if isinstance(o, dict) for c in (o.get("enum") or []) + ([o["const"]] if "const" in o else [])]
@@ -211,7 +199,7 @@ def unstated_values(arguments: dict, parameters: dict, context: str) -> list[str
     """Argument values that appear nowhere in `context` (the user's words and earlier results):
     numbers, dates, names, choices the model made up. Booleans and the parameter's default pass."""
     known = numbers(context)
-    words = {w.lower() for w in _WORD.findall(context)} | set(re.findall(r"[a-z]+", context.lower()))
+    words = stated_words(context)
     stems = {w[:5] for w in words}
     bad = []
     for path, value, schema in _leaves(arguments, parameters):
@@ -222,7 +210,7 @@ def unstated_values(arguments: dict, parameters: dict, context: str) -> list[str
                 bad.append(f"{path}={value}")
             continue
         if isinstance(value, (int, float)):
-            if not stated(float(value), known):
+            if not stated(abs(float(value)), known):  # a sign is the direction check's to judge
                 bad.append(f"{path}={value}")
             continue
         text = str(value).strip()
@@ -275,7 +263,7 @@ def answer_problems(answer: str, finish: str, names: set[str], arguments: dict, 
         return ["empty_answer"]
     found = [finish == "length" and "answer_cut_off", len(_WORD.findall(a)) < 3 and "answer_not_words",
              recites(a, names, arguments) and "answer_recites_call", degenerate(a) and "answer_degenerate",
-             not_a_sentence(a) and "answer_not_sentence",
+             not_a_sentence(a) and "answer_not_sentence", stitched(a) and "answer_broken",
              bool(unfaithful_numbers(a, sources)) and "answer_unfaithful"]
     return [f for f in found if f]
 
@@ -359,6 +347,83 @@ def _answer_not_sentence(ex: Example):
     return "answer_not_sentence" if ex.final_answer.strip() and not_a_sentence(ex.final_answer) else None
 
 
+UNITS = ("days|weeks|months|years|hours|minutes|seconds|met(?:er|re)s|kilomet(?:er|re)s|centimet(?:er|re)s|"
+         "millimet(?:er|re)s|miles|yards|feet|inches|grams|kilograms|milligrams|pounds|ounces|tonnes|lit(?:er|re)s|"
+         "gallons|quarts|cups|degrees|km|cm|mm|kg|mg|lbs?")
+# Words stitched in around the values a grammar required: a unit with no number before it ('which is
+# about weeks between', 'with days between start and end', 'and grams to kilograms is length'), a
+# verb doubled ('is equals to'), a clause that stops ('which is,').
+STITCHED = re.compile(rf"\b(?:about|approximately|around|roughly|nearly|almost|exactly|is|are|was|were|equals|with|and)"
+                      rf"\s+(?:{UNITS})\b|\b(?:is|are|was) equals\b|\bequals to\b|"
+                      r"\bwhich (?:is|are|was|were)(?: about| approximately)?\s*(?:[,.;!?]|$)|,\s*[.!?]\s*$", re.I)
+
+
+def stitched(answer: str) -> bool:
+    """A broken sentence built around required values (STITCHED): fluent on a glance, wrong on reading."""
+    return bool(STITCHED.search(answer))
+
+
+def _answer_broken(ex: Example):
+    return "answer_broken" if ex.final_answer.strip() and stitched(ex.final_answer) else None
+
+
+WEEKDAYS = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)
+
+
+def contradicts_result(answer: str, observation: str, request: str, arguments: dict) -> list[str]:
+    """Values of the answer that differ from the result's: a date that is none of the result's, the
+    request's or the call's (each date whole, not its parts); a weekday other than the result's.
+    (Numbers: answer_unfaithful, rounding allowed.)"""
+    known = set(stated_dates("\n".join([observation, request, json.dumps(arguments)])))
+    wrong = [d for d in stated_dates(answer) if d not in known]
+    result_days = {d.lower() for d in WEEKDAYS.findall(observation)}
+    asked_days = {d.lower() for d in WEEKDAYS.findall(request)}
+    if result_days:
+        wrong += [d for d in WEEKDAYS.findall(answer) if d.lower() not in result_days | asked_days]
+    return wrong
+
+
+def _answer_contradicts(ex: Example):
+    if not ex.final_answer.strip() or not ex.observation:
+        return None
+    found = contradicts_result(ex.final_answer, ex.observation, ex.query, ex.action_input)
+    return "answer_contradicts_result" if found else None
+
+
+# --- does the call serve the whole request (serving.py) ---------------------------------------------
+
+def _direction(ex: Example):
+    if not ex.action or not ex.query:
+        return None
+    params = called_spec(ex).get("parameters", {})
+    wrong = serving.ignores_direction(ex.query, ex.action_input, params) or \
+        serving.answer_reverses(ex.query, ex.final_answer)
+    return "direction_ignored" if wrong else None
+
+
+def _half_served(ex: Example):
+    """A value made up or a date dropped has its own reason; this one is for a request left half done."""
+    if not ex.action or not ex.query:
+        return None
+    params = called_spec(ex).get("parameters", {})
+    if unstated_values(ex.action_input, params, conversation(ex)) or drops_date(ex.query, ex.action_input, params):
+        return None
+    calls = [c.arguments for c in ex.path_calls() if c.status == "ok"]
+    return "request_half_served" if serving.unserved(ex.query, calls, params) else None
+
+
+def _unit_kind(ex: Example):
+    if not ex.action or not ex.query:
+        return None
+    return "unit_kind_mismatch" if serving.mismatched_units(ex.query, ex.action_input) else None
+
+
+def _filler(ex: Example):
+    if not ex.action:
+        return None
+    return "argument_filler" if serving.filler_values(ex.action_input, called_spec(ex).get("parameters", {})) else None
+
+
 def _answer_degenerate(ex: Example):
     return "answer_degenerate" if ex.final_answer and degenerate(ex.final_answer) else None
 
@@ -438,6 +503,10 @@ CHECKS = (
     Check("argument_hallucinated", _hallucinated, (Example,)),
     Check("argument_missing", _drops_date, (Example,)),
     Check("call_idle", _idle_call, (Example,)),
+    Check("direction_ignored", _direction, (Example,)),
+    Check("request_half_served", _half_served, (Example,)),
+    Check("unit_kind_mismatch", _unit_kind, (Example,)),
+    Check("argument_filler", _filler, (Example,)),
     Check("empty_answer", _no_answer, (Example,)),
     Check("answer_cut_off", _answer_cut_off, (Example,)),
     Check("answer_not_words", _answer_words, (Example,)),
@@ -447,4 +516,6 @@ CHECKS = (
     Check("answer_unfaithful", _answer_unfaithful, (Example,)),
     Check("answer_wrong_field", _answer_wrong_field, (Example,)),
     Check("answer_misses_result", _answer_misses_result, (Example,)),
+    Check("answer_broken", _answer_broken, (Example,)),
+    Check("answer_contradicts_result", _answer_contradicts, (Example,)),
 )

@@ -77,7 +77,7 @@ CASES = [  # (tool, query, call, answer, finish, reasons)
     ("convert_units", "How many km are 1000 km?", {"name": "convert_units",
                                                       "arguments": {"value": 1000, "from_unit": "km", "to_unit": "km"}},
      "1000 km are 1000 km.", {}, ["call_idle"]),
-    ("calculator", "What is 144 times 1 in 15 cells?", CALC("144"), "The answer is 144.", {}, ["call_idle"]),
+    ("calculator", "What is 144 times 1 in 15 cells?", CALC("144"), "The answer is 144.", {}, ["call_idle", "request_half_served"]),  # 1 and 15 unused too
     ("calculator", "What is the answer to the answer-to-the-answer-to- the-answer to 12 times 7?", CALC("12*7"),
      "The result is 84.", {}, ["query_degenerate"]),
     # accepted with a judge that says yes to everything: the distance is not in the answer
