@@ -24,6 +24,22 @@ def calibration_line(manifest: dict) -> str:
     return line + "".join(f"\nWarning: {w}." for w in c.get("warnings", []))
 
 
+def diversity_lines(manifest: dict) -> str:
+    """Per tool: accepted seed rows, distinct calls, and the share of its parameters and choices used."""
+    d = manifest.get("diversity")
+    if not d or not d.get("rows"):
+        return ""
+    head = (f"\n\nDiversity: {d['distinct_calls']} distinct calls in {d['rows']} accepted seed rows "
+            f"({100 * d['distinct_share']:.0f} %).\n\n| tool | rows | distinct calls | parameters used | choices used |\n"
+            "| --- | --- | --- | --- | --- |\n")
+    lines = []
+    for name, t in d["per_tool"].items():
+        used, total = t["parameters_used"]
+        choices = ", ".join(f"{p} {u} of {n}" for p, (u, n) in t["choices_used"].items()) or "—"
+        lines.append(f"| {name} | {t['rows']} | {t['distinct_calls']} | {used} of {total} | {choices} |")
+    return head + "\n".join(lines)
+
+
 def _size_category(n: int) -> str:
     for bound, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
         if n < bound:
@@ -88,7 +104,7 @@ Every tool call ran in a sandbox; every row was judged, and the rows that failed
 | config | rows |
 | --- | --- |
 {rows}
-Acceptance: {rate} of judged rows.{calibration_line(manifest)}
+Acceptance: {rate} of judged rows.{calibration_line(manifest)}{diversity_lines(manifest)}
 
 | rejection reason | rows |
 | --- | --- |

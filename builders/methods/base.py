@@ -92,6 +92,14 @@ class Method:
     def combine(self, read: Callable[[str], Iterator[dict]], provenance: dict) -> Iterable[Record]:
         return ()
 
+    def review(self, records: list[Record]) -> list[Record]:
+        """A partition's judged records, with the verdicts that need several rows at once (duplicates)."""
+        return records
+
+    def describe(self, read: Callable[[str], Iterator[dict]], tools: list) -> dict:
+        """Figures about the written dataset for the manifest (and card), keyed by their manifest key."""
+        return {}
+
     def calibrate(self, ctx: Context) -> dict | None:
         """{..., "warnings": [...]} about the judge, or None when the method has no LLM judge on."""
         return None

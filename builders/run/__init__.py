@@ -163,6 +163,7 @@ def run(plan: Plan, overwrite: bool = False, progress=None, runtime=None, execut
     shards.sweep(plan.out_dir, configs_of(plan), written | set(combined_files))
     manifest = build_manifest(plan, summaries, combined, wall)
     manifest["execution"] = execution
+    manifest.update(plan.method.describe(reader(plan), plan.tools))
     shards.write_json(plan.out_dir / "manifest.json", manifest)
     write_card(plan.out_dir, manifest)
     return manifest
@@ -189,14 +190,19 @@ def outside_llm_share(ran: list[dict]) -> float | None:
     return round(1 - sum(s["llm_seconds"] for s in ran) / busy, 4) if busy else None
 
 
-def combine(plan: Plan, settings) -> tuple[dict, list[str]]:
-    """Records a method makes once from the whole dataset (e.g. a deduplicated tool library)."""
+def reader(plan: Plan):
+    """`read(config)`: the rows the run wrote to a config, decoded."""
     def read(config: str):
         kind = next(k for k in plan.method.records if k.config == config)
         for path in sorted((plan.out_dir / config).glob("*.parquet")):
             for row in pq.read_table(path).to_pylist():
                 yield decode_row(kind, row)
+    return read
 
+
+def combine(plan: Plan, settings) -> tuple[dict, list[str]]:
+    """Records a method makes once from the whole dataset (e.g. a deduplicated tool library)."""
+    read = reader(plan)
     made = [judge(r, plan.method.checks) for r in plan.method.combine(read, settings.provenance)]
     if not made:
         return {}, []

@@ -64,7 +64,7 @@ def run_partition(spec: tuple, settings: Settings) -> dict:
                 calibration = method.calibrate(ctx)
                 for e in engines:
                     e.forget_prefix()
-            made = judged(r for group in groups_of(units) for r in method.run(group, ctx))
+            made = method.review(judged(r for group in groups_of(units) for r in method.run(group, ctx)))
             made += judged(method.derive([r for r in made if r.accepted], ctx))
             break
         except ChainBroken:  # partly in the LLM-call cache (an interrupted run): compute it all, cold

@@ -17,6 +17,7 @@ from dataclasses import replace
 from builders.methods.base import Method, Unit, unit_seed
 from builders.methods.ste.calibration import calibrate
 from builders.methods.ste.checks import CHECKS
+from builders.methods.ste.diversity import duplicates, report
 from builders.methods.ste.episode import run_episode
 from builders.methods.ste.icl import demonstration_text, terms
 from builders.methods.ste.memory import LongTermMemory
@@ -72,6 +73,14 @@ class STE(Method):
         from builders.tools.catalogue import builtin_tools
 
         return calibrate(ctx, builtin_tools(), ctx.provenance.get("judge_model", "")).as_dict()
+
+    def review(self, records):
+        """Later repeats of a tool's accepted call or request are rejected (diversity.py)."""
+        return duplicates(records)
+
+    def describe(self, read, tools) -> dict:
+        """Distinct calls and the share of each tool's parameters and choices used (diversity.py)."""
+        return {"diversity": report(read(Example.config), tools)}
 
     def derive(self, records, ctx):
         """The in-context example bank: one demonstration per accepted example."""

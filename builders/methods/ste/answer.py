@@ -55,16 +55,25 @@ def answer_prompt(query: str, call: Call) -> list[dict]:
     return [*messages, {"role": "user", "content": f"Request: {query}\nResult: {in_words(call.observation)}"}]
 
 
-def answer_schema(query: str, call: Call) -> dict:
-    """The answer's grammar for this result: it must state one of the result's key values."""
-    field = {"type": "string", "pattern": grounding.answer_pattern(call.observation, call.arguments, query)}
+GRAMMARS = ("closed", "open", "free")  # the `answer_grammar` setting (settings.py)
+
+
+def answer_schema(query: str, call: Call, grammar: str = "closed") -> dict:
+    """The answer's grammar for this result. `closed`: words from a closed vocabulary around a key
+    value of the result (grounding.answer_pattern, made for a 135M model); `open`: any words, still
+    around a key value; `free`: one plain sentence (no braces, quotes, '=' …), the checks judge the rest."""
+    if grammar == "free":
+        return ANSWER_SCHEMA
+    pattern = grounding.answer_pattern(call.observation, call.arguments, query, closed=grammar == "closed")
+    field = {"type": "string", "pattern": pattern}
     return {"type": "object", "properties": {"answer": field}, "required": ["answer"], "additionalProperties": False}
 
 
 def write_answer(ctx, query: str, call: Call, seed: int, usage: Usage, tools: list) -> tuple[str, Completion, list[dict]]:
     """The answer, its completion, and the discarded candidates with their reasons."""
     messages = answer_prompt(query, call)
-    schema = answer_schema(query, call) if ctx.settings.get("grounding", True) else ANSWER_SCHEMA
+    grammar = ctx.settings.get("answer_grammar", "closed") if ctx.settings.get("grounding", True) else "free"
+    schema = answer_schema(query, call, grammar)
     sources = "\n".join([call.observation, query, json.dumps(call.arguments)])
     n, discarded = max(1, ctx.settings.get("candidates", 1)), []
     for i in range(n):

@@ -30,6 +30,10 @@ SECTION = {
     "grounding": {"type": "boolean", "default": True,
                   "description": "grammars copy argument values from the query and make the answer state a "
                                  "value of the result, with no number from elsewhere (builders/methods/grounding.py)"},
+    "answer_grammar": {"enum": ["closed", "open", "free"], "default": "closed",
+                       "description": "with grounding, the answer's grammar: closed (a closed vocabulary around a "
+                                      "key value of the result), open (any words around it), free (a plain "
+                                      "sentence; the checks judge it)"},
     "execution_feedback": {"type": "boolean", "default": True,
                            "description": "the model sees results and errors of its calls (ablation: off)"},
     "short_term_memory": {"type": "boolean", "default": True,

@@ -204,3 +204,14 @@ def test_without_the_judge_nothing_is_calibrated(tmp_path):
     on = build(tmp_path / "on", episodes=1)   # this judge says yes to everything: it catches no flaw
     assert on["judge_calibration"]["flawed_rejected"] == 0
     assert any("caught 0 of 3 flawed" in w for w in on["warnings"])
+
+
+def test_the_manifest_and_card_report_diversity(dataset):
+    """Distinct calls per tool, counted from the written ste_sft rows (seeds only)."""
+    out, manifest = dataset
+    seeds = sql(out, "SELECT count(*) FROM ste_sft WHERE paraphrase_of = ''")[0][0]
+    distinct = sql(out, "SELECT count(DISTINCT CAST(action_input AS VARCHAR)) FROM ste_sft WHERE paraphrase_of = ''")[0][0]
+    d = manifest["diversity"]
+    assert d["rows"] == seeds and d["distinct_calls"] == distinct == d["per_tool"]["calculator"]["distinct_calls"]
+    assert d["per_tool"]["calculator"]["parameters_used"] == [1, 1]
+    assert f"Diversity: {distinct} distinct calls in {seeds} accepted seed rows" in (out / "README.md").read_text()
