@@ -354,7 +354,7 @@ UNITS = ("days|weeks|months|years|hours|minutes|seconds|met(?:er|re)s|kilomet(?:
 # about weeks between', 'with days between start and end', 'and grams to kilograms is length'), a
 # verb doubled ('is equals to'), a clause that stops ('which is,').
 STITCHED = re.compile(rf"\b(?:about|approximately|around|roughly|nearly|almost|exactly|is|are|was|were|equals|with|and)"
-                      rf"\s+(?:{UNITS})\b|\b(?:is|are|was) equals\b|\bequals to\b|"
+                      rf"\s+(?:{UNITS})\b|\b(?:total|sum) of (?:{UNITS})\b|\b(?:is|are|was) equals\b|\bequals to\b|"
                       r"\bwhich (?:is|are|was|were)(?: about| approximately)?\s*(?:[,.;!?]|$)|,\s*[.!?]\s*$", re.I)
 
 
@@ -408,7 +408,8 @@ def _half_served(ex: Example):
     params = called_spec(ex).get("parameters", {})
     if unstated_values(ex.action_input, params, conversation(ex)) or drops_date(ex.query, ex.action_input, params):
         return None
-    calls = [c.arguments for c in ex.path_calls() if c.status == "ok"]
+    # every call of the row: a failed trial tried the value ("divide 10 by 0, and if that fails …")
+    calls = [c.arguments for c in [*ex.prior_calls, *ex.trials]]
     return "request_half_served" if serving.unserved(ex.query, calls, params) else None
 
 

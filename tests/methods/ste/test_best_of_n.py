@@ -53,14 +53,27 @@ def test_a_bad_answer_is_sampled_again_and_recorded(box):
 
 
 def test_the_grammars_hold_the_query_values_and_the_result(box):
+    """`answer_grammar: closed` (made for a 135M model; the default is now `free`, see below)."""
     llm = SteScript(["How many miles is a 42 km marathon?"], [CONVERT], ["A 42 km marathon is 26.1 miles."])
-    episode(llm, box, tool="convert_units")
+    episode(llm, box, tool="convert_units", answer_grammar="closed")
     [call] = [c["schema"] for c in llm.calls if c["stage"] == "call"]
     arguments = call["properties"]["arguments"]["properties"]
     assert arguments["value"]["enum"] == [42] and arguments["to_unit"]["enum"] == ["km", "mi"]
     [answer] = [c["schema"] for c in llm.calls if c["stage"] == "answer"]
     pattern = answer["properties"]["answer"]["pattern"]
     assert re.match(pattern, "A 42 km marathon is 26.1 miles.") and not re.match(pattern, "It is 27 miles.")
+
+
+@pytest.mark.parametrize("grammar, says_27", [("free", True), ("open", False), ("closed", False)])
+def test_the_answer_grammars(box, grammar, says_27):
+    """free (the default: with Qwen2.5-Coder-1.5B it wrote 16 right answers of 16, open 12, closed 9 —
+    benchmarks/bench_answers.py) is one plain sentence; open and closed must state the result."""
+    llm = SteScript(["How many miles is a 42 km marathon?"], [CONVERT], ["A 42 km marathon is 26.1 miles."])
+    episode(llm, box, tool="convert_units", **({} if grammar == "free" else {"answer_grammar": grammar}))
+    [answer] = [c["schema"] for c in llm.calls if c["stage"] == "answer"]
+    pattern = answer["properties"]["answer"]["pattern"]
+    assert bool(re.match(pattern, "It is 27 miles.")) == says_27
+    assert re.match(pattern, "A 42 km marathon is 26.1 miles.") and not re.match(pattern, 'Called {"value": 42}')
 
 
 def test_without_grounding_the_tool_schema_is_the_grammar(box):

@@ -129,6 +129,7 @@ def test_the_readers():
     fs = {"properties": {"text": {"type": "string"}, "path": {"type": "string"}}}
     assert filler_values({"text": "just wrote", "path": "/a.txt"}, fs) == ["text=just wrote"]
     assert filler_values({"text": "milk and eggs", "path": "/a.txt"}, fs) == []
+    assert stitched("There are 30 days and 4.286 weeks between them, with a total of weeks.")  # closed grammar, 1.5B
     assert stitched("It is about weeks.") and stitched("That is 3 days, which is,") and not stitched("It is 30 days.")
     assert not stitched("The difference in days is 30, which is equal to 4.3 weeks.")
     assert contradicts_result("It is a Friday.", '{"weekday": "Monday"}', "What day is 2024-01-01?", {}) == ["Friday"]
