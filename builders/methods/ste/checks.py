@@ -6,9 +6,13 @@ and arrives here as reasons already.
            about what the called tool does (shares a word with its documentation)
     call   every argument value is stated in the conversation (or is a choice from an enum, or the
            parameter's default): a number, date or name the model made up is a hallucination; and
-           the call does something (no unit converted to itself, no result that repeats an argument)
-    answer words, faithful (no number that is in neither the observations, the query nor the call),
-           not reciting the call, not degenerate, not cut off
+           the call does something (no unit converted to itself, no result that repeats an argument);
+           it serves the whole request (serving.py): its direction, every quantity, date and name it
+           states, the unit kinds it names; no argument made of the request's filler words
+    answer words, faithful (no number that is in neither the observations, the query nor the call;
+           no date or weekday other than the result's), not reciting the call, not degenerate, not
+           cut off, not stitched around required values
+Repeats across rows (duplicate_call, duplicate_query) are diversity.py's, run over a partition.
 """
 
 from __future__ import annotations
