@@ -9,7 +9,7 @@ from builders.methods.ste import METHOD as STE
 from builders.methods.ste.diversity import duplicates, query_key, near, report
 from builders.tools import builtin_tools
 from sandbox import Limits, Sandbox
-from tests.methods.ste.helpers import explore
+from tests.methods.ste.helpers import episode, explore
 from tests.methods.ste.script import SteScript
 
 
@@ -70,3 +70,19 @@ def test_the_report_counts_distinct_calls_and_parameters_used():
     card = diversity_lines({"diversity": out})
     assert "3 distinct calls in 4 accepted seed rows (75 %)" in card
     assert "| convert_units | 3 | 2 | 3 of 3 | from_unit 2 of 32, to_unit 2 of 32 |" in card
+
+
+def test_real_rows_of_two_episodes(box):
+    """Qwen2.5-Coder-1.5B, calculator, two episodes of two queries (read: each row alone is right; the
+    second episode asked for the same two calls, the first copied from the documentation's example)."""
+    first = explore(SteScript(["What is the result of the expression 12.5 times 4?", "What is the result of 50 divided by 2?"],
+                              [calc("12.5 * 4"), calc("50 / 2")],
+                              ["The result of 12.5 times 4 is 50.", "The result of 50 divided by 2 is 25."]),
+                    box, queries_per_episode=2, max_calls_per_query=1)
+    second = episode(SteScript(["Calculate the result of the expression 12.5 multiplied by 4.",
+                                "Can you calculate the result of 50 divided by 2?"],
+                               [calc("12.5 * 4"), calc("50 / 2")],
+                               ["The result of 12.5 multiplied by 4 is 50.", "The result of 50 divided by 2 is 25."]),
+                     box, queries_per_episode=2, max_calls_per_query=1, index=1)[0]
+    assert all(r.accepted for r in first + second)
+    assert [r.reasons for r in STE.review(first + second)] == [[], [], ["duplicate_call"], ["duplicate_call"]]

@@ -55,6 +55,12 @@ CASES = [  # (tool, query, call, answer, reasons); "real" marks rows a 1.5B run 
     ("convert_units", "Convert 250 cm to meters, and 20 g to kilograms.", CONVERT(250, "cm", "m"),
      "250 cm are 2.5 meters.", ["request_half_served", "unit_kind_mismatch"]),                               # real
     ("convert_units", "Convert 250 cm to meters.", CONVERT(250, "cm", "m"), "250 cm are 2.5 meters.", []),
+    ("convert_units", "Convert 100 cm to meters for a length measurement, and 20 g to kilograms for a mass measurement.",
+     CONVERT(100, "cm", "m"), "The length of 100 cm is 1.0 meters.", ["request_half_served", "unit_kind_mismatch"]),  # real, rerun
+    ("convert_units", "What is 10 cm converted to meters?", CONVERT(10, "cm", "m"),
+     "A length of 10 cm is equal to 0.1 meters.", []),                                                       # real, rerun
+    ("date_arithmetic", "What date is 10 days after February 15, 2023?", DAYS("2023-02-15", 10),
+     "The date 10 days after February 15, 2023, is February 25, 2023, a Saturday.", []),                    # real, rerun
     ("city_distance", "How far is Paris from Lyon, and from Berlin?",
      {"name": "city_distance", "arguments": {"from_city": "Paris", "to_city": "Lyon"}},
      "Paris is about 393 km from Lyon.", ["request_half_served"]),
