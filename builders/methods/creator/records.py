@@ -76,9 +76,12 @@ class CreatorRow(Record):
                          "group) or library (retrieved from an earlier run's library)",
                          default="created", enum=["created", "group", "library"])
     reused_from: str = column("the reused tool's AST hash", default="")
-    final_answer: str = column("the answer the program printed", default="")
+    final_answer: str = column("the printed answer stated as the question asks (answers.state: rounded as "
+                               "asked, money with its symbol, the unit asked for)", default="")
+    printed_answer: str = column("the `Final Answer:` the program printed, as printed", default="")
     correct_first: bool = column("correct at the first execution, before any rectification", default=False)
-    correct: bool = column("the final answer is the gold answer (answers.equivalent)", default=False)
+    correct: bool = column("the final answer is the gold answer, rounded as the question asks "
+                           "(answers.equivalent)", default=False)
     failure: str = column("the reason code of the stage that failed last ('' when none)", default="")
     messages: list[Json] = column("chat form: user problem → tool call → tool result → answer", default_factory=list)
     tools: list[Json] = column("the created tool as the chat contract's `tools` list", default_factory=list)
