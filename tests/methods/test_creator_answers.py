@@ -139,6 +139,9 @@ def test_rounding_is_half_up_not_bankers():
     ("607", "How many days are there from July 23, 2011 to March 21, 2013?", "607 days"),
     ("16.45", WHOLE, "16"), ("3.6666", TENTH, "3.7"), ("22.0", IF_NEEDED, "22"), ("19.4", IF_NEEDED, "19.40"),
     ("22.0", TWO, "22.00 miles"), ("-13.2571%", "By what percent did it change? Round to two decimal places.", "-13.26%"),
+    ("-2.4234", "By what percent did it change? Give a negative percent for a decrease, rounded to two decimal "
+                "places.", "-2.42%"),
+    ("-0.024234", "By what percent did it change? Round to two decimal places.", "-0.02%"),   # a ratio: wrong, said so
     ("7", "How many more stickers does Chloe have than Jonas?", "7"),
     ("5", "A pen costs $2. How many pens can you buy with $10?", "5"),
     ("Sunday", "On what day of the week was September 6, 2020?", "Sunday"),
@@ -147,6 +150,12 @@ def test_rounding_is_half_up_not_bankers():
 ])
 def test_state_says_the_answer_as_the_question_asks(printed, question, stated):
     assert state(printed, question) == stated
+
+
+def test_a_ratio_printed_for_a_percent_question_is_wrong():
+    q = "By what percent did it change? Round to two decimal places."
+    assert equivalent(state("-2.4234", q), "-2.42%", question=q)
+    assert not equivalent(state("-0.024234", q), "-2.42%", question=q)
 
 
 def test_requested_unit():

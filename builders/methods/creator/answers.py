@@ -19,8 +19,9 @@ with more decimals than that (3163.297546240001, or float noise such as 200.7000
 wrong, and the rounded value must be the gold's.
 
 `state(printed, question)` says a program's printed value as a person would answer that question:
-rounded as asked (half up), float noise dropped, money as "$200.70", a unit the question asks for
-("how many miles", "in degrees Celsius") after the number. It reads the question only, never the
+rounded as asked (half up), float noise dropped, money as "$200.70", a percent sign where it asks
+"what percent", a unit the question asks for ("how many miles", "in degrees Celsius") after the
+number. It reads the question only, never the
 gold answer.
 
 sympy did not earn its place: the shipped problems have numeric, date or word answers, and
@@ -334,6 +335,7 @@ def requested_decimals(question: str) -> int | None:
 _MONEY_QUESTION = re.compile(r"\bhow much (?:money|does|do|did|would|will|is|are|was|must|should|can)\b(?!.*\bhow many\b)|"
                              r"\bin dollars\b|\bnearest cent\b|\b(?:sale |total |final |unit )?(?:price|cost)\b[^.?]*\?$|"
                              r"\bhow much\b[^.?]*\b(?:cost|pay|earn|make|spend|save|owe|left)\b", re.I)
+_PERCENT_QUESTION = re.compile(r"\b(?:what|which) percent(?:age)?\b|\bas a percent(?:age)?\b|\bin percent\b", re.I)
 _CURRENCY_MARK = re.compile(r"[$€£¥]|\b(?:dollars?|euros?|pounds sterling|cents?)\b", re.I)
 _UNIT_WORDS = sorted((w for w in _UNITS if len(w) > 2 and not w.startswith("°")), key=len, reverse=True)
 _ASKED_UNIT = re.compile(r"\b(?:how many (?:whole |full |more |fewer )?|(?:speed|distance|weight|temperature|mass|"
@@ -395,6 +397,8 @@ def state(printed, question: str = "") -> str:
     if said.unit and not currency:  # the program named its own unit: keep it
         return f"{_format(said.value, places, False, if_needed)} {raw_unit(raw)}".strip()
     currency = currency or requested_currency(question)
+    if not currency and _PERCENT_QUESTION.search(question or ""):  # "by what percent": the value is the percent
+        return _format(said.value, places, False, if_needed) + "%"
     number = _format(said.value, places, bool(currency), if_needed)
     if currency:
         return f"-{currency}{number[1:]}" if number.startswith("-") else f"{currency}{number}"
