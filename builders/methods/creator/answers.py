@@ -21,8 +21,7 @@ wrong, and the rounded value must be the gold's.
 `state(printed, question)` says a program's printed value as a person would answer that question:
 rounded as asked (half up), float noise dropped, money as "$200.70", a percent sign where it asks
 "what percent", a unit the question asks for ("how many miles", "in degrees Celsius") after the
-number. It reads the question only, never the
-gold answer.
+number. It reads the question only, never the gold answer.
 
 sympy did not earn its place: the shipped problems have numeric, date or word answers, and
 fractions, percentages and units are parsed here exactly.
@@ -324,7 +323,7 @@ def requested_decimals(question: str) -> int | None:
     """The decimals the question asks the answer to be rounded to, or None when it asks none."""
     text = str(question or "")
     m = _DECIMAL_PLACES.search(text)
-    if m and re.search(r"round|decimal places?\b", text, re.I):
+    if m:
         return _PLACES[m.group(1).lower()]
     for pattern, places in _ROUNDING:
         if pattern.search(text):
