@@ -189,7 +189,10 @@ def test_tools_that_behave_alike_are_one_entry(box):
     assert merged.behaviour_hash and other.behaviour_hash and merged.behaviour_hash != other.behaviour_hash
     # its tests: the problems it solved, with the arguments and the result the sandbox recorded
     assert {(t["problem_id"], t["expected"]) for t in merged.tests} == {("ci/1", 2343.32), ("ci/2", 1092.73)}
-    assert merged.tests[0]["arguments"] and merged.tests[0]["answer"].startswith("$")
+    # the merged variant's test speaks the kept tool's parameter names (grow's amount/pct/n → principal/rate/years)
+    assert [t["arguments"] for t in merged.tests] == [{"principal": 2000, "rate": 2, "years": 8},
+                                                      {"principal": 1000, "rate": 3, "years": 3}]
+    assert merged.tests[0]["answer"] == "$2343.32"
     # its provenance and a version
     assert (merged.run_hash, merged.model, merged.recipe) == ("r1", "qwen", "creator")
     assert merged.version == merged.ast_hash[:12] and all(schema_problems(t) == [] for t in tools)
@@ -321,4 +324,10 @@ def test_a_creator_run_writes_the_behavioural_library(tmp_path):
     assert merged["problems"] == ["ci/1", "ci/2"] and len(merged["variants"]) == 2 and len(merged["tests"]) == 2
     answers = {t["problem_id"]: t["answer"] for r in rows for t in r["tests"]}
     assert answers == {"ci/1": "$2343.32", "ci/2": "$1092.73", "si/1": "$1090.00"}
-    assert {t.name for t in load_library_tools(tmp_path / "out", tmp_path / "py")} == {"compound", "simple"}
+    tools = {t.name: t for t in load_library_tools(tmp_path / "out", tmp_path / "py")}
+    assert set(tools) == {"compound", "simple"}
+    # every entry's tests pass against the entry's own code, run in the sandbox
+    with Sandbox(Limits(wall_s=5)) as sandbox:
+        for r in rows:
+            for t in r["tests"]:
+                assert sandbox.call_tool(tools[r["name"]].target, t["arguments"])["value"] == t["expected"]

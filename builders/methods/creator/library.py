@@ -67,17 +67,23 @@ class _Entry:
         self.variants = [ast_hash]
         self.behaviour_hash = ""
         self.params = behaviour.parameters(self.code, self.function, self.spec)
+        self.tests = [t for r in self.rows for t in tests_of(r)]
 
     def absorb(self, other: "_Entry") -> None:
+        """Take over another tool that behaves the same: its problems, and its tests with their
+        arguments renamed to this tool's parameters (the tools were compared positionally)."""
         self.rows = sorted(self.rows + other.rows, key=lambda r: r["problem_id"])
         self.variants = sorted(set(self.variants + other.variants))
-
-    def tests(self) -> list[dict]:
-        return [t for r in self.rows for t in tests_of(r)]
+        names = [n for n, _ in self.params or []]
+        for test in other.tests:
+            args = behaviour.positional(other.params, test["arguments"])
+            if args is not None and len(args) <= len(names):
+                self.tests.append(dict(test, arguments=dict(zip(names, args))))
+        self.tests.sort(key=lambda t: t["problem_id"])
 
     def recorded_inputs(self) -> list[list]:
         found = []
-        for test in self.tests():
+        for test in self.tests:
             args = behaviour.positional(self.params, test["arguments"])
             if args is not None:
                 found.append(args)
@@ -137,7 +143,7 @@ def combine(rows: Iterable[dict], provenance: dict | None = None, sandbox=None) 
             id=f"tool-{h[:16]}", group=h, **prov, accepted=True,
             name=name, function=e.function, description=e.spec["description"],
             parameters=e.spec["parameters"], code=e.code, ast_hash=h, version=h[:12],
-            behaviour_hash=e.behaviour_hash, variants=e.variants, tests=e.tests()[:MAX_TESTS],
+            behaviour_hash=e.behaviour_hash, variants=e.variants, tests=e.tests[:MAX_TESTS],
             problems=sorted({r["problem_id"] for r in rows_}),
             questions=[r["question"] for r in rows_][:MAX_QUESTIONS],
             categories=sorted({r.get("category") or "" for r in rows_} - {""}),
