@@ -147,6 +147,8 @@ def test_rounding_is_half_up_not_bankers():
     ("Sunday", "On what day of the week was September 6, 2020?", "Sunday"),
     ("2000-06-01", "What date is 173 days after December 11, 1999? Answer as YYYY-MM-DD.", "2000-06-01"),
     ("no idea", CENT, "no idea"),
+    ("The balance is 3163.297546240001 dollars", CENT, "$3163.30"),
+    ("It travels 254.76123 miles in all", TWO, "254.76 miles"),
 ])
 def test_state_says_the_answer_as_the_question_asks(printed, question, stated):
     assert state(printed, question) == stated

@@ -385,6 +385,9 @@ def state(printed, question: str = "") -> str:
     with its symbol, the unit asked for; text, dates and unreadable output are returned as printed."""
     raw = str(printed if printed is not None else "").strip()
     said = parse_answer(raw)
+    if said is None:  # a sentence ("The total is 665.0 dollars"): the number it ends on
+        found = parse_prediction(raw)
+        said = found if found is not None and found.kind == "number" else None
     if said is None or said.kind != "number" or said.percent:
         if said is not None and said.kind == "number" and said.percent:
             places = requested_decimals(question)
@@ -394,7 +397,7 @@ def state(printed, question: str = "") -> str:
     if_needed = bool(_IF_NEEDED.search(question or ""))
     currency = said.unit if said.unit in _CURRENCY.values() else ""
     if said.unit and not currency:  # the program named its own unit: keep it
-        return f"{_format(said.value, places, False, if_needed)} {raw_unit(raw)}".strip()
+        return f"{_format(said.value, places, False, if_needed)} {raw_unit(raw) or requested_unit(question) or said.unit}".strip()
     currency = currency or requested_currency(question)
     if not currency and _PERCENT_QUESTION.search(question or ""):  # "by what percent": the value is the percent
         return _format(said.value, places, False, if_needed) + "%"
