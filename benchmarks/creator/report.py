@@ -68,14 +68,17 @@ def main(argv=None) -> None:
                                           f"{sum(1 for r in rows if r['category'] == c)}"
                                        for c in sorted({r["category"] for r in rows})})
     tools = _rows(a.folder, "tools")
-    print("library:", len(tools), "tools", [t["name"] for t in tools])
+    distinct = sum(len(t.get("variants") or [t["ast_hash"]]) for t in tools)
+    print("library:", len(tools), "tools after behavioural dedup,", distinct, "by AST hash;",
+          [t["name"] for t in tools])
     print("tokens: prompt", sum(r["prompt_tokens"] for r in rows), "generated", sum(r["completion_tokens"] for r in rows),
           "model s", round(sum(r["llm_seconds"] for r in rows), 1))
     shown = 0
     for r in rows:
         if r["accepted"] and shown < a.show:
             shown += 1
-            print(f"\n--- {r['problem_id']} (gold {r['gold']}; answer {r['final_answer']}; rounds {r['rounds']}; "
+            print(f"\n--- {r['problem_id']} (gold {r['gold']}; answer {r['final_answer']} "
+                  f"(printed {r.get('printed_answer', '')}); rounds {r['rounds']}; "
                   f"reused {r['reused']})\n{r['question']}\n\n{r['tool_code']}\n{r['decision_code']}")
             print(json.dumps([_json(m) for m in r["messages"]], ensure_ascii=False)[:900])
 

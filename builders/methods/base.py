@@ -89,7 +89,9 @@ class Method:
     def derive(self, records: list[Record], ctx: Context) -> Iterable[Record]:
         return ()
 
-    def combine(self, read: Callable[[str], Iterator[dict]], provenance: dict) -> Iterable[Record]:
+    def combine(self, read: Callable[[str], Iterator[dict]], provenance: dict, sandbox=None) -> Iterable[Record]:
+        """Records made once from the whole dataset (`read(config)` yields its rows); `sandbox`, when
+        the run passes it, is a factory of the run's sandbox for code that must execute."""
         return ()
 
     def review(self, records: list[Record]) -> list[Record]:

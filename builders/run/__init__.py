@@ -8,6 +8,7 @@ manifest and the card.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import re
 import shutil
@@ -27,6 +28,7 @@ from builders.record import Rejected, decode_row
 from builders.run.executors import DaskCluster, InProcess
 from builders.run.partition import count_rows, rows_by_kind, run_partition
 from builders.run.plan import Plan, make_plan
+from builders.run.runtime import process_sandbox
 from builders.tools.services import probe as probe_services
 
 log = logging.getLogger("toolmint.run")
@@ -203,7 +205,10 @@ def reader(plan: Plan):
 def combine(plan: Plan, settings) -> tuple[dict, list[str]]:
     """Records a method makes once from the whole dataset (e.g. a deduplicated tool library)."""
     read = reader(plan)
-    made = [judge(r, plan.method.checks) for r in plan.method.combine(read, settings.provenance)]
+    extra = {}
+    if "sandbox" in inspect.signature(plan.method.combine).parameters:  # a method that runs code there
+        extra["sandbox"] = lambda: process_sandbox(settings.runtime_spec.sandbox)
+    made = [judge(r, plan.method.checks) for r in plan.method.combine(read, settings.provenance, **extra)]
     if not made:
         return {}, []
     # named apart from the partitions' shards, which a one-partition run also numbers 00000-of-00001

@@ -95,7 +95,10 @@ def load_toolset(entries: list, source: str = "recipe", *, base_dir: str | Path 
         elif isinstance(entry, dict) and "openai" in entry:
             found, found_problems = load_openai(entry["openai"], entry.get("implementation"), base_dir)
         elif isinstance(entry, dict) and "library" in entry:
-            found = load_library_tools(_beside(entry["library"], base_dir))
+            try:
+                found = load_library_tools(_beside(entry["library"], base_dir))
+            except UserError as exc:  # one line per faulty library row, like the other loaders' problems
+                found_problems = exc.problems
         elif isinstance(entry, dict) and "openapi" in entry:
             found, found_problems = load_openapi(entry["openapi"], entry.get("base_url"), base_dir, entry.get("include"))
         else:

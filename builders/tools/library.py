@@ -1,10 +1,15 @@
 """A tool library: verified tools with their code, as a Parquet table (the `tools` config a CREATOR
 run writes). It loads as a toolset in any recipe (`tools: [{library: PATH}]`), so the tools one run
-created can be explored by another method.
+created can be explored by another method: each becomes an ordinary Python tool whose code the
+sandbox runs, versioned by its code.
+
+A bad library is a UserError naming the Parquet file, the row and the field (a name that is no
+tool name, parameters that are no JSON Schema, code that does not parse or lacks its function).
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
@@ -30,6 +35,14 @@ def _parquet_files(path: Path) -> list[Path]:
 
 def read_library(path: str | Path) -> list[dict]:
     """Rows of a library written by an earlier run (a folder or a Parquet file)."""
+    return [row for _, _, row in _library_rows(path)]
+
+
+_COLUMNS = {"name", "function", "description", "parameters", "code", "ast_hash"}
+
+
+def _library_rows(path: str | Path) -> list[tuple[Path, int, dict]]:
+    """(file, row number from 1, row) of every tool in the library at `path`."""
     import pyarrow.parquet as pq
 
     path = Path(path).expanduser()
@@ -38,17 +51,38 @@ def read_library(path: str | Path) -> list[dict]:
     files = _parquet_files(path)
     if not files:
         raise UserError(f"{path}: no tools Parquet file in it (expected tools/*.parquet)")
-    rows = []
+    out = []
     for file in files:
         try:
             table = pq.read_table(file)
         except Exception as exc:  # noqa: BLE001 - an unreadable file is the user's to fix
             raise UserError(f"{file}: not a readable Parquet file: {exc}") from None
-        missing = {"name", "function", "description", "parameters", "code", "ast_hash"} - set(table.column_names)
+        missing = _COLUMNS - set(table.column_names)
         if missing:
             raise UserError(f"{file}: not a tool library: no column(s) {', '.join(sorted(missing))}")
-        rows += plain_rows(table)
-    return rows
+        out += [(file, i, row) for i, row in enumerate(plain_rows(table), 1)]
+    return out
+
+
+def _field(problem: str) -> str:
+    """check_definition's problem with the library column it is about."""
+    for field, starts in (("name", "name "), ("description", "has no description"), ("parameters", "parameters")):
+        if problem.startswith(starts):
+            return f"field {field}: {problem}"
+    return problem
+
+
+def _code_problem(code, function) -> str | None:
+    if not isinstance(code, str) or not code.strip():
+        return "field code: empty"
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError) as exc:
+        return f"field code: does not parse: {getattr(exc, 'msg', exc)} (line {getattr(exc, 'lineno', '?')})"
+    names = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    if function not in names:
+        return f"field function: the code defines no function {function!r}"
+    return None
 
 
 def _cache_folder(rows: list[dict]) -> Path:
@@ -63,25 +97,31 @@ def load_library_tools(path: str | Path, folder: str | Path | None = None) -> li
     target points there, so the sandbox runs it like any user's Python tool."""
     from builders.tools.spec import Tool, check_definition
 
-    rows = read_library(path)
-    folder = Path(folder) if folder else _cache_folder(rows)
+    found = _library_rows(path)
+    folder = Path(folder) if folder else _cache_folder([row for _, _, row in found])
     folder.mkdir(parents=True, exist_ok=True)
     tools, problems = [], []
-    for row in rows:
-        params = _json(row["parameters"])
-        bad = check_definition(row["name"], row["description"], params)
-        if bad:
-            problems += [f"{path}: tool {row['name']}: {b}" for b in bad]
+    for file, n, row in found:
+        where = f"{file}: row {n} (tool {row.get('name')!r})"
+        try:
+            params = _json(row["parameters"])
+        except (TypeError, json.JSONDecodeError) as exc:
+            problems.append(f"{where}: field parameters: not JSON: {exc}")
             continue
-        file = folder / f"{row['name']}.py"
+        bad = [_field(b) for b in check_definition(row["name"], row["description"], params)]
+        bad += [p for p in [_code_problem(row["code"], row["function"])] if p]
+        if bad:
+            problems += [f"{where}: {b}" for b in bad]
+            continue
+        file_py = folder / f"{row['name']}.py"
         text = row["code"].rstrip() + "\n"
-        if not file.is_file() or file.read_text(encoding="utf-8") != text:
-            tmp = file.with_suffix(f".tmp{os.getpid()}")
+        if not file_py.is_file() or file_py.read_text(encoding="utf-8") != text:
+            tmp = file_py.with_suffix(f".tmp{os.getpid()}")
             tmp.write_text(text, encoding="utf-8")
-            tmp.replace(file)
+            tmp.replace(file_py)
         tools.append(Tool(name=row["name"], description=row["description"], parameters=params,
-                          target={"kind": "python", "file": str(file.resolve()), "function": row["function"]},
-                          version=row["ast_hash"][:12], source=f"library:{path}"))
+                          target={"kind": "python", "file": str(file_py.resolve()), "function": row["function"]},
+                          version=row.get("version") or row["ast_hash"][:12], source=f"library:{path}"))
     if problems:
         raise UserError(*problems)
     return tools

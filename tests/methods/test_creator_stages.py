@@ -185,7 +185,7 @@ def test_run_problem_records_every_attempt_and_rounds(box):
         ("creation", 0, "no_function"), ("creation", 0, "ok"), ("decision", 0, "error"),
         ("rectification", 1, "no_answer"), ("rectification", 2, "ok")]
     assert row.creations == 2 and row.rounds == 2 and row.correct and not row.correct_first
-    assert row.accepted and row.reasons == [] and row.final_answer == "2343.32"
+    assert row.accepted and row.reasons == [] and row.final_answer == "$2343.32" and row.printed_answer == "2343.32"
     assert row.messages[1]["tool_calls"][0]["function"] == {
         "name": "compound", "arguments": {"principal": 2000, "rate": 2, "years": 8}}
     assert row.messages[2] == {"role": "tool", "tool_call_id": row.messages[1]["tool_calls"][0]["id"],
@@ -211,6 +211,21 @@ def test_failures_become_reason_codes(box, replies, reasons):
     row = judge(run_problem(ctx_for(box, replies, max_rounds=1, timeout_s=1), UNIT, PROBLEM, [], base(UNIT)))
     assert not row.accepted and row.reasons == sorted(reasons)
     assert schema_problems(row) == []
+
+
+def test_an_unrounded_result_is_stated_as_the_question_asks(box):
+    """A tool that does not round: the row states its result as asked ($, to the cent) and is right;
+    the raw value stays in the attempts and the tool result."""
+    unrounded = TOOL.replace("return round(principal * (1 + rate / 100) ** years, 2)",
+                             "return principal * (1 + rate / 100) ** years")
+    q4 = Problem(id="ci/4", question="You deposit $2500 at 4% interest per year, compounded yearly. How much is in "
+                 "the account after 6 years? Round to the nearest cent.", answer="$3163.30", group="ci")
+    call = 'print("Final Answer:", compound(principal=2500, rate=4, years=6))'
+    row = judge(run_problem(ctx_for(box, [unrounded, call]), UNIT, q4, [], base(UNIT)))
+    assert row.printed_answer == "3163.297546240001" and row.attempts[-1].answer == "3163.297546240001"
+    assert row.final_answer == "$3163.30" and row.correct and row.correct_first and row.accepted
+    assert row.messages[-1]["content"] == "The answer is $3163.30."
+    assert row.messages[-2]["content"] == "3163.297546240001"
 
 
 def test_grounded():

@@ -73,7 +73,8 @@ class CREATOR(Method):
     about = ("CREATOR (Qian et al. 2023): for each problem the model wrote a general, documented Python tool, "
              "decided how to call it, ran both in the sandbox and repaired them from the errors. `creator` "
              "holds the solved problems (every attempt, and a chat form: problem → tool call → result → "
-             "answer); `tools` the library of distinct tools (normalised AST hash) that gave correct answers.")
+             "answer); `tools` the library of distinct tools (by normalised AST hash, then by behaviour on probe inputs run "
+             "in the sandbox) that gave correct answers, each with its tests and provenance.")
 
     def units(self, recipe, tools: list) -> list[Unit]:
         s = self.settings(recipe.method)
@@ -115,8 +116,10 @@ class CREATOR(Method):
                 verified.append(Tool(row.tool_code, row.tool_name, row.tool_spec, True, "group", row.tool_hash))
             yield row
 
-    def combine(self, read: Callable[[str], Iterator[dict]], provenance: dict) -> Iterable[Record]:
-        return lib.combine(read(CreatorRow.config), {**provenance, "method": self.name})
+    def combine(self, read: Callable[[str], Iterator[dict]], provenance: dict, sandbox=None) -> Iterable[Record]:
+        """The library: `sandbox` (a factory of the run's sandbox) runs the behavioural dedup."""
+        return lib.combine(read(CreatorRow.config), {**provenance, "method": self.name},
+                           sandbox=sandbox() if sandbox else None)
 
 
 def library_tool(row: dict) -> Tool:

@@ -13,6 +13,16 @@ numbers, or a word. Two answers are equivalent when
   lists     the same numbers in any order (the roots of an equation)
   words     the same words after case, punctuation and articles are dropped (Tuesday, yes)
 
+Given the question, the check also holds the answer to the form the question asks for: where it
+says "Round to the nearest cent / whole number / tenth / two decimal places", a number written
+with more decimals than that (3163.297546240001, or float noise such as 200.70000000000002) is
+wrong, and the rounded value must be the gold's.
+
+`state(printed, question)` says a program's printed value as a person would answer that question:
+rounded as asked (half up), float noise dropped, money as "$200.70", a percent sign where it asks
+"what percent", a unit the question asks for ("how many miles", "in degrees Celsius") after the
+number. It reads the question only, never the gold answer.
+
 sympy did not earn its place: the shipped problems have numeric, date or word answers, and
 fractions, percentages and units are parsed here exactly.
 """
@@ -20,6 +30,7 @@ fractions, percentages and units are parsed here exactly.
 from __future__ import annotations
 
 import calendar
+import math
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -260,7 +271,7 @@ def _close(p, g, decimals: int | None, rel_tol: float) -> bool:
     return decimals is not None and decimals >= 1 and abs(p - g) <= 0.5 * 10 ** -decimals * (1 + 1e-9)
 
 
-def _numbers_equal(p: Answer, g: Answer, rel_tol: float) -> bool:
+def _numbers_equal(p: Answer, g: Answer, rel_tol: float, places: int | None = None) -> bool:
     pv, gv = p.value, g.value
     if p.unit and g.unit and p.unit != g.unit:
         pdim, pf = _dimension(p.unit)
@@ -273,11 +284,154 @@ def _numbers_equal(p: Answer, g: Answer, rel_tol: float) -> bool:
         candidates.append(pv * 100)
     if p.percent and not g.percent:
         candidates.append(pv / 100)
+    if places is not None:  # the question asked for rounding: the answer must be rounded so, and right
+        return any(_rounded(c, places) and _close(c, _round(gv, places), places, rel_tol) for c in candidates)
     return any(_close(c, gv, g.decimals, rel_tol) for c in candidates)
 
 
-def equivalent(prediction, gold, rel_tol: float = REL_TOL) -> bool:
-    """Does the model's answer (text) state the gold answer (text)?"""
+def _exact(value) -> Fraction:
+    """A float as the decimal it prints as (200.70000000000002 stays noisy), a Fraction as it is."""
+    return value if isinstance(value, Fraction) else Fraction(repr(float(value)))
+
+
+def _rounded(value, places: int) -> bool:
+    """Is the value written with at most `places` decimals?"""
+    return (_exact(value) * 10 ** places).denominator == 1
+
+
+def _round(value, places: int) -> Fraction:
+    """Rounded half up (as people and the gold answers round; Python's round() is half-even)."""
+    scaled = _exact(value) * 10 ** places
+    whole = math.floor(abs(scaled) + Fraction(1, 2))
+    return Fraction(whole if scaled >= 0 else -whole, 10 ** places)
+
+
+# ----------------------------------------------------------------------------- the requested form
+
+_PLACES = {"one": 1, "two": 2, "three": 3, "four": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_ROUNDING = [
+    (re.compile(r"\bnearest (?:cent|penny|hundredth)\b", re.I), 2),
+    (re.compile(r"\bnearest (?:whole number|whole|integer|dollar|unit)\b|\bto a whole number\b", re.I), 0),
+    (re.compile(r"\bnearest tenth\b", re.I), 1),
+    (re.compile(r"\bnearest thousandth\b", re.I), 3),
+]
+_DECIMAL_PLACES = re.compile(r"\b(one|two|three|four|[1-4]) decimal (?:places?|digits?)\b", re.I)
+_IF_NEEDED = re.compile(r"decimal places? if needed|if necessary", re.I)
+
+
+def requested_decimals(question: str) -> int | None:
+    """The decimals the question asks the answer to be rounded to, or None when it asks none."""
+    text = str(question or "")
+    m = _DECIMAL_PLACES.search(text)
+    if m:
+        return _PLACES[m.group(1).lower()]
+    for pattern, places in _ROUNDING:
+        if pattern.search(text):
+            return places
+    return None
+
+
+_MONEY_QUESTION = re.compile(r"\bhow much (?:money|does|do|did|would|will|is|are|was|must|should|can)\b(?!.*\bhow many\b)|"
+                             r"\bin dollars\b|\bnearest cent\b|\b(?:sale |total |final |unit )?(?:price|cost)\b[^.?]*\?$|"
+                             r"\bhow much\b[^.?]*\b(?:cost|pay|earn|make|spend|save|owe|left)\b", re.I)
+_PERCENT_QUESTION = re.compile(r"\b(?:what|which) percent(?:age)?\b|\bas a percent(?:age)?\b|\bin percent\b", re.I)
+_CURRENCY_MARK = re.compile(r"[$€£¥]|\b(?:dollars?|euros?|pounds sterling|cents?)\b", re.I)
+_UNIT_WORDS = sorted((w for w in _UNITS if len(w) > 2 and not w.startswith("°")), key=len, reverse=True)
+_ASKED_UNIT = re.compile(r"\b(?:how many (?:whole |full |more |fewer )?|(?:speed|distance|weight|temperature|mass|"
+                         r"volume|length|time|answer|it|that|result) in |\bin )"
+                         rf"({'|'.join(re.escape(w) for w in _UNIT_WORDS)})\b", re.I)
+
+
+def requested_unit(question: str) -> str:
+    """The unit a question asks the answer in ("how many miles", "in degrees Celsius"), as the
+    question spells it; "" when it names none (counts of things, money, plain numbers)."""
+    found = _ASKED_UNIT.findall(str(question or ""))
+    return found[-1] if found else ""
+
+
+def requested_currency(question: str) -> str:
+    """The currency symbol when the question asks for an amount of money, else ""."""
+    text = str(question or "")
+    if not _MONEY_QUESTION.search(text):
+        return ""
+    mark = _CURRENCY_MARK.search(text)
+    if not mark:
+        return ""
+    word = mark.group(0).lower()
+    return _CURRENCY.get(word) or ("$" if word.startswith(("dollar", "cent")) else _CURRENCY.get(word.rstrip("s"), ""))
+
+
+def _format(value, places: int | None, money: bool, if_needed: bool) -> str:
+    exact = _exact(value)
+    if places is None:
+        if money:
+            places = 0 if exact.denominator == 1 else 2
+        elif exact.denominator == 1:
+            places = 0
+        else:  # no rounding asked: say the value, not the float noise of computing it
+            text = f"{float(exact):.10g}"
+            return text if "e" not in text else repr(float(exact))
+    exact = _round(exact, places)
+    if if_needed and exact.denominator == 1:
+        places = 0
+    sign = "-" if exact < 0 else ""
+    whole, frac = divmod(abs(exact) * 10 ** places, 10 ** places)
+    text = str(int(whole)) + (f".{int(frac):0{places}d}" if places else "")
+    return sign + text
+
+
+def state(printed, question: str = "") -> str:
+    """A program's printed answer said as a person answers `question`: rounded as asked, money
+    with its symbol, the unit asked for; text, dates and unreadable output are returned as printed."""
+    raw = str(printed if printed is not None else "").strip()
+    said = parse_answer(raw)
+    if said is None:  # a sentence ("The total is 665.0 dollars"): the number it ends on
+        found = parse_prediction(raw)
+        said = found if found is not None and found.kind == "number" else None
+    if said is None or said.kind != "number" or said.percent:
+        if said is not None and said.kind == "number" and said.percent:
+            places = requested_decimals(question)
+            return _format(said.value, places, False, bool(_IF_NEEDED.search(question or ""))) + "%"
+        return raw
+    places = requested_decimals(question)
+    if_needed = bool(_IF_NEEDED.search(question or ""))
+    currency = said.unit if said.unit in _CURRENCY.values() else ""
+    if said.unit and not currency:  # the program named its own unit: keep it
+        return f"{_format(said.value, places, False, if_needed)} {raw_unit(raw) or requested_unit(question) or said.unit}".strip()
+    currency = currency or requested_currency(question)
+    if not currency and _PERCENT_QUESTION.search(question or ""):  # "by what percent": the value is the percent
+        return _format(said.value, places, False, if_needed) + "%"
+    number = _format(said.value, places, bool(currency), if_needed)
+    if currency:
+        return f"-{currency}{number[1:]}" if number.startswith("-") else f"{currency}{number}"
+    unit = requested_unit(question)
+    return f"{number} {unit}" if unit else number
+
+
+def rounds_to(value, answer) -> bool:
+    """Is the number `answer` states the number `value` states, rounded to the answer's own
+    decimals (a whole number: to the unit)? For a stated answer and the tool result it came from."""
+    a, v = parse_answer(answer), parse_prediction(value)
+    if a is None or v is None or a.kind != "number" or v.kind != "number":
+        return False
+    if a.unit and v.unit and a.unit != v.unit:
+        return False
+    places = a.decimals if a.decimals is not None else (0 if _exact(a.value).denominator == 1 else None)
+    if places is None:
+        return False
+    candidates = [v.value] + ([v.value * 100] if a.percent and not v.percent else [])
+    return any(_round(c, places) == _exact(a.value) for c in candidates)
+
+
+def raw_unit(text: str) -> str:
+    """The unit words after the number in a printed answer, as written."""
+    m = _NUMBER.match(_clean(text))
+    return (m["unit"] or "").strip() if m else ""
+
+
+def equivalent(prediction, gold, rel_tol: float = REL_TOL, question: str = "") -> bool:
+    """Does the model's answer (text) state the gold answer (text)? With the question, a number
+    must also be rounded as the question asks (`requested_decimals`)."""
     g = parse_answer(gold)
     if g is None:
         raise ValueError(f"unparsable gold answer {gold!r}")
@@ -288,6 +442,7 @@ def equivalent(prediction, gold, rel_tol: float = REL_TOL) -> bool:
     p = parse_prediction(prediction)
     if p is None or p.kind != g.kind:
         return False
+    places = requested_decimals(question)
     if g.kind == "date":
         return p.value == g.value
     if g.kind == "list":
@@ -295,8 +450,8 @@ def equivalent(prediction, gold, rel_tol: float = REL_TOL) -> bool:
             return False
         ps = sorted(p.value, key=lambda a: float(a.value))
         gs = sorted(g.value, key=lambda a: float(a.value))
-        return all(_numbers_equal(a, b, rel_tol) for a, b in zip(ps, gs))
-    return _numbers_equal(p, g, rel_tol)
+        return all(_numbers_equal(a, b, rel_tol, places) for a, b in zip(ps, gs))
+    return _numbers_equal(p, g, rel_tol, places)
 
 
 _FINAL = re.compile(r"final\s*answer\s*(?:is)?\s*[:=]?\s*(.*)$", re.IGNORECASE)

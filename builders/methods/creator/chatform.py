@@ -17,7 +17,7 @@ import json
 import re
 
 from builders import chat
-from builders.methods.creator.answers import equivalent, parse_answer, parse_prediction
+from builders.methods.creator.answers import equivalent, parse_answer, parse_prediction, rounds_to
 
 MAX_CALLS = 4
 
@@ -66,8 +66,8 @@ def grounded(answer: str, msgs: list[dict]) -> bool:
 
 
 def _same(result: str, answer: str) -> bool:
-    """The answer is the result, possibly rounded or with its unit."""
+    """The answer is the result, possibly rounded (to the answer's decimals) or with its unit."""
     try:
-        return equivalent(answer, result) or equivalent(result, answer)
+        return equivalent(answer, result) or equivalent(result, answer) or rounds_to(result, answer)
     except ValueError:
         return False

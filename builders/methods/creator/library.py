@@ -1,6 +1,13 @@
-"""The tool library: tools that produced correct answers, deduplicated by normalised AST hash.
+"""The tool library: tools that produced correct answers, deduplicated by what they do.
 
-  combine(rows, provenance)   accepted `creator` rows → `tools` records (the method's combine hook)
+  combine(rows, provenance, sandbox)  accepted `creator` rows → `tools` records (the method's combine
+                              hook): one entry per distinct tool — first by normalised AST hash,
+                              then, with a sandbox, by behaviour (behaviour.py: the same outputs on
+                              probe inputs, so `def total(a, b): return a * b` and `def cost(price,
+                              count): return count * price` are one entry); each entry carries its
+                              tests (the problems it solved: arguments and the result the problem was
+                              checked with), its provenance (run, model, problem ids), the variants
+                              merged into it and a version
   read_library(path)          a library written by an earlier run: its dataset folder, its `tools`
                               config folder, or a tools Parquet file → rows
   Library(rows).retrieve(q)   the library tool that best fits a problem (BM25 over the tool's name,
@@ -17,10 +24,12 @@ import re
 from collections import Counter
 from typing import Iterable
 
+from builders.methods.creator import behaviour
 from builders.methods.creator.records import LibraryTool
 from builders.tools.library import load_library_tools, read_library  # noqa: F401 - the library as a toolset
 
 MAX_QUESTIONS = 5
+MAX_TESTS = 8
 _PROVENANCE = ("run_hash", "recipe", "model", "model_sha256", "method", "switches")
 
 
@@ -28,9 +37,89 @@ def _json(value):
     return json.loads(value) if isinstance(value, str) else value
 
 
-def combine(rows: Iterable[dict], provenance: dict | None = None) -> list[LibraryTool]:
-    """One LibraryTool per distinct tool among correct, accepted rows; names made unique."""
-    by_hash: dict[str, dict] = {}
+def tests_of(row: dict) -> list[dict]:
+    """The calls a solved problem made, as tests of its tool: {problem_id, arguments, expected,
+    answer}: the arguments the decision passed, the result the tool returned (recorded in the
+    sandbox) and the answer that was checked against the gold."""
+    calls, out = {}, []
+    for message in row.get("messages") or []:
+        message = _json(message) or {}
+        for call in message.get("tool_calls") or []:
+            calls[call.get("id")] = (call.get("function") or {}).get("arguments")
+        if message.get("role") == "tool" and message.get("tool_call_id") in calls:
+            try:
+                expected = json.loads(message.get("content"))
+            except (TypeError, json.JSONDecodeError):
+                expected = message.get("content")
+            out.append({"problem_id": row["problem_id"], "arguments": calls[message["tool_call_id"]],
+                        "expected": expected, "answer": row.get("final_answer", "")})
+    return out
+
+
+class _Entry:
+    """One distinct tool while the library is put together: the rows it solved, its variants."""
+
+    def __init__(self, ast_hash: str, rows: list[dict]):
+        self.rows = sorted(rows, key=lambda r: r["problem_id"])
+        first = self.rows[0]   # the copy kept: the same whichever order the rows are read in
+        self.ast_hash, self.code, self.function, self.spec = ast_hash, first["tool_code"], first["tool_name"], \
+            first["tool_spec"]
+        self.variants = [ast_hash]
+        self.behaviour_hash = ""
+        self.params = behaviour.parameters(self.code, self.function, self.spec)
+        self.tests = [t for r in self.rows for t in tests_of(r)]
+
+    def absorb(self, other: "_Entry") -> None:
+        """Take over another tool that behaves the same: its problems, and its tests with their
+        arguments renamed to this tool's parameters (the tools were compared positionally)."""
+        self.rows = sorted(self.rows + other.rows, key=lambda r: r["problem_id"])
+        self.variants = sorted(set(self.variants + other.variants))
+        names = [n for n, _ in self.params or []]
+        for test in other.tests:
+            args = behaviour.positional(other.params, test["arguments"])
+            if args is not None and len(args) <= len(names):
+                self.tests.append(dict(test, arguments=dict(zip(names, args))))
+        self.tests.sort(key=lambda t: t["problem_id"])
+
+    def recorded_inputs(self) -> list[list]:
+        found = []
+        for test in self.tests:
+            args = behaviour.positional(self.params, test["arguments"])
+            if args is not None:
+                found.append(args)
+        return found
+
+
+def merge_by_behaviour(entries: list[_Entry], box) -> list[_Entry]:
+    """Entries whose tools give the same outputs on the same probes, merged into the most used
+    (then the one that solved the first problem by id). Tools compare only within one signature (parameter types in order)."""
+    by_sig: dict[tuple, list[_Entry]] = {}
+    for e in entries:
+        if e.params is not None:
+            by_sig.setdefault(behaviour.signature(e.params), []).append(e)
+    merged_away: set[str] = set()
+    for sig, group in sorted(by_sig.items()):
+        inputs = behaviour.probes(sig, [a for e in group for a in e.recorded_inputs()])
+        if not inputs:
+            continue
+        by_print: dict[str, list[_Entry]] = {}
+        for e in group:
+            e.behaviour_hash = behaviour.fingerprint(behaviour.outputs(box, e.code, e.function, inputs)) or ""
+            if e.behaviour_hash:
+                by_print.setdefault(e.behaviour_hash, []).append(e)
+        for same in by_print.values():
+            keep = sorted(same, key=lambda e: (-len(e.rows), e.rows[0]["problem_id"], e.ast_hash))[0]
+            for e in same:
+                if e is not keep:
+                    keep.absorb(e)
+                    merged_away.add(e.ast_hash)
+    return [e for e in entries if e.ast_hash not in merged_away]
+
+
+def combine(rows: Iterable[dict], provenance: dict | None = None, sandbox=None) -> list[LibraryTool]:
+    """One LibraryTool per distinct tool among correct, accepted rows; names made unique. With a
+    sandbox, tools that behave alike on probe inputs are one entry (without one: by AST only)."""
+    by_hash: dict[str, list] = {}
     for row in rows:
         if not row.get("correct") or not row.get("tool_hash") or not row.get("tool_code"):
             continue
@@ -38,21 +127,23 @@ def combine(rows: Iterable[dict], provenance: dict | None = None) -> list[Librar
         if not spec.get("description"):
             continue
         by_hash.setdefault(row["tool_hash"], []).append(dict(row, tool_spec=spec))
+    entries = [_Entry(h, by_hash[h]) for h in sorted(by_hash)]
+    if sandbox is not None:
+        entries = merge_by_behaviour(entries, sandbox)
     taken: set[str] = set()
     out = []
     prov = {k: v for k, v in (provenance or {}).items() if k in _PROVENANCE}
-    for h in sorted(by_hash):
-        rows_ = sorted(by_hash[h], key=lambda r: r["problem_id"])
-        first = rows_[0]  # the copy kept: the same whichever order the rows are read in
-        spec = first["tool_spec"]
-        name = spec["name"]
+    for e in sorted(entries, key=lambda e: e.ast_hash):
+        h, rows_ = e.ast_hash, e.rows
+        name = e.spec["name"]
         if name in taken:
             name = f"{name}_{h[:6]}"
         taken.add(name)
         out.append(LibraryTool(
             id=f"tool-{h[:16]}", group=h, **prov, accepted=True,
-            name=name, function=first["tool_name"], description=spec["description"],
-            parameters=spec["parameters"], code=first["tool_code"], ast_hash=h,
+            name=name, function=e.function, description=e.spec["description"],
+            parameters=e.spec["parameters"], code=e.code, ast_hash=h, version=h[:12],
+            behaviour_hash=e.behaviour_hash, variants=e.variants, tests=e.tests[:MAX_TESTS],
             problems=sorted({r["problem_id"] for r in rows_}),
             questions=[r["question"] for r in rows_][:MAX_QUESTIONS],
             categories=sorted({r.get("category") or "" for r in rows_} - {""}),

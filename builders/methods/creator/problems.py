@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from builders.errors import UserError
-from builders.methods.creator.answers import parse_answer
+from builders.methods.creator.answers import equivalent, parse_answer, requested_decimals
 
 SHIPPED = Path(__file__).resolve().parent / "data" / "problems.jsonl"
 BUILTIN = "builtin"   # the name a recipe uses for the shipped set
@@ -114,6 +114,9 @@ def problem_of(row) -> Problem:
     answer = str(answer)
     if parse_answer(answer) is None:
         raise ValueError(f"field answer: {answer!r} is not a number, fraction, percentage, date or word answer")
+    places = requested_decimals(values["question"])
+    if places is not None and not equivalent(answer, answer, question=values["question"]):
+        raise ValueError(f"field answer: {answer!r} is not rounded as the question asks ({places} decimal places)")
     return Problem(answer=answer, **values)
 
 

@@ -4,7 +4,7 @@
 with every attempt of every stage; its `messages`/`tools` are the chat form for fine-tuning:
 the user's problem → the assistant's call of the created tool with this problem's arguments →
 the tool's result → the answer in words. `LibraryTool` (config `tools`): the verified library,
-one row per distinct tool (normalised AST hash) that produced correct answers.
+one row per distinct tool (by AST hash, then by behaviour on probe inputs) that produced correct answers.
 """
 
 from __future__ import annotations
@@ -76,9 +76,12 @@ class CreatorRow(Record):
                          "group) or library (retrieved from an earlier run's library)",
                          default="created", enum=["created", "group", "library"])
     reused_from: str = column("the reused tool's AST hash", default="")
-    final_answer: str = column("the answer the program printed", default="")
+    final_answer: str = column("the printed answer stated as the question asks (answers.state: rounded as "
+                               "asked, money with its symbol, the unit asked for)", default="")
+    printed_answer: str = column("the `Final Answer:` the program printed, as printed", default="")
     correct_first: bool = column("correct at the first execution, before any rectification", default=False)
-    correct: bool = column("the final answer is the gold answer (answers.equivalent)", default=False)
+    correct: bool = column("the final answer is the gold answer, rounded as the question asks "
+                           "(answers.equivalent)", default=False)
     failure: str = column("the reason code of the stage that failed last ('' when none)", default="")
     messages: list[Json] = column("chat form: user problem → tool call → tool result → answer", default_factory=list)
     tools: list[Json] = column("the created tool as the chat contract's `tools` list", default_factory=list)
@@ -97,6 +100,13 @@ class LibraryTool(Record):
     parameters: Json = column("JSON Schema of its arguments")
     code: str = column("the tool's Python code", minLength=1)
     ast_hash: str = column("sha256 of its normalised syntax tree (the dedup key)", minLength=64, maxLength=64)
+    version: str = column("the version of its code: the first 12 hex digits of its AST hash", default="")
+    behaviour_hash: str = column("sha256 of its outputs on the probe inputs ('' when not probed): the "
+                                 "behavioural dedup key", default="")
+    variants: list[str] = column("AST hashes of the textually different tools that behave the same, "
+                                 "merged into this entry (its own included)", default_factory=list)
+    tests: list[Json] = column("its tests: {problem_id, arguments, expected, answer} of the calls that solved "
+                               "problems (expected: the result the sandbox recorded)", default_factory=list)
     problems: list[str] = column("ids of the problems it solved correctly", default_factory=list)
     questions: list[str] = column("some of those problems' questions (retrieval reads them)", default_factory=list)
     categories: list[str] = column("categories of those problems", default_factory=list)

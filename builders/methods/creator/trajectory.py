@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from builders.methods.base import Context, Unit
 from builders.methods.creator import chatform, programs
-from builders.methods.creator.answers import equivalent
+from builders.methods.creator.answers import equivalent, state
 from builders.methods.creator.creation import Created, Tool, create_tool, inspect_tool
 from builders.methods.creator.decision import decide
 from builders.methods.creator.execution import Execution, execute
@@ -95,10 +95,13 @@ def run_problem(ctx: Context, unit: Unit, problem: Problem, reuse: list[Tool], b
     sol: Solution | None = None
     created = Created(tool=None)
     creations = 0
+    def right(ex) -> bool:
+        """The printed answer, stated in the question's form, is the gold (rounded as asked)."""
+        return ex.answered and equivalent(state(ex.answer, text), problem.answer, question=text)
+
     def done(sol: Solution) -> bool:
         """Stop trying tools: this one answered (and, with `select: correct`, rightly)."""
-        ex = sol.last
-        return ex.answered and (ctx.settings.get("select") != "correct" or equivalent(ex.answer, problem.answer))
+        return sol.last.answered and (ctx.settings.get("select") != "correct" or right(sol.last))
 
     for tool in reuse[:1]:
         sol = solve(ctx, text, tool, unit.seed, usage, problem.category)
@@ -125,15 +128,14 @@ def run_problem(ctx: Context, unit: Unit, problem: Problem, reuse: list[Tool], b
     tool, tool_failure = final_tool(ctx, sol)
     ex = sol.last
     failure = FAILURES.get(ex.status, "") if not ex.answered else tool_failure
-    correct = ex.answered and equivalent(ex.answer, problem.answer)
-    first = sol.executions[0]
+    stated = state(ex.answer, text) if ex.answered else ""
     spec = tool.spec if tool else {}
-    messages = chatform.messages(problem.id, text, sol.name, ex.calls, ex.answer) if tool else []
+    messages = chatform.messages(problem.id, text, sol.name, ex.calls, stated) if tool else []
     row = CreatorRow(
         **fields, tool_name=sol.name, tool_code=sol.tool_code, tool_spec=spec,
         tool_hash=programs.ast_hash(sol.tool_code, sol.name) if _name(sol.tool_code) else "",
         documented=bool(tool and tool.documented), decision_code=sol.decision_code, rounds=sol.rounds,
-        reused=sol.tool.origin, reused_from=sol.tool.origin_hash, final_answer=ex.answer,
-        correct_first=first.answered and equivalent(first.answer, problem.answer), correct=bool(correct),
+        reused=sol.tool.origin, reused_from=sol.tool.origin_hash, final_answer=stated,
+        printed_answer=ex.answer if ex.answered else "", correct_first=right(sol.executions[0]), correct=right(ex),
         failure=failure, reasons=[failure] if failure else [], messages=messages, tools=chatform.tools(spec))
     return row
