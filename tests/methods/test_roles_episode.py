@@ -68,7 +68,7 @@ def test_failed_then_corrected_call_concludes_and_slices(sandbox):
     by_role = {}
     for r in derived:
         by_role.setdefault(r.role, []).append(r)
-        assert r.accepted and not row_problems(r.to_row(), r.role)
+        assert r.accepted and not row_problems(r.umi(), r.role, r.tools)
         assert r.split == traj.split and r.group == traj.group
     assert {k: len(v) for k, v in by_role.items()} == {"planner": 4, "backbone": 3, "caller": 2, "summarizer": 1}
     assert all("parsec" not in r.target for r in by_role["caller"] + by_role["backbone"])  # failed call: history only
@@ -98,7 +98,7 @@ def test_give_up_after_failures_is_kept_as_give_up(sandbox):
     assert roles.count("caller") == 0 and roles.count("summarizer") == 0   # no call ran: nothing to imitate
     assert derived[-1].role == "backbone" and derived[-1].target.endswith("\nconclusion: give up.")
     assert [r for r in derived if r.role == "planner"][-1].target.endswith(" Next: give up.")
-    assert all(not row_problems(r.to_row(), r.role) for r in derived)
+    assert all(not row_problems(r.umi(), r.role, r.tools) for r in derived)
 
 
 def test_give_up_after_one_failure_is_rejected(sandbox):

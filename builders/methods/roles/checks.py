@@ -227,4 +227,4 @@ def answer(t: Trajectory) -> str | None:
 
 
 def role_format(row: RoleRow) -> str | None:
-    return "role_format" if row_problems(row.to_row(), row.role) else None
+    return "role_format" if row_problems(row.umi(), row.role, row.tools) else None

@@ -124,9 +124,9 @@ def role_rows(turns: list[dict], failed: set[int], specs: list[dict], *, traject
                     _target_message(role, target, call_ids[i + 1 if role == "backbone" else i])]
         rows.append(ROW_KINDS[role](
             **{"group": trajectory, **base, "id": f"{trajectory}/{role}/{i}"},
-            role=role, tools=api, history=[dict(t) for t in history],
+            role=role, umi_tools=api, history=[dict(t) for t in history],
             input=template.render_input(role, api, history), target=target, messages=messages,
-            chat_tools=chat_tools, trajectory=trajectory, outcome=outcome))
+            tools=chat_tools, trajectory=trajectory, outcome=outcome))
     return rows
 
 
