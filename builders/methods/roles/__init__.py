@@ -61,8 +61,11 @@ class Roles(Method):
         Check("give_up_unjustified", checks.gave_up_fairly, (Trajectory,)),
         Check("repeated_call", checks.no_repeats, (Trajectory,)),
         Check("argument_unfounded", checks.arguments_founded, (Trajectory,)),
+        Check("call_after_needs_met", checks.needs_met_last, (Trajectory,)),
+        Check("subrequest_unserved", checks.requests_served, (Trajectory,)),
         Check("thought_degenerate", checks.thoughts, (Trajectory,)),
         Check("answer", checks.answer, (Trajectory,)),
+        Check("answer_contradicts", checks.answer_matches_results, (Trajectory,)),
         Check("role_format", checks.role_format, (RoleRow,)),
     )
     about = ("Multi-step, multi-tool trajectories in the manner of α-UMi (Shen et al. 2024): a planner writes "
