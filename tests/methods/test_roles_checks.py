@@ -4,10 +4,12 @@ built-in tools return in the real sandbox: the three wrong trajectories Qwen2.5-
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from builders import chat
-from builders.methods.roles import Roles, caller, checks
+from builders.methods.roles import Roles, caller, checks, planner
 from builders.methods.roles.needs import clauses, coverage
 from builders.methods.roles.records import Step, Trajectory
 from builders.tools import builtin_tools, environment
@@ -180,3 +182,16 @@ def test_an_answer_contradicting_a_result_is_rejected(sandbox):
             ("Now I look up the ISO week of 2024-03-01.", "date_info", {"date": "2024-03-01"})], wrong)
         assert checks.answer_matches_results(traj) == "answer_contradicts"
         assert not judged(traj).accepted
+
+
+def test_a_give_up_says_plainly_what_failed(sandbox):
+    calls = [("I read kb-999.", "get_article", {"article_id": "kb-999"}),
+             ("I try kb-998.", "get_article", {"article_id": "kb-998"})]
+    query = "Show me the articles kb-999 and kb-998 from the help center."
+    vague = record(sandbox, query, calls, "Sorry.", outcome="give_up", names=("get_article",))
+    assert checks.give_up_plain(vague) == "give_up_unclear"            # "The tool keeps failing": which?
+    assert "give_up_unclear" in judged(vague).reasons
+    steps = [s for s in vague.steps if s.next == "caller"]
+    plain = replace(vague, steps=[*steps, Step(thought=planner.give_up_thought(steps), next="give up")])
+    assert checks.give_up_plain(plain) is None
+    assert judged(plain).accepted, judged(plain).reasons

@@ -142,6 +142,17 @@ def gave_up_fairly(t: Trajectory) -> str | None:
     return None if len(calls) >= n and all(s.status != "ok" for s in calls[-n:]) else "give_up_unjustified"
 
 
+def give_up_plain(t: Trajectory) -> str | None:
+    """A give-up says so plainly: the planner's last turn names the tool that failed and that it failed
+    (planner.give_up_thought writes it so; a vague "I am done" teaches nothing)."""
+    if t.outcome != "give_up":
+        return None
+    failed = {s.name for s in _calls(t) if s.status != "ok"}
+    last = t.steps[-1].thought.lower() if t.steps else ""
+    says = re.search(r"\b(fail|error|cannot|can't|unable|invalid|not found|does not exist)", last)
+    return None if says and any(name.lower() in last for name in failed) else "give_up_unclear"
+
+
 def no_repeats(t: Trajectory) -> str | None:
     seen = set()
     for s in _calls(t):

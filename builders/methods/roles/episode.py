@@ -14,7 +14,6 @@ from builders.methods.base import Context, Unit
 from builders.methods.roles import caller, planner, summarizer
 from builders.methods.roles.query import imagine_query
 from builders.methods.roles.records import Step, Trajectory
-from builders.methods.roles.rows import GIVE_UP_ANSWER
 from builders.record import split_of
 from builders.tools import environment
 
@@ -43,6 +42,8 @@ def run_episode(ctx: Context, unit: Unit, memory: list[str], method: str = "role
                 reasons.append("malformed_output")
                 break
             thought, nxt = planned
+            if nxt == "give up":
+                thought = planner.give_up_thought(steps)
             if nxt != "caller":
                 steps.append(Step(thought=thought, next=nxt))
                 outcome = "conclusion" if nxt == "conclusion" else "give_up"
@@ -58,7 +59,7 @@ def run_episode(ctx: Context, unit: Unit, memory: list[str], method: str = "role
             if not final_answer:
                 reasons.append("malformed_output")
         elif outcome == "give_up":
-            final_answer = GIVE_UP_ANSWER
+            final_answer = planner.give_up_answer(steps)
     tid = trajectory_id(ctx, unit)
     specs = [t.spec() for t in tools]
     return Trajectory(

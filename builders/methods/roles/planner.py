@@ -32,6 +32,31 @@ def options(steps: list[Step], step: int, max_steps: int, min_calls: int) -> lis
 THOUGHT = {"type": "string", "pattern": r'^[A-Z][^{}\[\]<>_=|\\"`\n]{9,150}$'}
 
 
+def give_up_thought(steps: list[Step]) -> str:
+    """The planner's give-up in plain words: which tool failed, how often in a row, its last error, and
+    that the request cannot be served. The model's own sentence ("I cannot do this") teaches the
+    planner nothing about when to give up, so the give-up turn is written from the failures."""
+    calls = [s for s in steps if s.next == "caller"]
+    failed = [s for s in calls if s.status != "ok"]
+    if not failed:
+        return "No call has failed, but the tools cannot serve this request, so I give up."
+    streak = next((i for i, s in enumerate(reversed(calls)) if s.status == "ok"), len(calls))
+    last = failed[-1]
+    why = " ".join(last.observation.split())[:120] or last.reason or last.status
+    times = {1: "once", 2: "twice"}.get(streak, f"{streak} times")
+    return (f"The call to {last.name} failed {times} in a row (last error: {why}), so the tools cannot "
+            f"serve this request and I give up.")
+
+
+def give_up_answer(steps: list[Step]) -> str:
+    """What the user is told when the planner gives up: the request could not be done, and why."""
+    failed = [s for s in steps if s.next == "caller" and s.status != "ok"]
+    if not failed:
+        return "Sorry, I could not complete this request with the available tools."
+    why = " ".join(failed[-1].observation.split())[:120] or failed[-1].reason
+    return f"Sorry, I could not complete this request: {failed[-1].name} failed ({why})."
+
+
 def plan_schema(choices: list[str]) -> dict:
     return {"type": "object",
             "properties": {"thought": THOUGHT, "next": {"enum": choices}},

@@ -29,9 +29,6 @@ SYSTEM = {
     "summarizer": "You are the summarizer. Write the final answer to the user from the tool results.",
 }
 
-GIVE_UP_ANSWER = "Sorry, I could not complete this request with the available tools."
-
-
 def turns_of(query: str, steps: list[Step], final_answer: str, outcome: str) -> tuple[list[dict], set[int]]:
     """α-UMi's turn list for a trajectory, and the indexes of caller turns whose call failed."""
     turns, failed = [{"from": "user", "value": query}], set()
