@@ -57,9 +57,10 @@ def test_failed_then_corrected_call_concludes_and_slices(sandbox):
     assert "parsec" in traj.steps[0].observation                    # the error was kept …
     assert "ERROR: invalid arguments" in llm.calls[3]["messages"][-1]["content"]  # … and shown back to the planner
     assert abs(json.loads(traj.steps[2].observation) - 9.320568) < 1e-6
-    # the grammar narrows the planner's choices: call first; give up only after a failure; conclude after two results
+    # the grammar narrows the planner's choices: call first; give up only after a failure; once both parts of
+    # the request are served, conclude
     enums = [c["schema"]["properties"]["next"]["enum"] for c in llm.calls if "thought" in json.dumps(c["schema"])]
-    assert enums == [["caller"], ["caller", "give up"], ["caller"], ["caller", "conclusion"]]
+    assert enums == [["caller"], ["caller", "give up"], ["caller"], ["conclusion"]]
     # the chat form keeps the training path only: the two calls that ran, then the answer
     assert [m["role"] for m in traj.messages] == ["user", "assistant", "tool", "assistant", "tool", "assistant"]
     assert traj.messages[1]["tool_calls"][0]["function"]["arguments"]["to_unit"] == "mi"
@@ -244,3 +245,23 @@ def test_a_request_without_values_is_sampled_again(sandbox):
     assert traj.query.startswith("Convert 5 km to miles")
     assert traj.candidates == [{"stage": "query", "text": "Please help me with some conversions and some arithmetic "
                                 "today.", "reasons": ["query_lacks_values"]}]
+
+
+def test_once_the_needs_are_met_the_planner_must_conclude(sandbox):
+    """Issue 22's first trajectory: the weekday was in the first result. The planner is not offered another
+    call (it added a day nobody asked for); one call is too few, so it is rejected without padding."""
+    def script():
+        return ScriptedLLM([
+            {"query": "What is the date 4 days from 2024-01-05, and what is its weekday?"},
+            {"thought": "I add 4 days to 2024-01-05.", "next": "caller"},
+            {"name": "date_arithmetic", "arguments": {"start": "2024-01-05", "days": 4}},
+            {"thought": "The result gives the date and its weekday.", "next": "conclusion"},
+            {"answer": "4 days from 2024-01-05 is 2024-01-09, a Tuesday."},
+        ])
+    llm = script()
+    traj = judged(run_episode(context(llm, sandbox, TOOLS), unit("one_tool", ["date_arithmetic"]), []))
+    enums = [c["schema"]["properties"]["next"]["enum"] for c in llm.calls if "thought" in json.dumps(c["schema"])]
+    assert enums == [["caller"], ["conclusion"]] and not llm.replies
+    assert traj.reasons == ["too_few_calls"]
+    ok = judged(run_episode(context(script(), sandbox, TOOLS, min_calls=1), unit("one_tool", ["date_arithmetic"]), []))
+    assert ok.accepted, ok.reasons

@@ -12,6 +12,7 @@ from builders import chat
 from builders.llm import Usage
 from builders.methods.base import Context, Unit
 from builders.methods.roles import caller, planner, summarizer
+from builders.methods.roles.needs import coverage
 from builders.methods.roles.query import imagine_query
 from builders.methods.roles.records import Step, Trajectory
 from builders.record import split_of
@@ -36,7 +37,8 @@ def run_episode(ctx: Context, unit: Unit, memory: list[str], method: str = "role
         calls = environment.Episode(ctx.sandbox)  # one environment instance per episode
         for i in range(max_steps):
             seed = unit.seed + 100 * (i + 1)
-            choices = planner.options(steps, i, max_steps, min_calls)
+            met = coverage(query, [s for s in steps if s.next == "caller"]).met_at is not None
+            choices = planner.options(steps, i, max_steps, min_calls, needs_met=met)
             planned = planner.plan(ctx, query, tools, steps, choices, seed, usage)
             if planned is None:
                 reasons.append("malformed_output")

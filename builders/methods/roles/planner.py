@@ -3,7 +3,9 @@
 The choices offered are narrowed by the grammar to those that make sense now, so even a tiny model
 produces a well-formed episode: the first step always calls; conclusion needs a last call that
 succeeded (and `min_calls` successful calls before the step limit); give up is offered only after a
-failed call; at the last step the planner must conclude or give up.
+failed call; at the last step the planner must conclude or give up; once the request's needs are
+met it must conclude (a trajectory that met them in fewer than `min_calls` calls is then rejected as
+too_few_calls instead of being padded with calls nobody asked for).
 """
 
 from __future__ import annotations
@@ -16,11 +18,15 @@ GUIDE = {"caller": "caller = make the next tool call", "conclusion": "conclusion
          "give up": "give up = the tools cannot do it"}
 
 
-def options(steps: list[Step], step: int, max_steps: int, min_calls: int) -> list[str]:
+def options(steps: list[Step], step: int, max_steps: int, min_calls: int, needs_met: bool = False) -> list[str]:
+    """`needs_met`: every sub-request is served (needs.py); the planner must conclude, as any further
+    call is one nobody asked for (it would be rejected as call_after_needs_met, so it is not made)."""
     calls = [s for s in steps if s.next == "caller"]
     if not calls:
         return ["caller"]
     last_ok = calls[-1].status == "ok"
+    if needs_met and last_ok:
+        return ["conclusion"]
     if step >= max_steps - 1:
         return ["conclusion"] if last_ok else ["give up"]
     ok = sum(s.status == "ok" for s in calls)
