@@ -195,3 +195,13 @@ def test_a_give_up_says_plainly_what_failed(sandbox):
     plain = replace(vague, steps=[*steps, Step(thought=planner.give_up_thought(steps), next="give up")])
     assert checks.give_up_plain(plain) is None
     assert judged(plain).accepted, judged(plain).reasons
+
+
+def test_a_one_tool_request_that_one_call_serves_is_sampled_again():
+    from builders.methods.roles.query import query_problems
+    tool = [TOOLS["date_arithmetic"]]
+    one = "What is the date 4 days from 2024-01-05, and what is the weekday of that date?"
+    assert query_problems(one, tool, "one_tool") == ["query_one_call"]
+    assert query_problems(one, tool, "domain") == []                  # a later tool may take the result
+    two = "What is the date 4 days from 2024-01-05, and what is the date 10 days from 2024-02-01?"
+    assert query_problems(two, tool, "one_tool") == []
