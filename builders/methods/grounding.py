@@ -86,6 +86,9 @@ _PLAIN = r'[^0-9{}\[\]<>_=|\\"`\n]'
 
 # --- what the request states ------------------------------------------------------------------------
 
+BACKWARD = re.compile(r"\b(before|ago|earlier|prior to|back from|subtract|minus)\b", re.I)
+"""Words that turn a stated amount into a negative offset ("10 days before", "3 weeks ago")."""
+
 def plain_number(value: float):
     return int(value) if float(value).is_integer() and abs(value) < 1e15 else value
 
@@ -189,7 +192,10 @@ def ground_value(name: str, schema: dict, text: str) -> dict | None:
                  or not isinstance(c, str) and c in stated_numbers(text)]
         return {**schema, "enum": named} if named else None
     if kind in ("number", "integer"):
-        values = [v for v in stated_numbers(text) if _fits(v, schema)]
+        stated = stated_numbers(text)
+        if BACKWARD.search(text):  # "10 days before": the offset is -10, which no text writes with its sign
+            stated += [-v for v in stated if v > 0]
+        values = [v for v in stated if _fits(v, schema)]
         return {k: v for k, v in schema.items() if k not in ("type",)} | {"enum": values} if values else None
     if kind == "string" and "pattern" not in schema:
         if _is_date(name, schema):

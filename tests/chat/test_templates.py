@@ -217,3 +217,13 @@ def test_an_unanswered_call_before_the_target_is_caught():
     problems = render_checks(dropped, caller.tools, trl_template("qwen2_5"), open_call=True)
     assert any("must come next" in p or "no result" in p for p in problems)
     assert render_checks(caller.messages, caller.tools, trl_template("qwen2_5")) != []   # not open: the target needs one
+
+
+def test_check_folder_lets_caller_and_backbone_rows_end_in_their_call(tmp_path):
+    opened = [(r.messages, r.tools) for r in _role_rows() if r.open_call]
+    assert any(m[-1].get("tool_calls") for m, _ in opened)
+    write_chat_parquet(tmp_path / "caller" / "train-00000-of-00001.parquet", opened)
+    assert check_folder(tmp_path, known_templates()) == []
+    write_chat_parquet(tmp_path / "planner" / "train-00000-of-00001.parquet", opened)   # not an open-call config
+    problems = check_folder(tmp_path, known_templates())
+    assert problems and all(p.startswith("planner/") for p in problems)

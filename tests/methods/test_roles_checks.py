@@ -205,3 +205,33 @@ def test_a_one_tool_request_that_one_call_serves_is_sampled_again():
     assert query_problems(one, tool, "domain") == []                  # a later tool may take the result
     two = "What is the date 4 days from 2024-01-05, and what is the date 10 days from 2024-02-01?"
     assert query_problems(two, tool, "one_tool") == []
+
+
+BEFORE = ("What is the date 2 days after February 27, 2024? What is the weekday? What is the date 10 days before "
+          "February 27, 2024? What is the weekday?")
+
+
+def test_a_direction_ignored_leaves_its_sub_request_unserved(sandbox):
+    """A 1.5B trajectory of this branch's run: "10 days before" called with days 10 (the grammar offered
+    only the unsigned 10), and the answer made up the rest."""
+    wrong = record(sandbox, BEFORE, [
+        ("I add 2 days to February 27, 2024.", "date_arithmetic", {"start": "2024-02-27", "days": 2}),
+        ("Now the date 10 days before it.", "date_arithmetic", {"start": "2024-02-27", "days": 10})],
+        "The date 2 days after February 27, 2024 is March 1, 2024, and it is a Friday. The date 10 days before "
+        "February 27, 2024 is February 17, 2024, and it is a Wednesday.")
+    assert set(judged(wrong).reasons) == {"subrequest_unserved", "answer_unfaithful", "answer_contradicts"}
+    right = record(sandbox, BEFORE, [
+        ("I add 2 days to February 27, 2024.", "date_arithmetic", {"start": "2024-02-27", "days": 2}),
+        ("Now the date 10 days before it.", "date_arithmetic", {"start": "2024-02-27", "days": -10})],
+        "2 days after February 27, 2024 is 2024-02-29, a Thursday; 10 days before it is 2024-02-17, a Saturday.")
+    assert judged(right).accepted, judged(right).reasons
+
+
+def test_the_caller_grammar_offers_a_negative_offset_when_the_request_goes_back():
+    import jsonschema
+    from builders.methods.grounding import ground_parameters
+    schema = ground_parameters(TOOLS["date_arithmetic"].parameters, BEFORE)
+    jsonschema.validate({"start": "2024-02-27", "days": -10}, schema)
+    forward = ground_parameters(TOOLS["date_arithmetic"].parameters, "What is the date 10 days after 2024-02-27?")
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"start": "2024-02-27", "days": -10}, forward)

@@ -176,7 +176,7 @@ def unfounded(value, name: str, schema: dict, known: str) -> bool:
     said = stated_numbers(undated(known))
     if isinstance(value, (int, float)):
         pool = stated_numbers(known) if _DATE_PARTS.search(name) else said
-        return not stated((float(value), _decimals(value)), pool)
+        return not stated((abs(float(value)), _decimals(value)), pool)   # the sign is a direction (needs.py)
     if not isinstance(value, str):
         return False
     dates = stated_dates(value)

@@ -8,7 +8,8 @@ asked for) or concludes with half a request served; these are the facts the chec
                   a new demand follows ("…, and what is its weekday"), never inside "between X and Y"
     its values    the dates, numbers, quoted texts and paths it states (a date whole: its parts are
                   not numbers the user said)
-    served        by a successful call whose arguments take all of its values; a sub-request that
+    served        by a successful call whose arguments take all of its values (a number as a negative
+                  offset where the clause goes back: "10 days before" wants -10); a sub-request that
                   states no value ("what is its weekday", "read that file back") by a result that
                   has the field it names, or by a call to a tool its words name (read_file)
 """
@@ -19,7 +20,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from builders.methods.grounding import MONTHS, asked, numbers, plain_number, stated_dates
+from builders.methods.grounding import BACKWARD, MONTHS, asked, numbers, plain_number, stated_dates
 
 _NAMED_DATE = re.compile(rf"\b(?:(?:{'|'.join(MONTHS)})[a-z]*\.? \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}|"
                          rf"\d{{1,2}}(?:st|nd|rd|th)? (?:{'|'.join(MONTHS)})[a-z]*\.?,? \d{{4}})\b", re.I)
@@ -107,7 +108,10 @@ def takes(arguments: dict, clause: str) -> bool:
     given_dates = {d for v in leaves if isinstance(v, str) for d in stated_dates(v)}
     given = [n for v in leaves for n in (numbers(undated(v)) if isinstance(v, str) else [(float(v), 0)]
                                          if isinstance(v, (int, float)) else [])]
-    return dates <= given_dates and all(any(abs(x - y) < 1e-9 for y, _ in given) for x, _ in nums)
+    sign = -1 if BACKWARD.search(clause) else 1    # "10 days before" is taken by -10, not by 10
+    signed = [x * sign if any(isinstance(v, (int, float)) and not isinstance(v, bool) and abs(abs(v) - x) < 1e-9
+                              for v in leaves) else x for x, _ in nums]
+    return dates <= given_dates and all(any(abs(x - y) < 1e-9 for y, _ in given) for x in signed)
 
 
 def named_fields(observation: str) -> list[str]:
