@@ -235,3 +235,24 @@ def test_the_caller_grammar_offers_a_negative_offset_when_the_request_goes_back(
     forward = ground_parameters(TOOLS["date_arithmetic"].parameters, "What is the date 10 days after 2024-02-27?")
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"start": "2024-02-27", "days": -10}, forward)
+
+
+INCLUSIVE = "Convert 2024 into a Roman numeral and then count the days from '2024-02-27' to '2024-03-04', inclusive."
+
+
+def test_a_qualifier_the_tool_does_not_know_leaves_its_sub_request_unserved(sandbox):
+    """Accepted in this branch's 1.5B run before this check: date_arithmetic counts 6 days, exclusively,
+    and the answer called them inclusive."""
+    calls = [("I convert 2024.", "int_to_roman", {"number": 2024}),
+             ("I count the days.", "date_arithmetic", {"start": "2024-02-27", "end": "2024-03-04"})]
+    names = ("int_to_roman", "date_arithmetic", "calculator")
+    wrong = record(sandbox, INCLUSIVE, calls, "The Roman numeral for 2024 is MMXXIV. The number of days from "
+                   "2024-02-27 to 2024-03-04, inclusive, is 6 days.", names=names)
+    assert judged(wrong).reasons == ["subrequest_unserved"]
+    adjusted = record(sandbox, INCLUSIVE, [*calls, ("Inclusive: one more day.", "calculator", {"expression": "6 + 1"})],
+                      "2024 is MMXXIV in Roman numerals, and there are 7 days from 2024-02-27 to 2024-03-04, "
+                      "inclusive.", names=names)
+    assert checks.requests_served(adjusted) is None and checks.needs_met_last(adjusted) is None
+    exclusive = record(sandbox, INCLUSIVE.replace(", inclusive", ""), calls,
+                       "2024 is MMXXIV, and there are 6 days from 2024-02-27 to 2024-03-04.", names=names)
+    assert judged(exclusive).accepted, judged(exclusive).reasons

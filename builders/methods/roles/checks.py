@@ -9,7 +9,8 @@
     repeated_call        the same successful call twice (a loop, not a plan)
     argument_unfounded   a call's value is in neither the request nor an earlier result
     call_after_needs_met a call made after every sub-request was served (a step nobody asked for)
-    subrequest_unserved  concluded with a sub-request of the query that no call served (needs.py)
+    subrequest_unserved  concluded with a sub-request of the query that no call served, or served
+                         without its qualifier ("inclusive" to a tool that counts exclusively) (needs.py)
     empty_answer / answer_degenerate / answer_recites_call / answer_unfaithful / answer_ungrounded
     answer_contradicts   the answer states a date or weekday other than those the results it rests on gave
     thought_degenerate   a planner turn without a usable rationale
@@ -216,10 +217,16 @@ def _named_leaves(value, schema: dict | None = None, name: str = ""):
         yield name, value, schema
 
 
+def _coverage(t: Trajectory):
+    about = {e["function"]["name"]: e["function"].get("description", "") for e in t.tools
+             if isinstance(e.get("function"), dict)}
+    return coverage(t.query, _calls(t), about)
+
+
 def needs_met_last(t: Trajectory) -> str | None:
     """No call after every sub-request of the query was served (a step nobody asked for)."""
     calls = _calls(t)
-    met = coverage(t.query, calls).met_at
+    met = _coverage(t).met_at
     return "call_after_needs_met" if met is not None and len(calls) > met + 1 else None
 
 
@@ -227,13 +234,13 @@ def requests_served(t: Trajectory) -> str | None:
     """A concluded trajectory served every sub-request of the query; one that did not must give up."""
     if t.outcome != "conclusion":
         return None
-    return "subrequest_unserved" if coverage(t.query, _calls(t)).unserved else None
+    return "subrequest_unserved" if _coverage(t).unserved else None
 
 
 def resting_calls(t: Trajectory) -> list:
     """The successful calls an answer rests on: those up to the one that met the request's needs."""
     calls = _calls(t)
-    met = coverage(t.query, calls).met_at
+    met = _coverage(t).met_at
     return [s for k, s in enumerate(calls) if s.status == "ok" and (met is None or k <= met)]
 
 

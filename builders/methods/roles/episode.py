@@ -35,9 +35,10 @@ def run_episode(ctx: Context, unit: Unit, memory: list[str], method: str = "role
     else:
         memory.append(query)
         calls = environment.Episode(ctx.sandbox)  # one environment instance per episode
+        about = {t.name: t.description for t in tools}
         for i in range(max_steps):
             seed = unit.seed + 100 * (i + 1)
-            met = coverage(query, [s for s in steps if s.next == "caller"]).met_at is not None
+            met = coverage(query, [s for s in steps if s.next == "caller"], about).met_at is not None
             choices = planner.options(steps, i, max_steps, min_calls, needs_met=met)
             planned = planner.plan(ctx, query, tools, steps, choices, seed, usage)
             if planned is None:

@@ -161,24 +161,56 @@ class Coverage:
         return [c for c, k in zip(self.clauses, self.served_by) if k is None]
 
 
-def coverage(query: str, calls: list) -> Coverage:
+def coverage(query: str, calls: list, about: dict[str, str] | None = None) -> Coverage:
     """Sub-requests served by the successful ones of `calls` (Steps: name, arguments, status,
-    observation), in order."""
+    observation), in order. `about`: each tool's description, which says whether it knows a
+    qualifier ("inclusive"); a clause served without it waits for a later call that adjusts the result."""
+    about = about or {}
     cov = Coverage(clauses(query))
     cov.served_by = [None] * len(cov.clauses)
+    pending: dict[int, int] = {}            # clause → the call that counted it without its qualifier
     for k, call in enumerate(calls):
         if call.status != "ok":
             continue
         for i, clause in enumerate(cov.clauses):
             if cov.served_by[i] is not None:
                 continue
+            if i in pending:
+                if uses_result(call, calls[pending[i]]):
+                    cov.served_by[i] = k
+                continue
             has_values = any(stated_values(clause)) or stated_texts(clause)
             if takes(call.arguments, clause) if has_values else any(
                     names_result(clause, c) for c in calls[:k + 1] if c.status == "ok"):
-                cov.served_by[i] = k
+                if qualifier_ignored(clause, call, about.get(call.name, "")):
+                    pending[i] = k
+                else:
+                    cov.served_by[i] = k
         if cov.met_at is None and cov.clauses and all(s is not None for s in cov.served_by):
             cov.met_at = k
     return cov
+
+
+def uses_result(call, earlier) -> bool:
+    """`call` passes a number that `earlier` returned."""
+    results = {n for n, _ in numbers(undated(earlier.observation))}
+    return bool(results & {n for n, _ in numbers(undated(json.dumps(call.arguments)))})
+
+
+# qualifiers that change what a count means; the tool must know them, or a later call must adjust
+_QUALIFIER = re.compile(r"\b(inclusive(?:ly)?|including|exclusive(?:ly)?|excluding)\b", re.I)
+
+
+def qualifier_ignored(clause: str, call, description: str) -> bool:
+    """The clause qualifies its count ("from 2024-02-27 to 2024-03-04, inclusive") but the call that
+    serves it knows nothing of that: neither its tool's description nor its arguments say it
+    ('inclusive, is 6 days' would state date_arithmetic's exclusive count)."""
+    found = _QUALIFIER.search(clause)
+    if not found:
+        return False
+    stem = found.group(1).lower()[:5]          # inclu / exclu
+    known = (description + " " + json.dumps(call.arguments)).lower()
+    return stem not in known and ("include" if stem == "inclu" else "exclude") not in known
 
 
 def typed_values(text: str) -> tuple[set[str], set[str]]:
