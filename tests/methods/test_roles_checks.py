@@ -256,3 +256,29 @@ def test_a_qualifier_the_tool_does_not_know_leaves_its_sub_request_unserved(sand
     exclusive = record(sandbox, INCLUSIVE.replace(", inclusive", ""), calls,
                        "2024 is MMXXIV, and there are 6 days from 2024-02-27 to 2024-03-04.", names=names)
     assert judged(exclusive).accepted, judged(exclusive).reasons
+
+
+def test_a_cut_or_misplaced_rationale_is_rejected(sandbox):
+    """The two thoughts of an accepted 1.5B trajectory (before the planner's thought had to end its sentence)."""
+    made = sound_c(sandbox)
+    cut = replace(made, steps=[replace(made.steps[0], thought="To calculate the day of the week and the ISO week "
+                                       "number for the date, we need to use the date arithmetic and date info"),
+                               *made.steps[1:]])
+    assert checks.thoughts(cut) == "thought_cut"
+    ahead = replace(made, steps=[*made.steps[:-1], replace(made.steps[-1], thought="The next step would be to "
+                                 "calculate the day of the week and the ISO week number for the date.")])
+    assert checks.thoughts(ahead) == "thought_contradicts_next"
+    assert checks.thoughts(made) is None
+
+
+def test_the_planner_grammar_compiles_and_ends_the_thought():
+    import re
+
+    from llama_cpp import LlamaGrammar
+
+    from builders.grammar import json_schema_to_gbnf
+    schema = planner.plan_schema(["caller", "conclusion"])
+    LlamaGrammar.from_string(json_schema_to_gbnf(schema), verbose=False)
+    pattern = schema["properties"]["thought"]["pattern"]
+    assert re.fullmatch(pattern, "Both results are known, so I can answer.")
+    assert not re.fullmatch(pattern, "The next step would be to calculate the date, which was calculated to be")

@@ -13,7 +13,8 @@
                          without its qualifier ("inclusive" to a tool that counts exclusively) (needs.py)
     empty_answer / answer_degenerate / answer_recites_call / answer_unfaithful / answer_ungrounded
     answer_contradicts   the answer states a date or weekday other than those the results it rests on gave
-    thought_degenerate   a planner turn without a usable rationale
+    thought_degenerate   a planner turn without a usable rationale; thought_cut: it stops mid-sentence;
+    thought_contradicts_next: a conclusion whose rationale announces a step still to do
     give_up_unclear      a give-up whose message does not say which call failed and why
     role_format          a role row breaks α-UMi's format (invariants.py)
 
@@ -263,11 +264,21 @@ def _decimals(x) -> int:
     return 0 if float(x).is_integer() else len(text.split(".")[1]) if "e" not in text else 6
 
 
+_STILL_TO_DO = re.compile(r"\b(next step|need to (?:use|call|calculate|find|determine|get|convert|count)|"
+                         r"will (?:use|call|now)|let me|I should (?:use|call))\b", re.I)
+
+
 def thoughts(t: Trajectory) -> str | None:
+    """Usable rationales: not degenerate, not cut off (a planner target ends its sentence), and a
+    conclusion's rationale does not announce a step still to do ("The next step would be to …")."""
     for s in t.steps:
         words = s.thought.split()
         if len(words) < 3 or s.thought.lstrip().startswith(("{", "[")) or len(set(words)) < len(words) / 3:
             return "thought_degenerate"
+        if not s.thought.rstrip().endswith((".", "!", "?")):
+            return "thought_cut"
+        if s.next == "conclusion" and _STILL_TO_DO.search(s.thought):
+            return "thought_contradicts_next"
     return None
 
 

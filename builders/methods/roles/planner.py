@@ -35,7 +35,10 @@ def options(steps: list[Step], step: int, max_steps: int, min_calls: int, needs_
 
 # One plain sentence: a bounded length keeps the reply inside the token limit (an unbounded thought
 # was cut off and did not parse), and no braces, quotes or underscores keep JSON and tool ids out.
-THOUGHT = {"type": "string", "pattern": r'^[A-Z][^{}\[\]<>_=|\\"`\n]{9,150}$'}
+# It ends in a full stop: at 150 characters with no end the 1.5B's thoughts were cut mid-sentence
+# ("…which was calculated to be"), and a cut thought is a planner target (checks.thoughts rejects it).
+THOUGHT_CHARS = 200
+THOUGHT = {"type": "string", "pattern": r'^[A-Z][^{}\[\]<>_=|\\"`\n]{9,%d}[.]$' % (THOUGHT_CHARS - 2)}
 
 
 def give_up_thought(steps: list[Step]) -> str:
@@ -73,7 +76,9 @@ def plan(ctx, query: str, tools, steps: list[Step], choices: list[str], seed: in
          usage: Usage) -> tuple[str, str] | None:
     """(thought, next), or None when the output did not parse."""
     prompt = (f"Tools:\n{prompts.briefs(tools)}\n\nRequest: {query}\n\nCalls so far:\n{prompts.results(steps)}\n\n"
-              "Write your thought about the next step in one sentence. Then choose next: "
+              + ("The results answer every part of the request. Write one sentence saying what they found. "
+                 if choices == ["conclusion"] and steps and steps[-1].status == "ok" else "")
+              + "Write your thought about the next step in one sentence. Then choose next: "
               + "; ".join(GUIDE[c] for c in choices)
               + f'.\nReply in JSON: {{"thought": "...", "next": "{choices[0]}"}}')
     messages = [{"role": "system", "content": "You plan how to answer a request with tools, one step at a time."},
