@@ -103,6 +103,7 @@ _PLAIN = r'[^0-9{}\[\]<>_=|\\"`\n]'
 
 # --- what the request states ------------------------------------------------------------------------
 
+
 def plain_number(value: float):
     return int(value) if float(value).is_integer() and abs(value) < 1e15 else value
 
@@ -204,7 +205,8 @@ def expression_pattern(values: list) -> str:
     return f"^{term}( ([+]|-|[*]|/|[*][*]) {term}){{0,3}}$"
 
 
-# Words that ask for an earlier date or a smaller number (STE's direction check reads them too).
+# Words that ask for an earlier date or a smaller number, so a stated amount may be a negative offset
+# ("10 days before", "3 weeks ago"): grammars offer the negative; STE's and α-UMi's checks read them.
 BACKWARD = re.compile(r"\b(before|ago|earlier|prior to|back from|go(?:ing)? back|minus|subtract\w*|less|fewer|"
                       r"decrease\w*|reduce\w*|take away|deduct\w*)\b", re.I)
 

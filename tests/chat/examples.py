@@ -81,3 +81,33 @@ def cut_observation():
 
 
 ROWS = {f.__name__: f for f in (single_call, two_calls, nested_non_ascii, no_parameters, cut_observation)}
+
+
+def role_rows():
+    """α-UMi role rows (backbone, planner, caller, summarizer) sliced from one trajectory: a failed
+    call, two that ran, the answer. Observations are what the built-in tools return."""
+    from builders.methods.roles import rows
+    from builders.methods.roles.records import Step, Trajectory
+    from builders.tools import builtin_tools
+
+    tools = builtin_tools()
+    steps = [
+        Step(thought="First I add 3 days to February 27, 2024.", next="caller", name="date_arithmetic",
+             arguments={"start": "2024-02-30", "days": 3}, status="invalid", reason="invalid_arguments",
+             observation="invalid arguments: start: '2024-02-30' is not a 'date'"),
+        Step(thought="That date does not exist, so I start from 2024-02-27.", next="caller", name="date_arithmetic",
+             arguments={"start": "2024-02-27", "days": 3}, status="ok",
+             observation='{"start": "2024-02-27", "days_added": 3, "date": "2024-03-01", "weekday": "Friday"}'),
+        Step(thought="Now I look up the ISO week of 2024-03-01.", next="caller", name="date_info",
+             arguments={"date": "2024-03-01"}, status="ok",
+             observation='{"date": "2024-03-01", "weekday": "Friday", "iso_week": 9, "iso_year": 2024, '
+                         '"day_of_year": 61, "quarter": 1, "is_leap_year": true, "days_in_month": 31, '
+                         '"is_weekend": false}'),
+        Step(thought="Both results are known, so I can answer.", next="conclusion"),
+    ]
+    traj = Trajectory(id="examples-roles-0", kind="domain", tool_names=["date_arithmetic", "date_info"],
+                      query="What date is 3 days after February 27, 2024, and in which ISO week is it?",
+                      steps=steps, final_answer="3 days after February 27, 2024 is Friday, 2024-03-01, in ISO week 9.",
+                      outcome="conclusion",
+                      tools=[chat.tool_entry(tools[n].spec()) for n in ("date_arithmetic", "date_info")])
+    return rows.from_trajectory(traj)

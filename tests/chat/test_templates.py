@@ -164,3 +164,66 @@ def test_a_real_dataset_renders(model_path):
     problems = [p for p in check_folder(os.environ["TOOLMINT_CHAT_DATASET"], templates)
                 if "[smollm2]" not in p]           # SmolLM2's template drops calls: a known caveat
     assert problems == []
+
+
+# --- α-UMi role rows ---------------------------------------------------------------------------------
+
+ROLE_ROWS = None
+
+
+def _role_rows():
+    global ROLE_ROWS
+    if ROLE_ROWS is None:
+        from tests.chat.examples import role_rows
+        ROLE_ROWS = role_rows()
+    return ROLE_ROWS
+
+
+def test_role_rows_cover_every_role_and_carry_chat_tools():
+    made = _role_rows()
+    assert {r.role for r in made} == {"backbone", "planner", "caller", "summarizer"}
+    for r in made:
+        assert all(set(t) == {"type", "function"} and t["type"] == "function" for t in r.tools), r.id
+        assert all(set(t) == {"Name", "function", "input"} for t in r.umi_tools), r.id
+
+
+@pytest.mark.parametrize("name", JSON_TEMPLATES + ["qwen3_training"])
+def test_role_rows_render_through_trl_templates(name):
+    """What TRL does with a role row: apply_chat_template(row.messages, tools=row.tools). Every call
+    but a caller's or backbone's target is followed by its result (the failed one by its error)."""
+    template = trl_template(name)
+    special = SPECIAL_TOKENS.get(name, SPECIAL_TOKENS.get(name.removesuffix("_training"), {}))
+    for r in _role_rows():
+        assert render_checks(r.messages, r.tools, template, open_call=r.open_call, **special) == [], r.id
+        text = render(template, r.messages, r.tools, **special)
+        for t in r.tools:
+            assert t["function"]["description"] in text, (r.id, name)
+
+
+def test_role_rows_render_through_qwen2_5_as_expected():
+    caller = max((r for r in _role_rows() if r.role == "caller"), key=lambda r: len(r.messages))
+    text = render(trl_template("qwen2_5"), caller.messages, caller.tools)
+    assert '{"type": "function", "function": {"name": "date_arithmetic"' in text
+    assert '"Name"' not in text                                    # α-UMi's own entries stay out of the prompt
+    assert ('<tool_call>\n{"name": "date_arithmetic", "arguments": {"start": "2024-02-30", "days": 3}}\n'
+            "</tool_call><|im_end|>\n<|im_start|>user\n<tool_response>\ninvalid arguments") in text
+    assert text.rstrip().endswith('<tool_call>\n{"name": "date_info", "arguments": {"date": "2024-03-01"}}\n'
+                                  "</tool_call><|im_end|>")
+
+
+def test_an_unanswered_call_before_the_target_is_caught():
+    caller = max((r for r in _role_rows() if r.role == "caller"), key=lambda r: len(r.messages))
+    dropped = [m for m in caller.messages if m.get("role") != "tool"]
+    problems = render_checks(dropped, caller.tools, trl_template("qwen2_5"), open_call=True)
+    assert any("must come next" in p or "no result" in p for p in problems)
+    assert render_checks(caller.messages, caller.tools, trl_template("qwen2_5")) != []   # not open: the target needs one
+
+
+def test_check_folder_lets_caller_and_backbone_rows_end_in_their_call(tmp_path):
+    opened = [(r.messages, r.tools) for r in _role_rows() if r.open_call]
+    assert any(m[-1].get("tool_calls") for m, _ in opened)
+    write_chat_parquet(tmp_path / "caller" / "train-00000-of-00001.parquet", opened)
+    assert check_folder(tmp_path, known_templates()) == []
+    write_chat_parquet(tmp_path / "planner" / "train-00000-of-00001.parquet", opened)   # not an open-call config
+    problems = check_folder(tmp_path, known_templates())
+    assert problems and all(p.startswith("planner/") for p in problems)

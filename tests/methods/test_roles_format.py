@@ -77,7 +77,8 @@ def test_ste_single_call_rows_and_parquet_round_trip(tmp_path):
     assert {r.split for r in made} == {"test"} and {r.method for r in made} == {"ste"}
     caller = next(r for r in made if r.role == "caller")
     assert caller.target == 'Action: calculator\nAction Input: {\n  "expression": "(12.5 * 4) / 3"\n}'
-    assert caller.tools == [template.api_entry(tool.spec())]
+    assert caller.umi_tools == [template.api_entry(tool.spec())]
+    assert caller.tools == [{"type": "function", "function": tool.spec()}]   # the chat contract's column
     assert caller.messages[0]["role"] == "system" and caller.messages[-1]["tool_calls"][0]["function"] == {
         "name": "calculator", "arguments": {"expression": "(12.5 * 4) / 3"}}
     for role in ROLES:
@@ -89,10 +90,11 @@ def test_ste_single_call_rows_and_parquet_round_trip(tmp_path):
         assert str(table.schema.field("history").type) == "list<element: extension<arrow.json>>"
         back = [decode_row(kind, row) for row in table.to_pylist()]
         assert back == [r.to_row() for r in mine]
-        for row in back:
-            assert row_problems(row, role) == []
+        for row, made_row in zip(back, mine):
+            export = {"tools": row["umi_tools"], **{k: row[k] for k in ("history", "input", "target")}}
+            assert export == made_row.umi()                                 # α-UMi's JSON as its code reads it
+            assert row_problems(export, role, row["tools"]) == []
             assert row["input"].endswith(template.CUES[role])
-            export = {k: row[k] for k in ("tools", "history", "input", "target")}   # α-UMi's JSON as its code reads it
             assert json.loads(json.dumps(export)) == export
 
 

@@ -39,8 +39,8 @@ SECTION = {
                          "description": "sampling temperature of the caller and the summarizer"},
     "max_tokens": {"type": "integer", "minimum": 16, "maximum": 4096, "default": 160},
     "grounding": {"type": "boolean", "default": True,
-                  "description": "grammars copy call values from the request and earlier results, and make the "
-                                 "answer state a value of the last result (builders/methods/grounding.py)"},
+                  "description": "the caller's grammar copies call values from the request and earlier results "
+                                 "(builders/methods/grounding.py); the summarizer writes its own sentence"},
     "candidates": {"type": "integer", "minimum": 1, "maximum": 10, "default": 3,
                    "description": "best of n: a request with problems, or a call that repeats a successful one, is "
                                   "sampled again, up to n times; the discarded ones are kept in `candidates`"},
@@ -59,10 +59,14 @@ class Roles(Method):
         Check("unfinished", checks.finished, (Trajectory,)),
         Check("concluded_well", checks.concluded_well, (Trajectory,)),
         Check("give_up_unjustified", checks.gave_up_fairly, (Trajectory,)),
+        Check("give_up_unclear", checks.give_up_plain, (Trajectory,)),
         Check("repeated_call", checks.no_repeats, (Trajectory,)),
         Check("argument_unfounded", checks.arguments_founded, (Trajectory,)),
+        Check("call_after_needs_met", checks.needs_met_last, (Trajectory,)),
+        Check("subrequest_unserved", checks.requests_served, (Trajectory,)),
         Check("thought_degenerate", checks.thoughts, (Trajectory,)),
         Check("answer", checks.answer, (Trajectory,)),
+        Check("answer_contradicts", checks.answer_matches_results, (Trajectory,)),
         Check("role_format", checks.role_format, (RoleRow,)),
     )
     about = ("Multi-step, multi-tool trajectories in the manner of α-UMi (Shen et al. 2024): a planner writes "

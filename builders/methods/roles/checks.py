@@ -8,15 +8,25 @@
     give_up_unjustified  gave up although the last `give_up_after` calls did not all fail
     repeated_call        the same successful call twice (a loop, not a plan)
     argument_unfounded   a call's value is in neither the request nor an earlier result
+    call_after_needs_met a call made after every sub-request was served (a step nobody asked for)
+    subrequest_unserved  concluded with a sub-request of the query that no call served, or served
+                         without its qualifier ("inclusive" to a tool that counts exclusively) (needs.py)
     empty_answer / answer_degenerate / answer_recites_call / answer_unfaithful / answer_ungrounded
-    thought_degenerate   a planner turn without a usable rationale
+    answer_contradicts   the answer states a date or weekday other than those the results it rests on gave
+    thought_degenerate   a planner turn without a usable rationale; thought_cut: it stops mid-sentence;
+    thought_contradicts_next: a conclusion whose rationale announces a step still to do
+    give_up_unclear      a give-up whose message does not say which call failed and why
     role_format          a role row breaks α-UMi's format (invariants.py)
 
 `argument_unfounded` is how "later calls use earlier results where the query needs it" is checked:
-every number a call passes (and every short plain-word string) must be stated in the request or
-returned by an earlier call. A value the request does not state can only come, legitimately, from an
-earlier result; one found in neither was invented. Small integers (≤ 10: counts, flags, indexes),
-enum values and booleans are the tool's own options and are exempt.
+every value a call passes must be stated in the request or returned by an earlier successful call. A
+number counts as stated only as a number: the parts of a date ('01' in 2024-01-09) are not a `1` the
+user said, except for a parameter that takes a date's part (year, month, day); a date must be stated
+whole. Enum values, booleans and the parameter's own default are the tool's options and are exempt.
+
+The answer is held to the results it rests on: the calls up to the one that met the request's needs
+(a later, unasked call cannot lend it values). These checks are deterministic: no judge's opinion
+overrides them.
 """
 
 from __future__ import annotations
@@ -25,7 +35,10 @@ import json
 import re
 from difflib import SequenceMatcher
 
+from builders.methods.grounding import stated_dates
+from builders.methods.grounding import numbers as stated_numbers
 from builders.methods.roles.invariants import row_problems
+from builders.methods.roles.needs import coverage, typed_values, undated
 from builders.methods.roles.query import DEMO_QUERY
 from builders.methods.roles.records import RoleRow, Trajectory
 
@@ -69,20 +82,6 @@ def text_values(observation: str) -> list[str]:
         elif isinstance(v, str) and len(v.strip()) >= 3 and not _NUMBER.fullmatch(v.strip()):
             out.append(v.strip().lower())
     return out
-
-
-def _leaves(value, schema: dict | None = None):
-    """(leaf, its schema) for every scalar in a call's arguments."""
-    schema = schema or {}
-    if isinstance(value, dict):
-        props = schema.get("properties") or {}
-        for k, v in value.items():
-            yield from _leaves(v, props.get(k) or {})
-    elif isinstance(value, list):
-        for v in value:
-            yield from _leaves(v, schema.get("items") or {})
-    else:
-        yield value, schema
 
 
 def _settings(record) -> dict:
@@ -145,6 +144,17 @@ def gave_up_fairly(t: Trajectory) -> str | None:
     return None if len(calls) >= n and all(s.status != "ok" for s in calls[-n:]) else "give_up_unjustified"
 
 
+def give_up_plain(t: Trajectory) -> str | None:
+    """A give-up says so plainly: the planner's last turn names the tool that failed and that it failed
+    (planner.give_up_thought writes it so; a vague "I am done" teaches nothing)."""
+    if t.outcome != "give_up":
+        return None
+    failed = {s.name for s in _calls(t) if s.status != "ok"}
+    last = t.steps[-1].thought.lower() if t.steps else ""
+    says = re.search(r"\b(fail|error|cannot|can't|unable|invalid|not found|does not exist)", last)
+    return None if says and any(name.lower() in last for name in failed) else "give_up_unclear"
+
+
 def no_repeats(t: Trajectory) -> str | None:
     seen = set()
     for s in _calls(t):
@@ -156,28 +166,97 @@ def no_repeats(t: Trajectory) -> str | None:
     return None
 
 
+_DATE_PARTS = re.compile(r"(^|_)(year|month|day)$")
+
+
+def unfounded(value, name: str, schema: dict, known: str) -> bool:
+    """Is one leaf of a call's arguments stated nowhere in `known` (the request and earlier results)?"""
+    if isinstance(value, bool) or value is None or "enum" in schema or "const" in schema:
+        return False
+    if "default" in schema and schema["default"] == value:
+        return False
+    said = stated_numbers(undated(known))
+    if isinstance(value, (int, float)):
+        pool = stated_numbers(known) if _DATE_PARTS.search(name) else said
+        return not stated((abs(float(value)), _decimals(value)), pool)   # the sign is a direction (needs.py)
+    if not isinstance(value, str):
+        return False
+    dates = stated_dates(value)
+    if dates and not set(dates) <= set(stated_dates(known)):
+        return True
+    if any(not stated(n, said) for n in stated_numbers(undated(value))):
+        return True
+    return bool(_WORDS.match(value.strip()) and value.strip().lower() not in known.lower())
+
+
 def arguments_founded(t: Trajectory) -> str | None:
-    """Every value of every successful call is in the request or an earlier result (see module doc)."""
+    """Every value of every successful call is in the request or an earlier successful result (see
+    the module doc); a failed call's error echoes the model's own values, so it founds nothing."""
     params = {e["function"]["name"]: e["function"].get("parameters") or {} for e in t.tools}
-    known_numbers, known_text = numbers(t.query), t.query.lower()
-    for s in t.steps:
-        if s.next != "caller":
+    known = t.query
+    for s in _calls(t):
+        if s.status != "ok":
             continue
-        if s.status == "ok":
-            for leaf, schema in _leaves(s.arguments, params.get(s.name)):
-                if isinstance(leaf, bool) or leaf is None or "enum" in schema or "const" in schema:
-                    continue
-                if isinstance(leaf, (int, float)):
-                    if not (float(leaf).is_integer() and 0 <= leaf <= 10) and not stated((float(leaf), _decimals(leaf)), known_numbers):
-                        return "argument_unfounded"
-                elif isinstance(leaf, str):
-                    if any(not (v.is_integer() and v <= 10) and not stated((v, d), known_numbers) for v, d in numbers(leaf)):
-                        return "argument_unfounded"
-                    if _WORDS.match(leaf.strip()) and leaf.strip().lower() not in known_text:
-                        return "argument_unfounded"
-        known_numbers += numbers(s.observation)
-        known_text += "\n" + s.observation.lower()
+        for name, leaf, schema in _named_leaves(s.arguments, params.get(s.name)):
+            if unfounded(leaf, name, schema, known):
+                return "argument_unfounded"
+        known += "\n" + s.observation
     return None
+
+
+def _named_leaves(value, schema: dict | None = None, name: str = ""):
+    """(parameter name, leaf, its schema) for every scalar in a call's arguments."""
+    schema = schema or {}
+    if isinstance(value, dict):
+        props = schema.get("properties") or {}
+        for k, v in value.items():
+            yield from _named_leaves(v, props.get(k) or {}, str(k))
+    elif isinstance(value, list):
+        for v in value:
+            yield from _named_leaves(v, schema.get("items") or {}, name)
+    else:
+        yield name, value, schema
+
+
+def _coverage(t: Trajectory):
+    about = {e["function"]["name"]: e["function"].get("description", "") for e in t.tools
+             if isinstance(e.get("function"), dict)}
+    return coverage(t.query, _calls(t), about)
+
+
+def needs_met_last(t: Trajectory) -> str | None:
+    """No call after every sub-request of the query was served (a step nobody asked for)."""
+    calls = _calls(t)
+    met = _coverage(t).met_at
+    return "call_after_needs_met" if met is not None and len(calls) > met + 1 else None
+
+
+def requests_served(t: Trajectory) -> str | None:
+    """A concluded trajectory served every sub-request of the query; one that did not must give up."""
+    if t.outcome != "conclusion":
+        return None
+    return "subrequest_unserved" if _coverage(t).unserved else None
+
+
+def resting_calls(t: Trajectory) -> list:
+    """The successful calls an answer rests on: those up to the one that met the request's needs."""
+    calls = _calls(t)
+    met = _coverage(t).met_at
+    return [s for k, s in enumerate(calls) if s.status == "ok" and (met is None or k <= met)]
+
+
+def answer_matches_results(t: Trajectory) -> str | None:
+    """Every date and weekday the answer states is one the results it rests on gave (or the request
+    or the calls stated): '2024-03-04, a Monday' for an observed 2024-03-01, Friday is a contradiction."""
+    if t.outcome != "conclusion" or not t.final_answer.strip():
+        return None
+    dates, days = typed_values(t.final_answer)
+    rest = resting_calls(t)
+    seen_dates, seen_days = typed_values(t.query)
+    for s in rest:
+        d, w = typed_values(s.observation + "\n" + json.dumps(s.arguments))
+        seen_dates, seen_days = seen_dates | d, seen_days | w
+    return "answer_contradicts" if dates - seen_dates or days - seen_days else None
 
 
 def _decimals(x) -> int:
@@ -185,11 +264,21 @@ def _decimals(x) -> int:
     return 0 if float(x).is_integer() else len(text.split(".")[1]) if "e" not in text else 6
 
 
+_STILL_TO_DO = re.compile(r"\b(next step|need to (?:use|call|calculate|find|determine|get|convert|count)|"
+                         r"will (?:use|call|now)|let me|I should (?:use|call))\b", re.I)
+
+
 def thoughts(t: Trajectory) -> str | None:
+    """Usable rationales: not degenerate, not cut off (a planner target ends its sentence), and a
+    conclusion's rationale does not announce a step still to do ("The next step would be to …")."""
     for s in t.steps:
         words = s.thought.split()
         if len(words) < 3 or s.thought.lstrip().startswith(("{", "[")) or len(set(words)) < len(words) / 3:
             return "thought_degenerate"
+        if not s.thought.rstrip().endswith((".", "!", "?")):
+            return "thought_cut"
+        if s.next == "conclusion" and _STILL_TO_DO.search(s.thought):
+            return "thought_contradicts_next"
     return None
 
 
@@ -227,4 +316,4 @@ def answer(t: Trajectory) -> str | None:
 
 
 def role_format(row: RoleRow) -> str | None:
-    return "role_format" if row_problems(row.to_row(), row.role) else None
+    return "role_format" if row_problems(row.umi(), row.role, row.tools) else None

@@ -12,9 +12,9 @@ from builders import chat
 from builders.llm import Usage
 from builders.methods.base import Context, Unit
 from builders.methods.roles import caller, planner, summarizer
+from builders.methods.roles.needs import coverage
 from builders.methods.roles.query import imagine_query
 from builders.methods.roles.records import Step, Trajectory
-from builders.methods.roles.rows import GIVE_UP_ANSWER
 from builders.record import split_of
 from builders.tools import environment
 
@@ -35,14 +35,18 @@ def run_episode(ctx: Context, unit: Unit, memory: list[str], method: str = "role
     else:
         memory.append(query)
         calls = environment.Episode(ctx.sandbox)  # one environment instance per episode
+        about = {t.name: t.description for t in tools}
         for i in range(max_steps):
             seed = unit.seed + 100 * (i + 1)
-            choices = planner.options(steps, i, max_steps, min_calls)
+            met = coverage(query, [s for s in steps if s.next == "caller"], about).met_at is not None
+            choices = planner.options(steps, i, max_steps, min_calls, needs_met=met)
             planned = planner.plan(ctx, query, tools, steps, choices, seed, usage)
             if planned is None:
                 reasons.append("malformed_output")
                 break
             thought, nxt = planned
+            if nxt == "give up":
+                thought = planner.give_up_thought(steps)
             if nxt != "caller":
                 steps.append(Step(thought=thought, next=nxt))
                 outcome = "conclusion" if nxt == "conclusion" else "give_up"
@@ -58,7 +62,7 @@ def run_episode(ctx: Context, unit: Unit, memory: list[str], method: str = "role
             if not final_answer:
                 reasons.append("malformed_output")
         elif outcome == "give_up":
-            final_answer = GIVE_UP_ANSWER
+            final_answer = planner.give_up_answer(steps)
     tid = trajectory_id(ctx, unit)
     specs = [t.spec() for t in tools]
     return Trajectory(

@@ -47,8 +47,9 @@ def call_problems(value: str, tools: list[dict], chat_tools: list[dict] = ()) ->
     return problems
 
 
-def row_problems(row: dict, role: str) -> list[str]:
-    """What breaks α-UMi's format in one row ({tools, history, input, target, …}); [] when it holds."""
+def row_problems(row: dict, role: str, chat_tools: list[dict] = ()) -> list[str]:
+    """What breaks α-UMi's format in one row ({tools, history, input, target}, α-UMi's own shape);
+    [] when it holds. `chat_tools`: the row's chat-contract tools, whose full schemas check calls too."""
     problems = []
     tools, history, text, target = row.get("tools") or [], row.get("history") or [], row.get("input", ""), row.get("target", "")
     if not target:
@@ -67,7 +68,7 @@ def row_problems(row: dict, role: str) -> list[str]:
     if role == "planner" and not any(target.endswith(m) for m in template.NEXT.values()):
         problems.append("planner target does not end in ' Next: caller.', ' Next: conclusion.' or ' Next: give up.'")
     if role == "caller":
-        problems += call_problems(target, tools, row.get("chat_tools") or ())
+        problems += call_problems(target, tools, chat_tools)
     if role == "caller" and not (history[-1]["from"] == "assistant" and history[-1]["value"].endswith(template.NEXT["caller"])):
         problems.append("a caller row must follow a planner turn ending in ' Next: caller.'")
     if role == "summarizer" and not (history[-1]["from"] == "assistant"
@@ -76,7 +77,7 @@ def row_problems(row: dict, role: str) -> list[str]:
     if role == "backbone":
         if "\nAction: " in "\n" + target:
             problems += call_problems("Action: " + ("\n" + target).rpartition("\nAction: ")[2], tools,
-                                      row.get("chat_tools") or ())
+                                      chat_tools)
         elif "\nconclusion: " not in target:
             problems.append("backbone target is neither a call nor a conclusion")
     if text != template.render_input(role, tools, history):

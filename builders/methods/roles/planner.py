@@ -3,7 +3,9 @@
 The choices offered are narrowed by the grammar to those that make sense now, so even a tiny model
 produces a well-formed episode: the first step always calls; conclusion needs a last call that
 succeeded (and `min_calls` successful calls before the step limit); give up is offered only after a
-failed call; at the last step the planner must conclude or give up.
+failed call; at the last step the planner must conclude or give up; once the request's needs are
+met it must conclude (a trajectory that met them in fewer than `min_calls` calls is then rejected as
+too_few_calls instead of being padded with calls nobody asked for).
 """
 
 from __future__ import annotations
@@ -16,11 +18,15 @@ GUIDE = {"caller": "caller = make the next tool call", "conclusion": "conclusion
          "give up": "give up = the tools cannot do it"}
 
 
-def options(steps: list[Step], step: int, max_steps: int, min_calls: int) -> list[str]:
+def options(steps: list[Step], step: int, max_steps: int, min_calls: int, needs_met: bool = False) -> list[str]:
+    """`needs_met`: every sub-request is served (needs.py); the planner must conclude, as any further
+    call is one nobody asked for (it would be rejected as call_after_needs_met, so it is not made)."""
     calls = [s for s in steps if s.next == "caller"]
     if not calls:
         return ["caller"]
     last_ok = calls[-1].status == "ok"
+    if needs_met and last_ok:
+        return ["conclusion"]
     if step >= max_steps - 1:
         return ["conclusion"] if last_ok else ["give up"]
     ok = sum(s.status == "ok" for s in calls)
@@ -29,7 +35,35 @@ def options(steps: list[Step], step: int, max_steps: int, min_calls: int) -> lis
 
 # One plain sentence: a bounded length keeps the reply inside the token limit (an unbounded thought
 # was cut off and did not parse), and no braces, quotes or underscores keep JSON and tool ids out.
-THOUGHT = {"type": "string", "pattern": r'^[A-Z][^{}\[\]<>_=|\\"`\n]{9,150}$'}
+# It ends in a full stop: at 150 characters with no end the 1.5B's thoughts were cut mid-sentence
+# ("…which was calculated to be"), and a cut thought is a planner target (checks.thoughts rejects it).
+THOUGHT_CHARS = 200
+THOUGHT = {"type": "string", "pattern": r'^[A-Z][^{}\[\]<>_=|\\"`\n]{9,%d}[.]$' % (THOUGHT_CHARS - 2)}
+
+
+def give_up_thought(steps: list[Step]) -> str:
+    """The planner's give-up in plain words: which tool failed, how often in a row, its last error, and
+    that the request cannot be served. The model's own sentence ("I cannot do this") teaches the
+    planner nothing about when to give up, so the give-up turn is written from the failures."""
+    calls = [s for s in steps if s.next == "caller"]
+    failed = [s for s in calls if s.status != "ok"]
+    if not failed:
+        return "No call has failed, but the tools cannot serve this request, so I give up."
+    streak = next((i for i, s in enumerate(reversed(calls)) if s.status == "ok"), len(calls))
+    last = failed[-1]
+    why = " ".join(last.observation.split())[:120] or last.reason or last.status
+    times = {1: "once", 2: "twice"}.get(streak, f"{streak} times")
+    return (f"The call to {last.name} failed {times} in a row (last error: {why}), so the tools cannot "
+            f"serve this request and I give up.")
+
+
+def give_up_answer(steps: list[Step]) -> str:
+    """What the user is told when the planner gives up: the request could not be done, and why."""
+    failed = [s for s in steps if s.next == "caller" and s.status != "ok"]
+    if not failed:
+        return "Sorry, I could not complete this request with the available tools."
+    why = " ".join(failed[-1].observation.split())[:120] or failed[-1].reason
+    return f"Sorry, I could not complete this request: {failed[-1].name} failed ({why})."
 
 
 def plan_schema(choices: list[str]) -> dict:
@@ -42,7 +76,9 @@ def plan(ctx, query: str, tools, steps: list[Step], choices: list[str], seed: in
          usage: Usage) -> tuple[str, str] | None:
     """(thought, next), or None when the output did not parse."""
     prompt = (f"Tools:\n{prompts.briefs(tools)}\n\nRequest: {query}\n\nCalls so far:\n{prompts.results(steps)}\n\n"
-              "Write your thought about the next step in one sentence. Then choose next: "
+              + ("The results answer every part of the request. Write one sentence saying what they found. "
+                 if choices == ["conclusion"] and steps and steps[-1].status == "ok" else "")
+              + "Write your thought about the next step in one sentence. Then choose next: "
               + "; ".join(GUIDE[c] for c in choices)
               + f'.\nReply in JSON: {{"thought": "...", "next": "{choices[0]}"}}')
     messages = [{"role": "system", "content": "You plan how to answer a request with tools, one step at a time."},

@@ -64,19 +64,25 @@ def imagine_query(ctx, kind: str, tools, memory: list[str], seed: int, usage: Us
                                              temperature=ctx.settings.get("temperature", 0.7),
                                              max_tokens=ctx.settings.get("max_tokens", 160)))
         query = out.value.get("query", "").strip() if isinstance(out.value, dict) else ""
-        problems = query_problems(query, tools) if query else ["malformed_output"]
+        calls = max(2, ctx.settings.get("min_calls", 2))
+        problems = query_problems(query, tools, kind, calls) if query else ["malformed_output"]
         if not problems or i == n - 1:
             return query or None
         discarded.append({"stage": "query", "text": query or out.text, "reasons": problems})
 
 
-def query_problems(query: str, tools) -> list[str]:
+def query_problems(query: str, tools, kind: str = "", calls: int = 2) -> list[str]:
     """A request that is not natural, or that states no value for a required parameter of the first
-    tool (later tools may take theirs from earlier results): its first call could only make one up."""
+    tool (later tools may take theirs from earlier results): its first call could only make one up.
+    A one-tool request needs `calls` sub-requests that state their own values (needs.py): "the date 4
+    days from 2024-01-05, and its weekday" is one call, which min_calls would reject after the episode."""
     from builders.methods.roles.checks import unnatural  # checks imports this module's worked example
+    from builders.methods.roles.needs import clauses, stated_texts, stated_values
 
     problems = ["query_unnatural"] if unnatural(query, [t.name for t in tools]) else []
     props = tools[0].parameters.get("properties", {})
     if any(ground_value(n, props.get(n, {}), query) is None for n in tools[0].parameters.get("required", [])):
         problems.append("query_lacks_values")
+    if kind == "one_tool" and sum(bool(any(stated_values(c)) or stated_texts(c)) for c in clauses(query)) < calls:
+        problems.append("query_one_call")
     return problems

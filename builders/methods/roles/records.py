@@ -2,8 +2,9 @@
 
 `trajectories` keeps the whole episode (every step, failed calls with their errors); `backbone`
 (stage 1) and `planner`, `caller`, `summarizer` (stage 2) hold α-UMi's own `{tools, history,
-input, target}` beside the chat contract (`messages` + `chat_tools`, a role-specific system prompt
-first, the target last).
+input, target}` (its tool list as `umi_tools`: `tools` is the chat contract's column, which TRL hands
+to `apply_chat_template`) beside the chat contract (`messages` + `tools`, a role-specific system
+prompt first, the target last).
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ class RoleRow(Record):
 
     role: str = column("backbone, planner, caller or summarizer",
                        enum=["backbone", "planner", "caller", "summarizer"])
-    tools: list[Json] = column("α-UMi: the tools as ToolBench lists them, {Name, function, input}")
+    umi_tools: list[Json] = column("α-UMi: the tools as ToolBench lists them, {Name, function, input} (α-UMi's "
+                                   "`tools`)")
     history: list[Json] = column("α-UMi: the turns before this one, {from: user|assistant|caller|observation|"
                                  "conclusion, value}")
     input: str = column("α-UMi: the whole prompt (tools, serialised history, the role's instruction), ending "
@@ -68,13 +70,13 @@ class RoleRow(Record):
     target: str = column("α-UMi: what the role must write (loss on this only)", minLength=1)
     messages: list[Json] = column("chat contract: a role-specific system prompt, the history, the target as "
                                   "the last message", default_factory=list)
-    chat_tools: list[Json] = column("chat contract: the tools, {type: function, function: {…}}",
-                                    default_factory=list)
+    tools: list[Json] = column("chat contract: the tools, {type: function, function: {…}}", default_factory=list)
     trajectory: str = column("the id of the trajectory the row was sliced from", minLength=1)
     outcome: str = column("how that trajectory ended", enum=list(OUTCOMES))
 
-    def chat(self):
-        return (self.messages, self.chat_tools) if self.messages else None
+    def umi(self) -> dict:
+        """The row as α-UMi's code reads it, `{tools, history, input, target}` (GLPFT's JSON)."""
+        return {"tools": self.umi_tools, "history": self.history, "input": self.input, "target": self.target}
 
 
 @dataclass(frozen=True, kw_only=True)

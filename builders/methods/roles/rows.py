@@ -29,9 +29,6 @@ SYSTEM = {
     "summarizer": "You are the summarizer. Write the final answer to the user from the tool results.",
 }
 
-GIVE_UP_ANSWER = "Sorry, I could not complete this request with the available tools."
-
-
 def turns_of(query: str, steps: list[Step], final_answer: str, outcome: str) -> tuple[list[dict], set[int]]:
     """α-UMi's turn list for a trajectory, and the indexes of caller turns whose call failed."""
     turns, failed = [{"from": "user", "value": query}], set()
@@ -124,9 +121,9 @@ def role_rows(turns: list[dict], failed: set[int], specs: list[dict], *, traject
                     _target_message(role, target, call_ids[i + 1 if role == "backbone" else i])]
         rows.append(ROW_KINDS[role](
             **{"group": trajectory, **base, "id": f"{trajectory}/{role}/{i}"},
-            role=role, tools=api, history=[dict(t) for t in history],
+            role=role, umi_tools=api, history=[dict(t) for t in history],
             input=template.render_input(role, api, history), target=target, messages=messages,
-            chat_tools=chat_tools, trajectory=trajectory, outcome=outcome))
+            tools=chat_tools, trajectory=trajectory, outcome=outcome))
     return rows
 
 

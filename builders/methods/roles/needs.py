@@ -1,0 +1,223 @@
+"""What a request needs, and which calls serve it: the request cut into sub-requests, each served by
+a call that takes its values or whose result holds the field it names.
+
+A small planner calls once more after the request is served ("add 1 day to the result", never
+asked for) or concludes with half a request served; these are the facts the checks judge with.
+
+    sub-request   one demand of the request: a clause cut at `?`, `.`, `;`, `then`, and at `and` when
+                  a new demand follows ("…, and what is its weekday"), never inside "between X and Y"
+    its values    the dates, numbers, quoted texts and paths it states (a date whole: its parts are
+                  not numbers the user said)
+    served        by a successful call whose arguments take all of its values (a number as a negative
+                  offset where the clause goes back: "10 days before" wants -10); a sub-request that
+                  states no value ("what is its weekday", "read that file back") by a result that
+                  has the field it names, or by a call to a tool its words name (read_file)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from builders.methods.grounding import BACKWARD, MONTHS, asked, numbers, plain_number, stated_dates
+
+_NAMED_DATE = re.compile(rf"\b(?:(?:{'|'.join(MONTHS)})[a-z]*\.? \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}|"
+                         rf"\d{{1,2}}(?:st|nd|rd|th)? (?:{'|'.join(MONTHS)})[a-z]*\.?,? \d{{4}})\b", re.I)
+_ISO = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# words that begin a new demand after "and" ("…, and what is its weekday", "and count the days …")
+_DEMAND = ("what which how when where who whose is are does do can could count calculate compute find determine "
+           "convert tell give get list check show work figure also then its the their express say").split()
+# a demand named in other words than the result's field
+ALIASES = {r"\bday of (?:the )?week\b": "weekday", r"\bhow far\b": "distance", r"\bhow many days\b": "days",
+           r"\bweek number\b": "week"}
+# a reference back to an earlier value names no demand: "the ISO week number of that date"
+_REFERENCE = re.compile(r"\b(?:of|for|on|from|in|to|at)\s+(?:that|this|the|its|their|it|the new|the resulting)"
+                        r"(?:\s+\w+)?\s*$", re.I)
+_FILLER = set("please help need want know like thanks thank could would also then tell give find calculate compute "
+              "determine what which how when where show work figure out check count convert list".split())
+
+
+def undated(text: str) -> str:
+    """`text` without its dates (ISO and written with a month's name): what its numbers are, apart."""
+    return _ISO.sub(" ", _NAMED_DATE.sub(" ", text))
+
+
+_QUOTED = re.compile(r"""(?:^|(?<=\s))['"]([^'"]{2,}?)['"](?=[\s,.;:?!]|$)|(?<![\w/])(/[\w./-]+\w)""")
+
+
+def stated_values(text: str) -> tuple[set[str], list[tuple[float, int]]]:
+    """(its dates as YYYY-MM-DD, its other numbers)."""
+    return set(stated_dates(text)), numbers(undated(text))
+
+
+def stated_texts(text: str) -> set[str]:
+    """Quoted texts and paths a clause states ('buy milk', /notes/todo.txt), lower-cased."""
+    return {(a or b).lower() for a, b in _QUOTED.findall(text)}
+
+
+def clauses(query: str) -> list[str]:
+    """The request cut into sub-requests (see the module doc)."""
+    out = []
+    for part in re.split(r"[?.;!]+(?:\s+|$)|,?\s+(?:and\s+)?then\s+", query):
+        pieces, current = [], []
+        words = part.split()
+        for i, w in enumerate(words):
+            nxt = words[i + 1].lower().strip(",") if i + 1 < len(words) else ""
+            between = " ".join(current).lower()
+            open_pair = re.search(r"\b(between|both)\b(?!.*\band\b)", between)
+            if w.lower() == "and" and current and nxt in _DEMAND and not open_pair:
+                pieces.append(" ".join(current).rstrip(","))
+                current = []
+            else:
+                current.append(w)
+        if current:
+            pieces.append(" ".join(current))
+        out += [p.strip(" ,") for p in pieces if p.strip(" ,")]
+    return [c for c in out if demands(c)]
+
+
+def demands(clause: str) -> bool:
+    """A clause asks for something: it states a value or has a content word that is not filler."""
+    dates, nums = stated_values(clause)
+    words = [w for w in re.findall(r"[a-z]{4,}", clause.lower()) if w not in _FILLER]
+    return bool(dates or nums or words)
+
+
+def _leaves(value):
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _leaves(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _leaves(v)
+    else:
+        yield value
+
+
+def takes(arguments: dict, clause: str) -> bool:
+    """The call's arguments take every date and number the clause states."""
+    dates, nums = stated_values(clause)
+    texts = stated_texts(clause)
+    if not dates and not nums and not texts:
+        return False
+    leaves = [v for v in _leaves(arguments) if not isinstance(v, bool)]
+    if any(not any(isinstance(v, str) and t in v.lower() for v in leaves) for t in texts):
+        return False
+    given_dates = {d for v in leaves if isinstance(v, str) for d in stated_dates(v)}
+    given = [n for v in leaves for n in (numbers(undated(v)) if isinstance(v, str) else [(float(v), 0)]
+                                         if isinstance(v, (int, float)) else [])]
+    sign = -1 if BACKWARD.search(clause) else 1    # "10 days before" is taken by -10, not by 10
+    signed = [x * sign if any(isinstance(v, (int, float)) and not isinstance(v, bool) and abs(abs(v) - x) < 1e-9
+                              for v in leaves) else x for x, _ in nums]
+    return dates <= given_dates and all(any(abs(x - y) < 1e-9 for y, _ in given) for x in signed)
+
+
+def named_fields(observation: str) -> list[str]:
+    try:
+        value = json.loads(observation)
+    except (json.JSONDecodeError, TypeError):
+        return []
+    out, stack = [], [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict):
+            out += [str(k) for k in v]
+            stack += list(v.values())
+        elif isinstance(v, list):
+            stack += v
+    return out
+
+
+def names_result(clause: str, call) -> bool:
+    """A clause without values is served by a result with the field it names ('its weekday' → weekday)
+    or by a call to the tool it names ('read that file' → read_file); a trailing reference ('of that
+    date') names nothing."""
+    text = clause.lower()
+    for pattern, word in ALIASES.items():
+        text = re.sub(pattern, word, text)
+    demand = _REFERENCE.sub("", text)
+    return names_tool(call.name, text) or any(asked(f, demand) for f in named_fields(call.observation))
+
+
+def names_tool(name: str, text: str) -> bool:
+    """Every word of the tool's name is in the text ('read that file' names read_file, not write_file)."""
+    words = re.findall(r"[a-z]{3,}", text.lower())
+    parts = [p for p in name.lower().split("_") if len(p) >= 3]
+    return bool(parts) and all(any(w.startswith(p[:4]) for w in words) for p in parts)
+
+
+@dataclass
+class Coverage:
+    """Which sub-requests the calls served, and when: `served_by[i]` is the index (in `calls`) of the
+    first call that served clause i, or None; `met_at` the call after which all were served."""
+    clauses: list[str]
+    served_by: list[int | None] = field(default_factory=list)
+    met_at: int | None = None
+
+    @property
+    def unserved(self) -> list[str]:
+        return [c for c, k in zip(self.clauses, self.served_by) if k is None]
+
+
+def coverage(query: str, calls: list, about: dict[str, str] | None = None) -> Coverage:
+    """Sub-requests served by the successful ones of `calls` (Steps: name, arguments, status,
+    observation), in order. `about`: each tool's description, which says whether it knows a
+    qualifier ("inclusive"); a clause served without it waits for a later call that adjusts the result."""
+    about = about or {}
+    cov = Coverage(clauses(query))
+    cov.served_by = [None] * len(cov.clauses)
+    pending: dict[int, int] = {}            # clause → the call that counted it without its qualifier
+    for k, call in enumerate(calls):
+        if call.status != "ok":
+            continue
+        for i, clause in enumerate(cov.clauses):
+            if cov.served_by[i] is not None:
+                continue
+            if i in pending:
+                if uses_result(call, calls[pending[i]]):
+                    cov.served_by[i] = k
+                continue
+            has_values = any(stated_values(clause)) or stated_texts(clause)
+            if takes(call.arguments, clause) if has_values else any(
+                    names_result(clause, c) for c in calls[:k + 1] if c.status == "ok"):
+                if qualifier_ignored(clause, call, about.get(call.name, "")):
+                    pending[i] = k
+                else:
+                    cov.served_by[i] = k
+        if cov.met_at is None and cov.clauses and all(s is not None for s in cov.served_by):
+            cov.met_at = k
+    return cov
+
+
+def uses_result(call, earlier) -> bool:
+    """`call` passes a number that `earlier` returned."""
+    results = {n for n, _ in numbers(undated(earlier.observation))}
+    return bool(results & {n for n, _ in numbers(undated(json.dumps(call.arguments)))})
+
+
+# qualifiers that change what a count means; the tool must know them, or a later call must adjust
+_QUALIFIER = re.compile(r"\b(inclusive(?:ly)?|including|exclusive(?:ly)?|excluding)\b", re.I)
+
+
+def qualifier_ignored(clause: str, call, description: str) -> bool:
+    """The clause qualifies its count ("from 2024-02-27 to 2024-03-04, inclusive") but the call that
+    serves it knows nothing of that: neither its tool's description nor its arguments say it
+    ('inclusive, is 6 days' would state date_arithmetic's exclusive count)."""
+    found = _QUALIFIER.search(clause)
+    if not found:
+        return False
+    stem = found.group(1).lower()[:5]          # inclu / exclu
+    known = (description + " " + json.dumps(call.arguments)).lower()
+    return stem not in known and ("include" if stem == "inclu" else "exclude") not in known
+
+
+def typed_values(text: str) -> tuple[set[str], set[str]]:
+    """(dates, weekday names) a text states: values an answer must take from the results as they are."""
+    dates = set(stated_dates(text))
+    days = {w for w in re.findall(r"[a-z]+", text.lower()) if w in WEEKDAYS}
+    return dates, days
+
+
+__all__ = ["clauses", "coverage", "Coverage", "stated_values", "takes", "typed_values", "undated", "plain_number"]

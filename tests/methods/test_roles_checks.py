@@ -1,0 +1,284 @@
+"""α-UMi trajectory validity (checks.py, needs.py) on fixed records whose observations are what the
+built-in tools return in the real sandbox: the three wrong trajectories Qwen2.5-Coder-1.5B wrote
+(issue 22) are rejected with their reasons, and sound ones are kept."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from builders import chat
+from builders.methods.roles import Roles, caller, checks, planner
+from builders.methods.roles.needs import clauses, coverage
+from builders.methods.roles.records import Step, Trajectory
+from builders.tools import builtin_tools, environment
+from sandbox import Limits, Sandbox
+from tests.methods.roles_helpers import context, judged
+
+TOOLS = builtin_tools()
+DATES = ("date_arithmetic", "date_info", "month_calendar")
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with Sandbox(Limits(wall_s=5)) as box:
+        yield box
+
+
+def record(sandbox, query, calls, answer, *, min_calls=2, outcome="conclusion", names=DATES) -> Trajectory:
+    """A trajectory whose calls ran in the sandbox: `calls` are (thought, name, arguments)."""
+    ctx, episode, steps = context(None, sandbox, TOOLS), environment.Episode(sandbox), []
+    for thought, name, arguments in calls:
+        steps.append(Step(thought=thought, next="caller", name=name, arguments=arguments,
+                          **caller.execute(ctx, episode, name, arguments)))
+    last = "The results answer the request, so I can conclude." if outcome == "conclusion" else \
+        "The tool keeps failing, so I give up."
+    steps.append(Step(thought=last, next="conclusion" if outcome == "conclusion" else "give up"))
+    return Trajectory(id="fixed", kind="domain", tool_names=list(names), query=query, steps=steps,
+                      final_answer=answer, outcome=outcome, switches=Roles().settings({"min_calls": min_calls}),
+                      tools=[chat.tool_entry(TOOLS[n].spec()) for n in names])
+
+
+# --- the three trajectories of issue 22, replayed ------------------------------------------------------
+
+def issue_a(sandbox):
+    """The weekday was in the first result; the planner called again with a `1` nobody said, and the
+    answer took the extra call's values."""
+    return record(sandbox, "What is the date 4 days from 2024-01-05, and what is its weekday?", [
+        ("I add 4 days to 2024-01-05.", "date_arithmetic", {"start": "2024-01-05", "days": 4}),
+        ("Now I find the weekday of the new date.", "date_arithmetic", {"start": "2024-01-09", "days": 1}),
+    ], "The date 4 days from 2024-01-05 is 2024-01-10, and the weekday is Wednesday.")
+
+
+def issue_b(sandbox):
+    """One call (as the issue quotes it): the days between 2024-03-01 and 2024-03-15 were never asked
+    of a tool, and the answer gives a date no result gave."""
+    return record(sandbox, "Calculate the date 10 days from 2024-03-15 and count the days between 2024-03-01 "
+                           "and 2024-03-15.", [
+        ("I add 10 days to 2024-03-15.", "date_arithmetic", {"start": "2024-03-15", "days": 10}),
+    ], "10 days from 2024-03-15 is 2024-03-30, and there are 14 days between 2024-03-01 and date Of the this date.",
+        min_calls=1)
+
+
+def issue_c(sandbox):
+    """Observed 2024-03-01, a Friday; the answer says 2024-03-04, a Monday, and no call gave the ISO week."""
+    return record(sandbox, "Calculate the date 3 days after February 27, 2024, and then determine the day of "
+                           "the week and the ISO week number of that date.", [
+        ("I add 3 days to February 27, 2024.", "date_arithmetic", {"start": "2024-02-27", "days": 3}),
+    ], "The date 3 days after February 27, total 2024, is 2024-03-04, which is a Monday and is the 10 this year in "
+       "the ISO week which is,.", min_calls=1)
+
+
+@pytest.mark.parametrize("make, reasons", [
+    (issue_a, {"argument_unfounded", "call_after_needs_met", "answer_contradicts"}),
+    (issue_b, {"subrequest_unserved", "answer_contradicts", "answer_unfaithful"}),
+    (issue_c, {"subrequest_unserved", "answer_contradicts", "answer_unfaithful"}),
+])
+def test_the_issue_trajectories_are_rejected_with_their_reasons(sandbox, make, reasons):
+    traj = make(sandbox)
+    assert all(s.status == "ok" for s in traj.steps if s.next == "caller")     # every call really ran
+    verdict = judged(traj)
+    assert not verdict.accepted
+    assert set(verdict.reasons) == reasons, verdict.reasons
+
+
+# --- the same requests, served right ------------------------------------------------------------------
+
+def sound_a(sandbox):
+    return record(sandbox, "What is the date 4 days from 2024-01-05, and what is its weekday?", [
+        ("I add 4 days to 2024-01-05.", "date_arithmetic", {"start": "2024-01-05", "days": 4}),
+    ], "4 days from 2024-01-05 is 2024-01-09, which is a Tuesday.", min_calls=1)
+
+
+def sound_b(sandbox):
+    return record(sandbox, "Calculate the date 10 days from 2024-03-15 and count the days between 2024-03-01 "
+                           "and 2024-03-15.", [
+        ("I add 10 days to 2024-03-15.", "date_arithmetic", {"start": "2024-03-15", "days": 10}),
+        ("Now I count the days from 2024-03-01 to 2024-03-15.", "date_arithmetic",
+         {"start": "2024-03-01", "end": "2024-03-15"}),
+    ], "10 days from 2024-03-15 is 2024-03-25, and there are 14 days between 2024-03-01 and 2024-03-15.")
+
+
+def sound_c(sandbox):
+    return record(sandbox, "Calculate the date 3 days after February 27, 2024, and then determine the day of "
+                           "the week and the ISO week number of that date.", [
+        ("I add 3 days to February 27, 2024.", "date_arithmetic", {"start": "2024-02-27", "days": 3}),
+        ("Now I look up the ISO week of 2024-03-01.", "date_info", {"date": "2024-03-01"}),
+    ], "3 days after February 27, 2024 is 2024-03-01, a Friday, in ISO week 9.")
+
+
+def sound_month(sandbox):
+    """A date's parts feed a parameter that takes them (month_calendar's year and month)."""
+    return record(sandbox, "Which weekday is 2024-03-15, and show me the calendar of that month.", [
+        ("I look up 2024-03-15.", "date_info", {"date": "2024-03-15"}),
+        ("Now the calendar of March 2024.", "month_calendar", {"year": 2024, "month": 3}),
+    ], "2024-03-15 is a Friday; the calendar of March 2024 is above.")
+
+
+@pytest.mark.parametrize("make", [sound_a, sound_b, sound_c, sound_month])
+def test_sound_trajectories_are_kept(sandbox, make):
+    verdict = judged(make(sandbox))
+    assert verdict.accepted, verdict.reasons
+
+
+# --- each check, passing and failing ------------------------------------------------------------------
+
+def test_a_literal_neither_the_request_nor_a_result_states_is_unfounded(sandbox):
+    said = record(sandbox, "What is the date 1 day after 2024-01-09?", [
+        ("I add 1 day.", "date_arithmetic", {"start": "2024-01-09", "days": 1})], "It is 2024-01-10.", min_calls=1)
+    assert checks.arguments_founded(said) is None
+    unsaid = record(sandbox, "What is the date after 2024-01-09?", [
+        ("I add a day.", "date_arithmetic", {"start": "2024-01-09", "days": 1})], "It is 2024-01-10.", min_calls=1)
+    assert checks.arguments_founded(unsaid) == "argument_unfounded"     # '01' of the date is not a 1
+
+
+def test_a_date_is_stated_whole_or_comes_from_a_result(sandbox):
+    parts = record(sandbox, "What weekday is the 5th day of March 2024?", [
+        ("I look it up.", "date_info", {"date": "2024-03-05"})], "It is a Tuesday.", min_calls=1)
+    assert checks.arguments_founded(parts) == "argument_unfounded"
+    founded = record(sandbox, "What weekday is it 3 days after 2024-02-27?", [
+        ("I add 3 days.", "date_arithmetic", {"start": "2024-02-27", "days": 3}),
+        ("I look up the new date.", "date_info", {"date": "2024-03-01"})], "It is a Friday.", min_calls=1)
+    assert checks.arguments_founded(founded) is None                    # 2024-03-01 came from the result
+
+
+def test_the_request_is_cut_into_its_demands():
+    assert clauses("Calculate the date 10 days from 2024-03-15 and count the days between 2024-03-01 and "
+                   "2024-03-15.") == ["Calculate the date 10 days from 2024-03-15",
+                                      "count the days between 2024-03-01 and 2024-03-15"]
+    assert clauses("What is the date 4 days from 2024-01-05, and what is its weekday?") == [
+        "What is the date 4 days from 2024-01-05", "what is its weekday"]
+    assert clauses("What is the distance between Paris and Lyon?") == ["What is the distance between Paris and Lyon"]
+
+
+def test_no_call_after_the_needs_are_met(sandbox):
+    assert checks.needs_met_last(sound_b(sandbox)) is None
+    traj = issue_a(sandbox)
+    assert coverage(traj.query, [s for s in traj.steps if s.next == "caller"]).met_at == 0
+    assert checks.needs_met_last(traj) == "call_after_needs_met"
+
+
+def test_every_sub_request_is_served_or_the_trajectory_gives_up(sandbox):
+    assert checks.requests_served(sound_c(sandbox)) is None
+    half = record(sandbox, sound_c(sandbox).query, [
+        ("I add 3 days to February 27, 2024.", "date_arithmetic", {"start": "2024-02-27", "days": 3}),
+        ("I add 3 days again.", "date_arithmetic", {"start": "2024-03-01", "days": 3})],
+        "3 days after February 27, 2024 is 2024-03-01, a Friday.")
+    assert checks.requests_served(half) == "subrequest_unserved"         # the ISO week was never asked
+    gave_up = record(sandbox, half.query, [
+        ("I add 3 days.", "date_arithmetic", {"start": "2024-02-27", "days": "three"}),
+        ("I try again.", "date_arithmetic", {"start": "2024-02-27", "days": "3"})],
+        "Sorry.", outcome="give_up")
+    assert checks.requests_served(gave_up) is None
+
+
+def test_an_answer_contradicting_a_result_is_rejected(sandbox):
+    assert checks.answer_matches_results(sound_c(sandbox)) is None
+    for wrong in ("3 days after February 27, 2024 is 2024-03-01, a Monday, in ISO week 9.",
+                  "3 days after February 27, 2024 is 2024-03-02, a Friday, in ISO week 9."):
+        traj = record(sandbox, sound_c(sandbox).query, [
+            ("I add 3 days to February 27, 2024.", "date_arithmetic", {"start": "2024-02-27", "days": 3}),
+            ("Now I look up the ISO week of 2024-03-01.", "date_info", {"date": "2024-03-01"})], wrong)
+        assert checks.answer_matches_results(traj) == "answer_contradicts"
+        assert not judged(traj).accepted
+
+
+def test_a_give_up_says_plainly_what_failed(sandbox):
+    calls = [("I read kb-999.", "get_article", {"article_id": "kb-999"}),
+             ("I try kb-998.", "get_article", {"article_id": "kb-998"})]
+    query = "Show me the articles kb-999 and kb-998 from the help center."
+    vague = record(sandbox, query, calls, "Sorry.", outcome="give_up", names=("get_article",))
+    assert checks.give_up_plain(vague) == "give_up_unclear"            # "The tool keeps failing": which?
+    assert "give_up_unclear" in judged(vague).reasons
+    steps = [s for s in vague.steps if s.next == "caller"]
+    plain = replace(vague, steps=[*steps, Step(thought=planner.give_up_thought(steps), next="give up")])
+    assert checks.give_up_plain(plain) is None
+    assert judged(plain).accepted, judged(plain).reasons
+
+
+def test_a_one_tool_request_that_one_call_serves_is_sampled_again():
+    from builders.methods.roles.query import query_problems
+    tool = [TOOLS["date_arithmetic"]]
+    one = "What is the date 4 days from 2024-01-05, and what is the weekday of that date?"
+    assert query_problems(one, tool, "one_tool") == ["query_one_call"]
+    assert query_problems(one, tool, "domain") == []                  # a later tool may take the result
+    two = "What is the date 4 days from 2024-01-05, and what is the date 10 days from 2024-02-01?"
+    assert query_problems(two, tool, "one_tool") == []
+
+
+BEFORE = ("What is the date 2 days after February 27, 2024? What is the weekday? What is the date 10 days before "
+          "February 27, 2024? What is the weekday?")
+
+
+def test_a_direction_ignored_leaves_its_sub_request_unserved(sandbox):
+    """A 1.5B trajectory of this branch's run: "10 days before" called with days 10 (the grammar offered
+    only the unsigned 10), and the answer made up the rest."""
+    wrong = record(sandbox, BEFORE, [
+        ("I add 2 days to February 27, 2024.", "date_arithmetic", {"start": "2024-02-27", "days": 2}),
+        ("Now the date 10 days before it.", "date_arithmetic", {"start": "2024-02-27", "days": 10})],
+        "The date 2 days after February 27, 2024 is March 1, 2024, and it is a Friday. The date 10 days before "
+        "February 27, 2024 is February 17, 2024, and it is a Wednesday.")
+    assert set(judged(wrong).reasons) == {"subrequest_unserved", "answer_unfaithful", "answer_contradicts"}
+    right = record(sandbox, BEFORE, [
+        ("I add 2 days to February 27, 2024.", "date_arithmetic", {"start": "2024-02-27", "days": 2}),
+        ("Now the date 10 days before it.", "date_arithmetic", {"start": "2024-02-27", "days": -10})],
+        "2 days after February 27, 2024 is 2024-02-29, a Thursday; 10 days before it is 2024-02-17, a Saturday.")
+    assert judged(right).accepted, judged(right).reasons
+
+
+def test_the_caller_grammar_offers_a_negative_offset_when_the_request_goes_back():
+    import jsonschema
+    from builders.methods.grounding import ground_parameters
+    schema = ground_parameters(TOOLS["date_arithmetic"].parameters, BEFORE)
+    jsonschema.validate({"start": "2024-02-27", "days": -10}, schema)
+    forward = ground_parameters(TOOLS["date_arithmetic"].parameters, "What is the date 10 days after 2024-02-27?")
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"start": "2024-02-27", "days": -10}, forward)
+
+
+INCLUSIVE = "Convert 2024 into a Roman numeral and then count the days from '2024-02-27' to '2024-03-04', inclusive."
+
+
+def test_a_qualifier_the_tool_does_not_know_leaves_its_sub_request_unserved(sandbox):
+    """Accepted in this branch's 1.5B run before this check: date_arithmetic counts 6 days, exclusively,
+    and the answer called them inclusive."""
+    calls = [("I convert 2024.", "int_to_roman", {"number": 2024}),
+             ("I count the days.", "date_arithmetic", {"start": "2024-02-27", "end": "2024-03-04"})]
+    names = ("int_to_roman", "date_arithmetic", "calculator")
+    wrong = record(sandbox, INCLUSIVE, calls, "The Roman numeral for 2024 is MMXXIV. The number of days from "
+                   "2024-02-27 to 2024-03-04, inclusive, is 6 days.", names=names)
+    assert judged(wrong).reasons == ["subrequest_unserved"]
+    adjusted = record(sandbox, INCLUSIVE, [*calls, ("Inclusive: one more day.", "calculator", {"expression": "6 + 1"})],
+                      "2024 is MMXXIV in Roman numerals, and there are 7 days from 2024-02-27 to 2024-03-04, "
+                      "inclusive.", names=names)
+    assert checks.requests_served(adjusted) is None and checks.needs_met_last(adjusted) is None
+    exclusive = record(sandbox, INCLUSIVE.replace(", inclusive", ""), calls,
+                       "2024 is MMXXIV, and there are 6 days from 2024-02-27 to 2024-03-04.", names=names)
+    assert judged(exclusive).accepted, judged(exclusive).reasons
+
+
+def test_a_cut_or_misplaced_rationale_is_rejected(sandbox):
+    """The two thoughts of an accepted 1.5B trajectory (before the planner's thought had to end its sentence)."""
+    made = sound_c(sandbox)
+    cut = replace(made, steps=[replace(made.steps[0], thought="To calculate the day of the week and the ISO week "
+                                       "number for the date, we need to use the date arithmetic and date info"),
+                               *made.steps[1:]])
+    assert checks.thoughts(cut) == "thought_cut"
+    ahead = replace(made, steps=[*made.steps[:-1], replace(made.steps[-1], thought="The next step would be to "
+                                 "calculate the day of the week and the ISO week number for the date.")])
+    assert checks.thoughts(ahead) == "thought_contradicts_next"
+    assert checks.thoughts(made) is None
+
+
+def test_the_planner_grammar_compiles_and_ends_the_thought():
+    import re
+
+    from llama_cpp import LlamaGrammar
+
+    from builders.grammar import json_schema_to_gbnf
+    schema = planner.plan_schema(["caller", "conclusion"])
+    LlamaGrammar.from_string(json_schema_to_gbnf(schema), verbose=False)
+    pattern = schema["properties"]["thought"]["pattern"]
+    assert re.fullmatch(pattern, "Both results are known, so I can answer.")
+    assert not re.fullmatch(pattern, "The next step would be to calculate the date, which was calculated to be")
