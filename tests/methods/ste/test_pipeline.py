@@ -182,11 +182,13 @@ def test_single_call_examples_become_role_rows(tmp_path):
     con = duckdb.connect()
     split_of_example = dict(examples)
     for role in ("backbone", "planner", "caller", "summarizer"):
-        rows = con.execute(f"SELECT id, split, tools::VARCHAR, history::VARCHAR, input, target "
-                           f"FROM read_parquet('{tmp_path}/roles/{role}/*.parquet')").fetchall()
-        for row_id, split, tools, history, text, target in rows:
+        rows = con.execute(f"SELECT id, split, umi_tools::VARCHAR, history::VARCHAR, input, target, "
+                           f"to_json(tools)::VARCHAR FROM read_parquet('{tmp_path}/roles/{role}/*.parquet')").fetchall()
+        for row_id, split, tools, history, text, target, chat_tools in rows:
             row = {"tools": json.loads(tools), "history": json.loads(history), "input": text, "target": target}
-            assert row_problems(row, role) == [], (role, row_id)
+            chat_tools = [json.loads(t) if isinstance(t, str) else t for t in json.loads(chat_tools)]
+            assert all(t["type"] == "function" for t in chat_tools)  # the chat contract's tools, α-UMi's apart
+            assert row_problems(row, role, chat_tools) == [], (role, row_id)
             assert split == split_of_example[row_id.rsplit("/", 2)[0]]
 
 
