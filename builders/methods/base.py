@@ -56,6 +56,7 @@ class Context:
     settings: dict     # the recipe's method section, defaults filled
     provenance: dict = field(default_factory=dict)  # run_hash, recipe, model, model_sha256
     judge: LLM | None = None  # the engine that judges rows (None: the same as `engine`)
+    calibration: dict | None = None  # the judge's thresholds (Method.calibrate), set by the partition
 
     def stamp(self, unit: Unit, method: str) -> dict:
         """The provenance fields every record of `unit` carries (see builders.record.Record). Its

@@ -27,6 +27,8 @@ QUESTIONS = {
                     "judge_inappropriate"),
 }
 OPTIONS = ["yes", "no"]
+# without calibration (a stage driven alone, in tests): yes when the judge finds yes likelier than no
+UNCALIBRATED = {"thresholds": {q: 0.0 for q in QUESTIONS}, "dropped": []}
 INSTRUCTIONS = ("You review exchanges between a user and an assistant that calls a tool, as training examples. "
                 "Each exchange shows the request, the tool and its call, the tool's result and the assistant's "
                 "answer. Answer the question about it with one word: yes or no. Be strict: a flaw means no.")
@@ -65,6 +67,13 @@ def exchange_text(tool: str, query: str, arguments: dict, observation: str, answ
              f"Call: {tool}({json.dumps(arguments, ensure_ascii=False)})", f"Result: {observation[:600]}",
              f"Answer: {answer or '(none)'}"]
     return "\n".join(lines)
+
+
+def earlier_calls(turns) -> list[str]:
+    """The episode's earlier successful calls and their results, as calibration shows them: in a
+    stateful environment they made the state the row's call acts on."""
+    return [f"{c.name}({json.dumps(c.arguments, ensure_ascii=False)}) -> {c.observation[:200]}"
+            for turn, _ in turns for c in turn.trials if c.status == "ok" and turn.query][-3:]
 
 
 def ask(text: str, question: str) -> str:
