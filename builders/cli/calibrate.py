@@ -47,16 +47,17 @@ def cmd_calibrate(args) -> int:
 
 
 def calibration_table(result: dict) -> Table:
-    """Per question: the threshold chosen on one half of the cases, and the other half's figures."""
+    """Per question: the threshold chosen on one half of the cases, and the other half's figures
+    (pass: sound exchanges judged yes; catch: flawed ones judged no; held out: sound / flawed)."""
     held = sum(c["half"] == "held_out" for c in result["cases"])
     how = "stored, not recomputed" if result.get("from_cache") else f"{result['seconds']} s"
-    table = Table(title=f"judge {result['judge']}: {len(result['cases'])} cases, thresholds from one half, "
-                        f"figures on the other ({held} held out; {how})")
-    for column in ("question", "threshold", "AUC", "pass (sound)", "catch (flawed)", "held out", "AUC tuning half", ""):
-        table.add_column(column)
+    table = Table(title=f"judge {result['judge']}: {len(result['cases'])} cases; threshold from one half, "
+                        f"figures from the other ({held} cases; {how})")
+    for column in ("question", "threshold", "AUC", "pass", "catch", "held out", "AUC tune", "run"):
+        table.add_column(column, no_wrap=True)
     for q, f in result["questions"].items():
         table.add_row(q, f"{f['threshold']:+.2f}", _num(f["auc"]), f"{f['pass']:.0%}", f"{f['catch']:.0%}",
-                      f"{f['sound']} sound, {f['flawed']} flawed", _num(f["auc_tune"]),
+                      f"{f['sound']}/{f['flawed']}", _num(f["auc_tune"]),
                       "dropped" if q in result["dropped"] else "used")
     return table
 

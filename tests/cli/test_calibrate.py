@@ -32,7 +32,7 @@ def test_a_judge_that_says_yes_to_everything_fails_calibration(tmp_path):
     """Every score alike: AUC 0.5 on each question, so the run would drop all three, and says why."""
     proc = scripted(recipe(tmp_path), cache=tmp_path / "cache")  # stored by the test model's sha256: its own
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert f"{len(CASES)} cases, thresholds from one half" in proc.stdout
+    assert f"{len(CASES)} cases; threshold from one half" in proc.stdout
     for q in QUESTIONS:
         assert re.search(rf"{q} .* 0\.50 .* dropped", proc.stdout), proc.stdout
         assert f"reached AUC 0.5 on the held-out calibration cases for '{q}'" in proc.stdout
@@ -47,6 +47,6 @@ def test_a_recipe_without_a_judge_is_told_so(tmp_path):
 def test_the_embedded_model_calibrated_from_the_command_line(tmp_path, toolmint):
     """The exit status says whether the run would drop a question (held-out AUC under MIN_AUC)."""
     proc = toolmint("calibrate", recipe(tmp_path))
-    assert "thresholds from one half" in proc.stdout, proc.stdout + proc.stderr
+    assert "threshold from one half" in proc.stdout, proc.stdout + proc.stderr
     dropped = proc.stdout.count("dropped")
     assert proc.returncode == (1 if dropped else 0) and ("warning:" in proc.stdout) == bool(dropped)

@@ -206,3 +206,24 @@ def test_the_run_judges_with_the_calibrated_thresholds():
     assert codes == ["judge_unfaithful"] and len(judge.calls) == 2
     assert verdict == {"informative": "yes", "faithful": "no", "scores": {"informative": 1.0, "faithful": 1.0},
                        "thresholds": {"informative": 0.5, "faithful": 1.5}}
+
+
+@pytest.mark.model
+def test_the_embedded_model_scores_the_cases(model_path):
+    """The real model through the real seam on a few cases of each half: every question gets a
+    finite score per case, the figures are those of the scores, and the second time comes from the store."""
+    from builders.llm import Metered, get_engine
+    from builders.methods.ste.calibration import figures
+
+    engine = Metered(get_engine(model_path, n_threads=2))
+    engine.forget_prefix()
+    few = tuple(CASES[i] for i in (0, 1, 30, 31, 44, 45, 53, 54, 63, 64))
+    with Sandbox() as box:
+        result = calibrate(context(engine, box), "SmolLM2", "c" * 64, cases=few)
+        assert engine.usage.calls == 3 * len(few) and engine.usage.completion_tokens == 0
+        assert engine.usage.cached_tokens > 0   # the pinned instructions and examples, and each exchange's prefix
+        scores = [c["scores"] for c in result.cases]
+        assert all(set(s) == set(QUESTIONS) and all(abs(v) < 50 for v in s.values()) for s in scores)
+        assert result.questions == figures(few, scores)
+        again = calibrate(context(engine, box), "SmolLM2", "c" * 64, cases=few)
+    assert again.from_cache and engine.usage.calls == 3 * len(few) and again.questions == result.questions
