@@ -14,9 +14,11 @@ and implements
                          fine-tuning rows of exploration episodes); they are judged too
   combine(read)          optional: records made once from the whole dataset at the end (a
                          deduplicated tool library); `read(config)` yields every accepted row so far
-  calibrate(ctx)         optional: its LLM judge measured on cases whose verdict is known, once per
-                         run, in its first partition; the manifest keeps it (`judge_calibration`),
-                         and its warnings reach the user
+  calibrate(ctx)         optional: its LLM judge measured on cases whose verdict is known (the
+                         thresholds its verdicts use), called in every partition before its rows and
+                         put in `ctx.calibration` (a method stores it so that it is computed once);
+                         the manifest keeps the first partition's (`judge_calibration`), and its
+                         warnings reach the user
 
 The pipeline, the writer, the judge, the card and the CLI know methods only through this class.
 """
