@@ -21,9 +21,11 @@ and the judge's prompt, so it is stored under toolmint's cache folder keyed by t
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -362,12 +364,21 @@ def case_exchange(tools: dict, sandbox, case: Case) -> str:
 def calibrate(ctx, judge_name: str, judge_sha256: str = "", cases=CASES) -> Calibration:
     """Score every case with `ctx.judge` (else `ctx.engine`) and calibrate each question; stored and
     read back by `judge_sha256` (none given: computed every time, as for a scripted judge)."""
-    import time
-
     key = cache_key(judge_sha256, cases) if judge_sha256 else ""
-    if key and (found := stored(key)):
-        found = {k: v for k, v in found.items() if k in Calibration.__dataclass_fields__}
-        return Calibration(**{**found, "judge": judge_name, "from_cache": True})
+    if not key:
+        return measure(ctx, judge_name, key, cases)
+    path = cache_file(key)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(f"{path}.lock", "w") as lock:  # the partitions that start together: one computes, the others wait
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if found := stored(key):
+            found = {k: v for k, v in found.items() if k in Calibration.__dataclass_fields__}
+            return Calibration(**{**found, "judge": judge_name, "from_cache": True})
+        return measure(ctx, judge_name, key, cases)
+
+
+def measure(ctx, judge_name: str, key: str, cases) -> Calibration:
+    """Score the cases and calibrate; stored under `key` unless it is empty."""
     start = time.perf_counter()
     engine = ctx.judge or ctx.engine
     tools, usage = case_tools(), Usage()
