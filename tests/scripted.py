@@ -6,16 +6,19 @@ from __future__ import annotations
 import json
 
 from builders.llm import ChatJSON, Completion
+from builders.llm.protocol import chosen
 
 
 class ScriptedLLM(ChatJSON):
     """Answers each call with the next scripted reply; a reply is a str, a JSON-able value, or a
     function of (messages, schema) → reply. When the script runs out, `rule(messages, schema, seed)`
-    answers if given. Records every call for assertions."""
+    answers if given. `choose` answers with `scores(messages, options)` → {option: logit}, known
+    log-probabilities once normalised. Records every call for assertions."""
 
-    def __init__(self, replies=(), rule=None):
+    def __init__(self, replies=(), rule=None, scores=None):
         self.replies = list(replies)
         self.rule = rule
+        self.scores = scores
         self.calls: list[dict] = []
 
     def _next(self, messages, schema, seed):
@@ -35,6 +38,16 @@ class ScriptedLLM(ChatJSON):
                            "temperature": temperature, "grammar": grammar, "pin": pin})
         return Completion(text=text, prompt_tokens=sum(len(m["content"].split()) for m in messages),
                           completion_tokens=len(text.split()), seconds=0.001)
+
+    def choose(self, messages, options, *, pin=0):
+        if self.scores is None:
+            raise AssertionError(f"ScriptedLLM has no scores for choose at call {len(self.calls) + 1}")
+        logits = self.scores(messages, list(options))
+        completion = chosen(list(options), {o: float(logits[o]) for o in options},
+                            sum(len(m["content"].split()) for m in messages), 0.001)
+        self.calls.append({"messages": messages, "options": list(options), "pin": pin, "value": completion.value,
+                           "schema": None, "text": completion.text})
+        return completion
 
     def forget_prefix(self):
         """It keeps no KV cache; a subclass that imitates one resets it here."""

@@ -71,8 +71,8 @@ def test_the_check_finds_a_missing_method_or_a_drifted_signature():
         def chat(self, messages, *, temperature=0.7, max_tokens=160, seed=0, schema=None, grammar=None):
             pass
 
-    assert METHODS == ["chat", "chat_json", "forget_prefix", "begin_partition"]
+    assert METHODS == ["chat", "chat_json", "choose", "forget_prefix", "begin_partition"]
     assert unfit(NoRestart) == ["begin_partition: missing"]
     assert unfit(OtherDefault) == ["chat: 'temperature' defaults to 1.0, the Protocol's default is 0.7"]
     assert unfit(NoPin) == ["chat: does not take 'pin' as the Protocol does", "chat_json: missing",
-                            "forget_prefix: missing", "begin_partition: missing"]
+                            "choose: missing", "forget_prefix: missing", "begin_partition: missing"]

@@ -20,8 +20,8 @@ def register(sub) -> None:
 
 
 def cmd_calibrate(args) -> int:
-    """Exit status 0 when the judge passed at least half the sound cases and caught at least half the
-    flawed ones, 1 when it did not; 2 for a recipe whose method has no LLM judge on."""
+    """Exit status 0 when every judge question reaches a useful AUC on the held-out cases, 1 when the
+    run would drop one; 2 for a recipe whose method has no LLM judge on."""
     from builders.errors import UserError
     from builders.methods.base import Context
     from builders.recipe import load_recipe
@@ -40,14 +40,27 @@ def cmd_calibrate(args) -> int:
     if result is None:
         raise UserError(f"{recipe.path}: method {plan.method.name!r} has no LLM judge to calibrate "
                         "(STE with `method.judge: true` has one)")
-    table = Table(title=f"judge {result['judge']}: passed {result['sound_accepted']} of {result['sound']} sound, "
-                        f"caught {result['flawed_rejected']} of {result['flawed']} flawed")
-    for column in ("request", "answer", "flaw", "verdict"):
-        table.add_column(column)
-    for case in result["verdicts"]:
-        verdict = ", ".join(f"{k} {v}" for k, v in case["verdict"].items()) or "(no verdict)"
-        table.add_row(case["query"], case["answer"], case["flaw"] or "none", verdict)
-    console.print(table)
+    console.print(calibration_table(result))
     for warning in result["warnings"]:
         console.print(f"[yellow]warning:[/yellow] {warning}", soft_wrap=True)
-    return 1 if result["warnings"] else 0
+    return 1 if result["dropped"] else 0
+
+
+def calibration_table(result: dict) -> Table:
+    """Per question: the threshold chosen on one half of the cases, and the other half's figures
+    (pass: sound exchanges judged yes; catch: flawed ones judged no; held out: sound / flawed)."""
+    held = sum(c["half"] == "held_out" for c in result["cases"])
+    how = "stored, not recomputed" if result.get("from_cache") else f"{result['seconds']} s"
+    table = Table(title=f"judge {result['judge']}: {len(result['cases'])} cases; threshold from one half, "
+                        f"figures from the other ({held} cases; {how})")
+    for column in ("question", "threshold", "AUC", "pass", "catch", "held out", "AUC tune", "run"):
+        table.add_column(column, no_wrap=True)
+    for q, f in result["questions"].items():
+        table.add_row(q, f"{f['threshold']:+.2f}", _num(f["auc"]), f"{f['pass']:.0%}", f"{f['catch']:.0%}",
+                      f"{f['sound']}/{f['flawed']}", _num(f["auc_tune"]),
+                      "dropped" if q in result["dropped"] else "used")
+    return table
+
+
+def _num(x) -> str:
+    return "n/a" if x is None else f"{x:.2f}"

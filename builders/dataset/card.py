@@ -15,13 +15,23 @@ def judge_line(manifest: dict) -> str:
 
 
 def calibration_line(manifest: dict) -> str:
-    """How the LLM judge did on cases whose verdict is known (Method.calibrate), and what follows."""
+    """How the LLM judge did on cases whose verdict is known (Method.calibrate): per question, the
+    threshold chosen on one half of the cases and the other half's AUC, pass and catch rates."""
     c = manifest.get("judge_calibration")
     if not c:
         return ""
-    line = (f"\n\nJudge calibration: on exchanges whose verdict is known, the judge passed {c['sound_accepted']} of "
-            f"{c['sound']} sound ones and caught {c['flawed_rejected']} of {c['flawed']} flawed ones.")
-    return line + "".join(f"\nWarning: {w}." for w in c.get("warnings", []))
+    rows = "".join(f"\n| {q} | {f['threshold']:+.2f} | {_fig(f['auc'])} | {f['pass']:.0%} | {f['catch']:.0%} | "
+                   f"{f['sound']} / {f['flawed']} | {'dropped' if q in c.get('dropped', []) else 'used'} |"
+                   for q, f in c["questions"].items())
+    line = (f"\n\nJudge calibration ({c['judge']}, {len(c['cases'])} exchanges whose verdict is known; each "
+            "question scored as log p(yes) − log p(no), its threshold chosen on one half, figures from the "
+            "other):\n\n| question | threshold | AUC | sound passed | flawed caught | held out (sound / flawed) | "
+            "in the run |\n| --- | --- | --- | --- | --- | --- | --- |" + rows)
+    return line + "".join(f"\n\nWarning: {w}." for w in c.get("warnings", []))
+
+
+def _fig(x) -> str:
+    return "n/a" if x is None else f"{x:.2f}"
 
 
 def diversity_lines(manifest: dict) -> str:

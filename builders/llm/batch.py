@@ -26,9 +26,9 @@ import time
 from dataclasses import dataclass, field
 
 from builders.llm import loaded
-from builders.llm.engine import _quiet_stderr, pinned, prompt_of
+from builders.llm.engine import _quiet_stderr, first_tokens, pinned, prompt_of
 from builders.llm.prefixes import BUDGET_BYTES, Pins, PrefixStore, Replies, common_prefix
-from builders.llm.protocol import ChatJSON, Completion
+from builders.llm.protocol import ChatJSON, Completion, chosen
 from builders.llm.sampling import GrammarLast
 
 N_BATCH = 512  # tokens per llama_decode of one prompt chunk
@@ -39,9 +39,11 @@ class _Request:
     prompt: list[int]
     stop: list[bytes]
     max_tokens: int
-    sampler: GrammarLast  # chains of its own
+    sampler: GrammarLast | None  # chains of its own; None for a `choose` request
     start: float
     pin: list[int] = field(default_factory=list)  # its pinned prefix's tokens (builders/llm/prefixes.py)
+    options: list[int] | None = None  # a `choose` request: the options' first tokens; it ends after its prompt
+    scores: list[float] = field(default_factory=list)  # ... and their logits at the prompt's last position
     done: threading.Event = field(default_factory=threading.Event)
     generated: list[int] = field(default_factory=list)
     cached: int = 0
@@ -206,6 +208,28 @@ class BatchEngine(ChatJSON):
                           completion_tokens=len(request.generated), seconds=time.perf_counter() - start,
                           finish_reason=request.finish_reason, cached_tokens=request.cached)
 
+    def choose(self, messages: list[dict], options: list[str], *, pin: int = 0) -> Completion:
+        """As `Engine.choose`: a request that ends after its prompt, evaluated alone like any prompt
+        (see `_step`), whose options' logits are read at its batch index."""
+        start = time.perf_counter()
+        first = first_tokens(self.llama, options)
+        prompt, _ = prompt_of(self.llama, messages)
+        with self._cv:
+            slot = self._slot()
+            if slot.forget:
+                slot.replies.clear()
+            prompt = slot.replies.splice(self.llama, prompt, messages)
+            if len(prompt) >= self.n_ctx:
+                raise ValueError(f"Requested tokens ({len(prompt)}) exceed context window of {self.n_ctx}")
+            request = _Request(prompt, [], 0, None, start, pinned(self.llama, messages, pin, prompt), options=first)
+            slot.request = request
+            self._cv.notify_all()
+        request.done.wait()
+        if request.error is not None:
+            raise request.error
+        return chosen(options, dict(zip(options, request.scores)), len(prompt), time.perf_counter() - start,
+                      request.cached)
+
     # --- the driver's side: the only thread that touches the context -------------------------------
 
     def _drive(self) -> None:
@@ -308,6 +332,10 @@ class BatchEngine(ChatJSON):
     def _sample(self, slot: _Slot) -> None:
         """The token loop of `Llama._create_completion`: end of generation, stop strings, max_tokens."""
         request = slot.request
+        if request.options is not None:  # a `choose` request: its prompt is in, read the options' logits
+            logits = self._lib.llama_get_logits_ith(self.ctx.ctx, slot.logits_at)
+            request.scores = [float(logits[token]) for token in request.options]
+            return self._finish(slot, "choice")
         token = request.sampler.sample_at(self.ctx.ctx, slot.logits_at)
         slot.logits_at = -1
         if self._lib.llama_token_is_eog(self.vocab, token):

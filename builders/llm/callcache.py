@@ -51,7 +51,9 @@ class CallCache:
         return Completion(**{**data, "from_cache": True, "cached_tokens": 0})
 
     def put(self, key: str, completion: Completion) -> None:
-        data = {k: v for k, v in asdict(completion).items() if k not in ("value", "from_cache", "cached_tokens")}
+        # a chat's value is parsed again from its text; a choice's (its options' log-probabilities) is kept
+        data = {k: v for k, v in asdict(completion).items() if k not in ("from_cache", "cached_tokens")
+                and (k != "value" or completion.finish_reason == "choice")}
         self.db.execute("INSERT OR REPLACE INTO calls (key, completion) VALUES (?, ?)", (key, json.dumps(data)))
 
     def __len__(self) -> int:
@@ -123,6 +125,23 @@ class CachedEngine(ChatJSON):
             raise ChainBroken(f"{self.served} calls came from the cache, the next one did not")
         self.misses += 1
         completion = self.engine.chat(messages, schema=schema, **extra, **params)
+        self.cache.put(key, completion)
+        return completion
+
+    def choose(self, messages, options, *, pin: int = 0) -> Completion:
+        """Recorded and replayed like a chat call, in the same chain (it moves the KV cache too)."""
+        key = call_key(self.model_key, messages, None, {"choose": list(options), **({"pin": pin} if pin else {}),
+                                                         "after": self.chain})
+        self.chain = key
+        found = self.cache.get(key) if self.read else None
+        if found is not None:
+            self.hits += 1
+            self.served += 1
+            return found
+        if self.served:
+            raise ChainBroken(f"{self.served} calls came from the cache, the next one did not")
+        self.misses += 1
+        completion = self.engine.choose(messages, options, pin=pin)
         self.cache.put(key, completion)
         return completion
 

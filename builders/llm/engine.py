@@ -16,7 +16,7 @@ from contextlib import contextmanager
 
 from builders.llm import loaded
 from builders.llm.prefixes import Pins, PrefixStore, Replies, common_prefix
-from builders.llm.protocol import ChatJSON, Completion
+from builders.llm.protocol import ChatJSON, Completion, chosen
 
 
 @contextmanager
@@ -74,6 +74,14 @@ def prompt_of(llama, messages: list[dict]) -> tuple[list[int], list[bytes]]:
         prompt = llama.tokenize(prompt.encode(), special=True) if isinstance(prompt, str) else list(prompt)
         return prompt, [s.encode() for s in stop]
     raise RuntimeError("the chat handler did not ask for a completion")
+
+
+def first_tokens(llama, options: list[str]) -> list[int]:
+    """Each option's first token as a reply starts with it; `choose` compares these."""
+    first = [llama.tokenize(option.encode(), add_bos=False, special=False)[0] for option in options]
+    if len(set(first)) < len(first):
+        raise ValueError(f"options {options!r} start with the same token: choose cannot tell them apart")
+    return first
 
 
 def pinned(llama, messages: list[dict], pin: int, prompt: list[int]) -> list[int]:
@@ -196,6 +204,33 @@ class Engine(ChatJSON):
                 finish_reason=choice.get("finish_reason") or "stop",
                 cached_tokens=common_prefix(before, prompt) - evaluated,
             )
+
+    def choose(self, messages: list[dict], options: list[str], *, pin: int = 0) -> Completion:
+        """As `LLM.choose`: the prompt is evaluated like a chat call's (the same prefix reuse and
+        pins), then the last position's logits are read from the context (llama-cpp-python keeps no
+        scores without logits_all)."""
+        import llama_cpp
+
+        with self._lock:
+            start = time.perf_counter()
+            llama = self.llama
+            first = first_tokens(llama, options)
+            prompt = prompt_of(llama, messages)[0]
+            evaluated = 0
+            if not self.reuse_prefix:
+                llama.reset()
+            else:
+                prompt = self.replies.splice(llama, prompt, messages)
+                evaluated = self._restore(prompt, pinned(llama, messages, pin, prompt))
+            # like Llama.generate: keep all but the prompt's last token, which must be evaluated for its logits
+            keep = common_prefix(llama.input_ids[: llama.n_tokens].tolist(), prompt[:-1])
+            llama.n_tokens = keep
+            llama.eval(prompt[keep:])
+            logits = llama_cpp.llama_get_logits_ith(llama._ctx.ctx, -1)
+            values = {option: float(logits[token]) for option, token in zip(options, first)}
+            if self.prefixes is not None:
+                self.prefixes.keep(llama._ctx.ctx, prompt, 0)
+            return chosen(options, values, len(prompt), time.perf_counter() - start, keep - evaluated)
 
 
 def check_grammar(vocab, gbnf: str) -> None:

@@ -49,6 +49,9 @@ class Metered(ChatJSON):
     def chat(self, messages, **kw) -> Completion:
         return self.usage.add(self.engine.chat(messages, **kw))
 
+    def choose(self, messages, options, *, pin: int = 0) -> Completion:
+        return self.usage.add(self.engine.choose(messages, options, pin=pin))
+
     def forget_prefix(self) -> None:
         self.engine.forget_prefix()
 

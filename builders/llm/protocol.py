@@ -7,6 +7,7 @@ so a stage runs the same against any of them.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -52,6 +53,15 @@ class LLM(Protocol):
         parse: generation was cut off). Every engine shares `ChatJSON`'s."""
         ...
 
+    def choose(self, messages: list[dict], options: list[str], *, pin: int = 0) -> Completion:
+        """How likely the reply to `messages` is to start with each option: `value` is {option:
+        log-probability of the reply's first token being that option's first token, normalised over
+        the options}; `text` the likeliest option. No token is generated: the prompt is evaluated
+        (reusing KV prefixes as `chat` does) and the last position's logits are read. A judge scores
+        a yes/no question this way (a score, not a sampled word), so a threshold can be calibrated.
+        The options' first tokens must differ. `pin` as in `chat`."""
+        ...
+
     def forget_prefix(self) -> None:
         """The next call starts from an empty KV cache and no earlier reply, so what follows does not
         depend on what this engine (this thread's sequence, in the batching engine) ran before.
@@ -64,6 +74,21 @@ class LLM(Protocol):
         to a call it lacks): the partition is computed again whole, cold, its calls still recorded.
         An engine without a cache only forgets."""
         ...
+
+
+def normalised(logits: dict[str, float]) -> dict[str, float]:
+    """Log-probabilities over the options alone (log-softmax of their logits)."""
+    top = max(logits.values())
+    total = top + math.log(sum(math.exp(v - top) for v in logits.values()))
+    return {k: v - total for k, v in logits.items()}
+
+
+def chosen(options: list[str], logits: dict[str, float], prompt_tokens: int, seconds: float,
+           cached_tokens: int = 0) -> Completion:
+    """The Completion of a `choose` call, from its options' raw logits."""
+    value = normalised(logits)
+    return Completion(text=max(options, key=lambda o: value[o]), prompt_tokens=prompt_tokens, completion_tokens=0,
+                      seconds=seconds, finish_reason="choice", value=value, cached_tokens=cached_tokens)
 
 
 def parse_json(text: str):

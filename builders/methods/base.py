@@ -14,9 +14,11 @@ and implements
                          fine-tuning rows of exploration episodes); they are judged too
   combine(read)          optional: records made once from the whole dataset at the end (a
                          deduplicated tool library); `read(config)` yields every accepted row so far
-  calibrate(ctx)         optional: its LLM judge measured on cases whose verdict is known, once per
-                         run, in its first partition; the manifest keeps it (`judge_calibration`),
-                         and its warnings reach the user
+  calibrate(ctx)         optional: its LLM judge measured on cases whose verdict is known (the
+                         thresholds its verdicts use), called in every partition before its rows and
+                         put in `ctx.calibration` (a method stores it so that it is computed once);
+                         the manifest keeps the first partition's (`judge_calibration`), and its
+                         warnings reach the user
 
 The pipeline, the writer, the judge, the card and the CLI know methods only through this class.
 """
@@ -56,6 +58,7 @@ class Context:
     settings: dict     # the recipe's method section, defaults filled
     provenance: dict = field(default_factory=dict)  # run_hash, recipe, model, model_sha256
     judge: LLM | None = None  # the engine that judges rows (None: the same as `engine`)
+    calibration: dict | None = None  # the judge's thresholds (Method.calibrate), set by the partition
 
     def stamp(self, unit: Unit, method: str) -> dict:
         """The provenance fields every record of `unit` carries (see builders.record.Record). Its

@@ -59,9 +59,12 @@ def run_partition(spec: tuple, settings: Settings) -> dict:
             e.begin_partition(from_cache=not restarted)
         calibration = None
         try:
-            if index == 0:  # the run's first partition measures the judge first (Method.calibrate): one
-                # partition, so a run does it once, and always the same one, so a resumed run does it alike
-                calibration = method.calibrate(ctx)
+            # the judge's thresholds (Method.calibrate): stored by the judge's sha256, so the first
+            # partition to need them computes them and every other reads them; the first partition's
+            # figures go to the manifest
+            calibration = method.calibrate(ctx)
+            if calibration is not None:
+                ctx = replace(ctx, calibration=calibration)
                 for e in engines:
                     e.forget_prefix()
             made = method.review(judged(r for group in groups_of(units) for r in method.run(group, ctx)))
@@ -82,7 +85,7 @@ def run_partition(spec: tuple, settings: Settings) -> dict:
         "model_loads_in_process": loaded_engines(), "sandboxes_in_process": sandboxes_made(),
         "llama_threads": worker_threads(settings.runtime_spec.n_threads), "sequences": worker_sequences(settings.runtime_spec.sequences),
         "warnings": [*runtime.warnings, *((calibration or {}).get("warnings", []))],
-        "judge_calibration": calibration,
+        "judge_calibration": calibration if index == 0 else None,
         "files": shards.file_sizes(out_dir, files),
     }
     shards.write_json(marker, summary)

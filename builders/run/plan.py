@@ -117,7 +117,8 @@ class Plan:
             runtime=runtime or local_runtime,
             provenance={"run_hash": self.run_hash, "recipe": self.recipe.name, "model": self.model.name,
                         "model_sha256": self.model.sha256,
-                        "judge_model": self.judge.name if self.judge else self.model.name},
+                        "judge_model": self.judge.name if self.judge else self.model.name,
+                        "judge_sha256": self.judge.sha256 if self.judge else self.model.sha256},
         )
 
 

@@ -57,6 +57,11 @@ def rule(messages, schema, seed):
     return {"informative": "yes", "faithful": "yes", "appropriate": "yes"}
 
 
+def yes(messages, options):
+    """The judge's scores: yes to everything, by the same margin."""
+    return {"yes": 3.0, "no": 0.0}
+
+
 class SlowLLM(ScriptedLLM):
     """Each call takes DRILL_DELAY_S seconds (default 0.1), like a small model would."""
 
@@ -66,18 +71,18 @@ class SlowLLM(ScriptedLLM):
 
 
 def slow_runtime(spec):
-    return ScriptedRuntime(SlowLLM(rule=rule))(spec)
+    return ScriptedRuntime(SlowLLM(rule=rule, scores=yes))(spec)
 
 
 def fast_runtime(spec):
-    return ScriptedRuntime(ScriptedLLM(rule=rule))(spec)
+    return ScriptedRuntime(ScriptedLLM(rule=rule, scores=yes))(spec)
 
 
 def cached_runtime(spec):
     """The scripted engine behind the real LLM-call cache, as local_runtime wraps the real model."""
     from builders.run.runtime import with_call_cache
 
-    runtime = ScriptedRuntime(ScriptedLLM(rule=rule))(spec)
+    runtime = ScriptedRuntime(ScriptedLLM(rule=rule, scores=yes))(spec)
     runtime.engine = with_call_cache(runtime.engine, spec)
     return runtime
 
@@ -102,7 +107,7 @@ class KVLikeLLM(ScriptedLLM):
 def kv_like_cached_runtime(spec):
     from builders.run.runtime import with_call_cache
 
-    runtime = ScriptedRuntime(KVLikeLLM(rule=rule))(spec)
+    runtime = ScriptedRuntime(KVLikeLLM(rule=rule, scores=yes))(spec)
     runtime.engine = with_call_cache(runtime.engine, spec)
     return runtime
 

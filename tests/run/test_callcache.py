@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from builders.llm.callcache import CachedEngine, CallCache, call_key
+from builders.methods.ste.calibration import CASES
 from tests.run.drill import rule
 from tests.scripted import ScriptedLLM
 
@@ -62,12 +63,15 @@ def test_reruns_reuse_generations_and_the_switches_work(tmp_path):
     calls = first["llm_cache"]["calls"]
     assert first["llm_cache"] == {"enabled": True, "hits": 0, "calls": calls} and calls > 0
     assert (tmp_path / "cache" / "llm-calls.sqlite").exists()
+    # the judge's calibration (three scores per case) is stored after the first run and read after it
+    assert not first["judge_calibration"]["from_cache"]
+    rows = calls - 3 * len(CASES)
     proc, again = toolmint("b")  # another output folder: every generation is reused
-    assert again["llm_cache"]["hits"] == calls and again["tokens"]["completion"] == 0
-    assert again["configs"] == first["configs"]
-    assert f"{calls} of {calls} calls" in proc.stdout
+    assert again["judge_calibration"]["from_cache"] and again["llm_cache"]["hits"] == rows
+    assert again["tokens"]["completion"] == 0 and again["configs"] == first["configs"]
+    assert f"{rows} of {rows} calls" in proc.stdout
     _, off = toolmint("c", "--no-llm-cache")
-    assert off["llm_cache"] == {"enabled": False, "hits": 0, "calls": calls}
+    assert off["llm_cache"] == {"enabled": False, "hits": 0, "calls": rows}
     proc, cleared = toolmint("d", "--clear-llm-cache")
     assert f"cleared {calls} calls" in proc.stdout and cleared["llm_cache"]["hits"] == 0
 
@@ -97,7 +101,8 @@ def test_a_partly_cached_partition_is_computed_again_whole(tmp_path, monkeypatch
     full = run(plan("full"), runtime=kv_like_cached_runtime)
     calls = full["llm_cache"]["calls"]
     db = sqlite3.connect(tmp_path / "cache" / "llm-calls.sqlite")
-    db.execute("DELETE FROM calls WHERE rowid > ?", (calls * 3 // 4,))  # the run was cut in partition 2
+    judged = 3 * len(CASES)  # the judge's calibration comes first, in partition 1
+    db.execute("DELETE FROM calls WHERE rowid > ?", (judged + (calls - judged) * 3 // 4,))  # cut in partition 2
     db.commit()
     db.close()
     again = run(plan("again"), runtime=kv_like_cached_runtime)

@@ -67,12 +67,12 @@ class STE(Method):
                 yield from run_episode(ctx, unit, long_term, produced)
 
     def calibrate(self, ctx):
-        """The judge on known sound and flawed exchanges of built-in tools (calibration.py)."""
+        """The judge's thresholds and figures on exchanges whose verdict is known (calibration.py),
+        stored by the judge's sha256 so a run computes them once."""
         if not ctx.settings.get("judge", True):
             return None
-        from builders.tools.catalogue import builtin_tools
-
-        return calibrate(ctx, builtin_tools(), ctx.provenance.get("judge_model", "")).as_dict()
+        p = ctx.provenance
+        return calibrate(ctx, p.get("judge_model", ""), p.get("judge_sha256", "")).as_dict()
 
     def review(self, records):
         """Later repeats of a tool's accepted call or request are rejected (diversity.py)."""

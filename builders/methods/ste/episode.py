@@ -17,7 +17,7 @@ from builders.llm import Usage
 from builders.methods.base import Context, Unit
 from builders.methods.ste.answer import write_answer
 from builders.methods.ste.checks import CHECKS
-from builders.methods.ste.filtering import assess
+from builders.methods.ste.filtering import UNCALIBRATED, assess, earlier_calls, exchange_text
 from builders.methods.ste.memory import LongTermMemory, ShortTermMemory, Turn
 from builders.methods.ste.paraphrase import paraphrase
 from builders.methods.ste.query import imagine_query
@@ -94,7 +94,10 @@ class Explorer:
         row = self.example(q, turn, imagined.finish_reason, answer_finish, reflection, reasons, usage)
         local = judge(row, CHECKS)
         if local.accepted and self.on("judge"):
-            verdict, codes = assess(ctx, conversation, outcome(trials[-1], answer, True), seed + 97, usage)
+            last = trials[-1]
+            text = exchange_text(last.name, query, last.arguments, last.observation, answer,
+                                 earlier_calls(self.turns) if self.tool.environment else [])
+            verdict, codes = assess(ctx, text, usage, ctx.calibration or UNCALIBRATED)
             row = self.example(q, turn, imagined.finish_reason, answer_finish, reflection, reasons + codes, usage,
                                verdict)
             local = judge(row, CHECKS)

@@ -4,8 +4,10 @@ and the judge — answers yes unless scripted."""
 
 from __future__ import annotations
 
+import json
+
 from builders.methods.ste.answer import ANSWER_SCHEMA
-from builders.methods.ste.filtering import VERDICT_SCHEMA
+from builders.methods.ste.filtering import QUESTIONS
 from builders.methods.ste.query import NUMBERED_SCHEMA, QUERY_SCHEMA
 from builders.methods.ste.reflection import REFLECTION_SCHEMA
 from tests.scripted import ScriptedLLM
@@ -20,8 +22,6 @@ def stage(schema) -> str:
         return "answer"  # the plain answer grammar, or one grounded in the result
     if schema == REFLECTION_SCHEMA:
         return "reflection"
-    if schema == VERDICT_SCHEMA:
-        return "judge"
     if schema and "paraphrases" in schema.get("properties", {}):
         return "paraphrase"
     return "call"
@@ -37,7 +37,22 @@ class SteScript(ScriptedLLM):
                        "reflection": list(reflections), "judge": list(verdicts),
                        "paraphrase": [{"paraphrases": p} for p in paraphrases]}
         self.finish = {k: list(v) for k, v in (finish or {}).items()}
-        super().__init__(rule=self.reply)
+        self.verdict = None
+        super().__init__(rule=self.reply, scores=self.score)
+
+    def score(self, messages, options):
+        """The judge's scores from the next scripted verdict ({question: "yes"/"no"}), popped at a
+        row's first question: yes scores +2, no −2 (the uncalibrated threshold is 0)."""
+        question = next(q for q, (words, _) in QUESTIONS.items() if messages[-1]["content"].endswith(words))
+        if question == next(iter(QUESTIONS)) or self.verdict is None:
+            queue = self.queues["judge"]
+            self.verdict = queue.pop(0) if queue else YES
+        return {"yes": 2.0 if self.verdict.get(question) == "yes" else -2.0, "no": 0.0}
+
+    def choose(self, messages, options, *, pin=0):
+        completion = super().choose(messages, options, pin=pin)
+        self.calls[-1]["stage"] = "judge"
+        return completion
 
     def reply(self, messages, schema, seed):
         kind = stage(schema)
@@ -58,9 +73,28 @@ class SteScript(ScriptedLLM):
             completion.finish_reason = self.finish[kind].pop(0)
         return completion
 
+    def count(self, kind: str) -> int:
+        """Calls of one stage; the judge's: rows judged (three questions each)."""
+        n = sum(c["stage"] == kind for c in self.calls)
+        return n // len(QUESTIONS) if kind == "judge" else n
+
     def prompts(self, kind: str) -> list[str]:
         """Every prompt of one stage, as one text each."""
         return ["\n".join(m["content"] for m in c["messages"]) for c in self.calls if c["stage"] == kind]
 
-    def count(self, kind: str) -> int:
-        return sum(c["stage"] == kind for c in self.calls)
+
+
+def knowing(row_scores):
+    """A judge's scores that know the calibration cases (+2 where the right answer is yes, −2 where
+    it is no) and give `row_scores(question)` for any other exchange (the run's rows)."""
+    from builders.methods.ste.calibration import CASES
+
+    def scores(messages, options):
+        text = messages[-1]["content"]
+        question = next(q for q, (words, _) in QUESTIONS.items() if text.endswith(words))
+        case = next((c for c in CASES if text.startswith(f"Request: {c.query}\n") and f"Answer: {c.answer}\n" in text
+                     and f"Call: {c.tool}({json.dumps(c.arguments, ensure_ascii=False)})" in text), None)
+        if case is None:
+            return {"yes": row_scores(question), "no": 0.0}
+        return {"yes": -2.0 if question in case.flaws else 2.0, "no": 0.0}
+    return scores

@@ -2,6 +2,8 @@
 
 import pytest
 
+from builders.methods.ste.filtering import QUESTIONS
+
 from builders.methods.ste.records import Example
 from sandbox import Limits, Sandbox
 from tests.methods.ste.helpers import explore, episode
@@ -29,14 +31,16 @@ def test_a_query_that_calls_and_answers_is_accepted(box):
     assert set(ex.messages[0]) == {"role", "content"}
     assert ex.tools[0]["type"] == "function" and ex.tools[0]["function"]["name"] == "calculator"
     assert ex.reflection == {"solved": True, "why": "the call worked"}
-    assert ex.verdict == {"informative": "yes", "faithful": "yes", "appropriate": "yes"}
+    assert {q: ex.verdict[q] for q in QUESTIONS} == {"informative": "yes", "faithful": "yes", "appropriate": "yes"}
+    assert ex.verdict["scores"] == {q: 2.0 for q in QUESTIONS}  # kept beside the answers, with the thresholds
     assert ex.group == "calculator/0/0" and ex.paraphrase_of == ""  # its own seed query (no run hash): the split follows it
     assert ex.switches["judge"] is True and ex.switches["execution_feedback"] is True
     assert ex.prompt_tokens > 0 and ex.query_finish == "stop" and ex.answer_finish == "stop"
-    assert [llm.calls[i]["stage"] for i in range(5)] == ["query", "call", "answer", "reflection", "judge"]
-    # calls are sampled cooler than imagination
-    temps = {c["stage"]: c["temperature"] for c in llm.calls}
-    assert temps["query"] == 1.0 and temps["call"] == 0.2 and temps["judge"] == 0.0
+    assert [llm.calls[i]["stage"] for i in range(7)] == ["query", "call", "answer", "reflection", "judge", "judge",
+                                                         "judge"]   # one score per question
+    # calls are sampled cooler than imagination; the judge samples nothing
+    temps = {c["stage"]: c.get("temperature") for c in llm.calls}
+    assert temps["query"] == 1.0 and temps["call"] == 0.2 and temps["judge"] is None
     # the episode record keeps everything
     [step] = ep.steps
     assert step["query"] == ex.query and step["trials"][0]["observation"] == "80" and step["reflection"]["solved"]
@@ -119,9 +123,7 @@ def test_the_judge_rejects_with_each_question_its_own_reason(box):
     llm = SteScript(*script, verdicts=[{"informative": "yes", "faithful": "no", "appropriate": "no"}])
     [ex] = explore(llm, box)
     assert ex.reasons == ["judge_unfaithful", "judge_inappropriate"] and ex.verdict["faithful"] == "no"
-    assert "Result: 80\nFinal answer: Twelve times seven minus four is 80." in llm.prompts("judge")[0]
-    [ex] = explore(SteScript(*script, verdicts=['{"informative": "ye']), box)
-    assert ex.reasons == ["judge_malformed"]
+    assert "Result: 80\nAnswer: Twelve times seven minus four is 80." in llm.prompts("judge")[0]
     # a separate judge model (the recipe's judge) is asked instead of the explorer
     judge_llm = SteScript(verdicts=[{"informative": "no", "faithful": "yes", "appropriate": "yes"}])
     llm = SteScript(*script)

