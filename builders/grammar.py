@@ -109,4 +109,12 @@ def json_schema_to_gbnf(schema: dict) -> str:
     converter = SchemaConverter(prop_order={}, allow_fetch=False, dotall=False, raw_pattern=False)
     resolved = converter.resolve_refs(schema, "schema")
     converter.visit(resolved, "")
-    return converter.format_grammar()
+    return json_chars(converter.format_grammar())
+
+
+def json_chars(gbnf: str) -> str:
+    """llama-cpp-python 0.3.16's string `char` is `[^"\\]`, which lets a raw newline or other control
+    character into a JSON string, and the reply does not parse (measured: SmolLM2 wrote
+    `{"city": ");` + newline + `" ...}` at temperature 1). JSON forbids them unescaped; llama.cpp's own
+    converter excludes them too."""
+    return gbnf.replace(r'char ::= [^"\\] |', r'char ::= [^"\\\x7F\x00-\x1F] |', 1)

@@ -111,3 +111,22 @@ def test_literals_with_quotes_and_backslashes_load_and_come_out_whole(model_path
     assert json.loads(lines[0])["path"] in choices
     assert lines[1].startswith("refused: llama.cpp could not parse the grammar")
     assert lines[2].startswith("batch refused: llama.cpp could not parse the grammar")  # the batching engine too
+
+
+def test_a_json_string_cannot_hold_a_raw_newline(model_path):
+    """JSON forbids control characters inside strings. llama-cpp-python's converter allowed them, and
+    SmolLM2 at temperature 1 wrote a newline into a string (the reply did not parse). The grammar's
+    `char` excludes them, llama.cpp parses it, and a reply the model is pushed to break across lines
+    still parses."""
+    import json
+
+    from builders.llm import Engine
+
+    schema = {"type": "object", "properties": {"poem": {"type": "string", "maxLength": 60}}, "required": ["poem"],
+              "additionalProperties": False}
+    assert r'char ::= [^"\\\x7F\x00-\x1F]' in json_schema_to_gbnf(schema)
+    engine = Engine(model_path, n_threads=2)
+    ask = [{"role": "user", "content": "Write a poem of three short lines, one per line, as JSON: {\"poem\": ...}"}]
+    for seed in range(4):
+        out = engine.chat_json(ask, schema, seed=seed, temperature=1.0, max_tokens=80)
+        assert out.finish_reason == "length" or json.loads(out.text)["poem"] is not None, out.text

@@ -12,13 +12,33 @@ from builders.methods.ste.query import QUERY_SCHEMA
 from tests.methods.ste.script import stage
 from tests.scripted import ScriptedLLM, ScriptedRuntime
 
-# what a query asks, the call that follows from it, and the answer; tools not here get a wrong call
-SCRIPT = {"calculator": ("What is 6 times 7, question {n}?", {"expression": "6*7"}, "The product of 6 and 7 is 42."),
-          "date_arithmetic": ("What date is 3 days after 2024-01-01, question {n}?",
-                              {"start": "2024-01-01", "days": 3}, "Three days after it comes 2024-01-04."),
+# what a query asks (with its number n), the call that follows from it, and the answer; tools not here get
+# a wrong call. Each query has its own n, so no row repeats another's call (STE's duplicate_call).
+SCRIPT = {"calculator": ("What is 6 times {n}?", lambda n: {"expression": f"6*{n}"},
+                         lambda n: f"6 times {n} is {6 * n}."),
+          "date_arithmetic": ("What date is {n} days after 2024-01-01?", lambda n: {"start": "2024-01-01", "days": n},
+                              lambda n: f"{n} days after 2024-01-01 is {_date(n)}."),
           # recipes/tools/inventory_openapi.yaml, served by recipes/tools/inventory_server.py
-          "get_item": ("How many claw hammers, item 1, are in stock, question {n}?", {"item_id": 1},
-                       "There are 14 claw hammers in stock.")}
+          "get_item": ("How many claw hammers, item 1, are in stock, question {n}?", lambda n: {"item_id": 1},
+                       lambda n: "There are 14 claw hammers in stock.")}
+
+
+def _date(n: int) -> str:
+    import datetime
+
+    return (datetime.date(2024, 1, 1) + datetime.timedelta(days=n)).isoformat()
+
+
+def _n(messages) -> int:
+    """The number of the query the prompt is about: the last one any of its messages states."""
+    import re
+
+    for m in reversed(messages):
+        for query in SCRIPT.values():
+            found = re.search(re.escape(query[0].split("{n}")[0]) + r"(\d+)", m["content"] or "")
+            if found:
+                return int(found.group(1))
+    return 0
 
 
 def _offered(schema) -> str:
@@ -34,7 +54,7 @@ def _tool_of(messages) -> str:
     text = "\n".join(m["content"] for m in messages)
     builtin = builtin_tools()
     return next((name for name in SCRIPT if name in text or (name in builtin and task(builtin[name]) in text)
-                 or SCRIPT[name][0].split(",")[0] in text), "")
+                 or SCRIPT[name][0].split("{n}")[0] in text), "")
 
 
 def rule(messages, schema, seed):
@@ -44,12 +64,13 @@ def rule(messages, schema, seed):
     kind = stage(schema)
     if kind == "query":
         query = SCRIPT.get(_tool_of(messages), ("How much is one plus one, question {n}?",))[0]
-        return {"query": query.format(n=seed % 997)}
+        return {"query": query.format(n=seed % 997 + 1)}
     if kind == "call":
         name = _offered(schema)
-        return {"name": name, "arguments": SCRIPT[name][1] if name in SCRIPT else {"expression": "1/0"}}
+        return {"name": name, "arguments": SCRIPT[name][1](_n(messages)) if name in SCRIPT else {"expression": "1/0"}}
     if kind == "answer":
-        return {"answer": SCRIPT.get(_tool_of(messages), ("", "", "It is done."))[2]}
+        tool = _tool_of(messages)
+        return {"answer": SCRIPT[tool][2](_n(messages)) if tool in SCRIPT else "It is done."}
     if kind == "paraphrase":
         return {"paraphrases": []}
     if kind == "reflection":

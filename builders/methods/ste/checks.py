@@ -260,12 +260,22 @@ def recites_call(answer: str, ex: Example) -> bool:
     return recites(answer, {ex.action, *(c.name for c in ex.prior_calls)}, ex.action_input)
 
 
+_TERM = re.compile(r"\d[\d,.:/-]*\d|\d")
+
+
+def not_words(answer: str) -> bool:
+    """Too little of a sentence to say a result: fewer than two words, or fewer than three words and
+    numbers together. '6 times 117 is 702.' and '2023-04-10 was a Monday.' say it; '702' or 'Result 702' do not."""
+    words = len(_WORD.findall(answer))
+    return words < 2 or words + len(_TERM.findall(answer)) < 3
+
+
 def answer_problems(answer: str, finish: str, names: set[str], arguments: dict, sources: str) -> list[str]:
     """What the answer checks below would say of an answer before its row exists (best of n)."""
     a = answer.strip()
     if not a:
         return ["empty_answer"]
-    found = [finish == "length" and "answer_cut_off", len(_WORD.findall(a)) < 3 and "answer_not_words",
+    found = [finish == "length" and "answer_cut_off", not_words(a) and "answer_not_words",
              recites(a, names, arguments) and "answer_recites_call", degenerate(a) and "answer_degenerate",
              not_a_sentence(a) and "answer_not_sentence", stitched(a) and "answer_broken",
              bool(unfaithful_numbers(a, sources)) and "answer_unfaithful"]
@@ -327,7 +337,7 @@ def _answer_cut_off(ex: Example):
 
 def _answer_words(ex: Example):
     a = ex.final_answer.strip()
-    return "answer_not_words" if a and len(_WORD.findall(a)) < 3 else None
+    return "answer_not_words" if a and not_words(a) else None
 
 
 def _answer_recites(ex: Example):

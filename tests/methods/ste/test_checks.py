@@ -157,3 +157,13 @@ def test_answer_faithfulness():
     assert unfaithful_numbers("That is 50% more.", '{"change": 0.5}') == []
     assert unfaithful_numbers("It is 41.", "42") == ["41"]
     assert degenerate("2021-2021-2021-2021-2021") and not degenerate("The trip takes 3 days and costs 40 euros.")
+
+
+@pytest.mark.parametrize("answer, bad", [("6 times 117 is 702.", False), ("2023-04-10 was a Monday.", False),
+                                         ("It is 702.", False), ("702", True), ("Result: 702", True),
+                                         ("Yes.", True)])
+def test_a_short_answer_with_its_numbers_is_words_enough(answer, bad):
+    """A capable model's terse answers say the result; the 135M-era rule (three words) rejected them."""
+    from builders.methods.ste.checks import not_words
+
+    assert not_words(answer) is bad

@@ -70,9 +70,10 @@ def test_short_term_memory_is_the_running_dialogue(box):
     assert "Answer: Three plus four is 7." in imagine[1] and "Solved: Yes" in imagine[1]
     assert "What is 3 plus 4" not in imagine[0]
     calls = [c["messages"] for c in llm.calls if c["stage"] == "call"]
-    reflection, judge = llm.calls[3]["messages"], llm.calls[4]["messages"]
-    # one conversation: reflection and the judge continue the call, the next call continues the reflection
-    assert reflection[:len(calls[0])] == calls[0] == judge[:len(calls[0])]
+    reflection = llm.calls[3]["messages"]
+    # one conversation: reflection continues the call, the next call continues the reflection (the judge
+    # reads the exchange apart, after its pinned worked examples: filtering.py)
+    assert reflection[:len(calls[0])] == calls[0]
     assert reflection[len(calls[0])] == {"role": "assistant", "content": '{"name": "calculator", "arguments": {"expression": "3+4"}}'}
     assert reflection[-1]["content"].startswith("Result: 7\nFinal answer: Three plus four is 7.\n\nCheck your own work")
     assert calls[1][:len(reflection)] == reflection
