@@ -289,8 +289,10 @@ class BatchEngine(ChatJSON):
         a different first token), and a batch mixing several sequences is cut differently than one
         sequence alone. Evaluated alone, in chunks of N_BATCH as `Llama.eval` does, a prompt gives
         the same logits as in `Engine`. A generation step (one token per sequence, non-unified KV)
-        gives the same logits whichever sequences share it (measured: identical). So a caller's
-        completion does not depend on what the other callers do, and prompt evaluation, which is
+        gave the same logits whichever sequences shared it when measured alone (identical), yet whole
+        pipeline runs at 2 sequences differ from each other (docs/architecture.md, sequences): a
+        caller's completion can depend on its companions, and the LLM-call cache is what makes a
+        run exact. Prompt evaluation, which is
         already a matrix product over many tokens, loses little by going alone."""
         for slot in active:
             if not slot.request.started:

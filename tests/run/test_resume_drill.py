@@ -135,11 +135,16 @@ def finish(proc: subprocess.Popen) -> str:
     return stderr
 
 
-def test_a_killed_batched_run_of_the_real_model_resumes_to_the_uninterrupted_dataset(tmp_path):
+def test_a_killed_batched_run_of_the_real_model_resumes_whole_and_the_call_cache_makes_it_exact(tmp_path):
     """Batching on: the real SmolLM2 in one BatchEngine context, two partitions decoded together as
     sequences. Killed with kill -9 after the first partitions finished, then run again: finished
-    partitions are kept, the interrupted ones are served by the LLM-call cache or computed again
-    cold, and the dataset equals an uninterrupted run's with its own cache, row for row."""
+    partitions are kept as they are, the others are computed, and every unit's rows are there once.
+
+    What a batched sequence generates depends on its companions in the batch (llama.cpp's float
+    results change with the batch; measured here: two uninterrupted runs of this recipe differ in 5
+    of 8 rows at 2 sequences, in none at 1), so the resumed dataset is not compared with another
+    run's text. What makes a batched run exact is the LLM-call cache: run again with the same cache,
+    it gives the resumed run's rows byte for byte (docs/architecture.md, sequences)."""
     recipe = tmp_path / "batched.yaml"
     recipe.write_text(yaml.safe_dump(BATCHED))
     reference = tmp_path / "reference"
@@ -169,6 +174,13 @@ def test_a_killed_batched_run_of_the_real_model_resumes_to_the_uninterrupted_dat
     finish(real_cli(recipe, out, tmp_path / "cache"))
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["timings"]["partitions_resumed"] == len(done)
-    got, want = rows(out), rows(reference)
-    assert [r[:2] for r in got] == [r[:2] for r in want]
-    assert got == want
+    for path in out.glob(".parts/*/*.json"):  # finished partitions were not recomputed
+        if path.name in done:
+            assert path.read_bytes() == done[path.name]
+    got = rows(out)
+    assert [r[:2] for r in got] == [r[:2] for r in rows(reference)]  # every unit's rows, once
+
+    again = tmp_path / "again"
+    finish(real_cli(recipe, again, tmp_path / "cache"))
+    assert json.loads((again / "manifest.json").read_text())["llm_cache"]["hits"] > 0
+    assert rows(again) == got
