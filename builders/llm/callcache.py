@@ -115,23 +115,17 @@ class CachedEngine(ChatJSON):
         # keys without a grammar or a pin stay as they were
         extra = {**({"grammar": grammar} if grammar is not None else {}), **({"pin": pin} if pin else {})}
         key = call_key(self.model_key, messages, schema, {**params, **extra, "after": self.chain})
-        self.chain = key
-        found = self.cache.get(key) if self.read else None
-        if found is not None:
-            self.hits += 1
-            self.served += 1
-            return found
-        if self.served:
-            raise ChainBroken(f"{self.served} calls came from the cache, the next one did not")
-        self.misses += 1
-        completion = self.engine.chat(messages, schema=schema, **extra, **params)
-        self.cache.put(key, completion)
-        return completion
+        return self._through(key, lambda: self.engine.chat(messages, schema=schema, **extra, **params))
 
     def choose(self, messages, options, *, pin: int = 0) -> Completion:
         """Recorded and replayed like a chat call, in the same chain (it moves the KV cache too)."""
         key = call_key(self.model_key, messages, None, {"choose": list(options), **({"pin": pin} if pin else {}),
                                                          "after": self.chain})
+        return self._through(key, lambda: self.engine.choose(messages, options, pin=pin))
+
+    def _through(self, key: str, compute) -> Completion:
+        """The cached completion of the call `key` (the next link of this chain), else `compute()`'s,
+        recorded. A miss after hits means the chain was cut there: ChainBroken."""
         self.chain = key
         found = self.cache.get(key) if self.read else None
         if found is not None:
@@ -141,7 +135,7 @@ class CachedEngine(ChatJSON):
         if self.served:
             raise ChainBroken(f"{self.served} calls came from the cache, the next one did not")
         self.misses += 1
-        completion = self.engine.choose(messages, options, pin=pin)
+        completion = compute()
         self.cache.put(key, completion)
         return completion
 

@@ -302,13 +302,14 @@ def ground_parameters(parameters: dict, text: str) -> dict:
 
 # --- the answer ---------------------------------------------------------------------------------------
 
-def _leaves(value):
+def leaves(value):
+    """Every scalar inside a JSON value (a call's arguments, a result), in order."""
     if isinstance(value, dict):
         for v in value.values():
-            yield from _leaves(v)
+            yield from leaves(v)
     elif isinstance(value, list):
         for v in value:
-            yield from _leaves(v)
+            yield from leaves(v)
     else:
         yield value
 
@@ -366,7 +367,7 @@ def asked_values(observation: str, arguments: dict, request: str) -> tuple[set[s
         value = json.loads(observation)
     except (json.JSONDecodeError, TypeError):
         return set(), set()
-    given = {json.dumps(v) for v in _leaves(arguments)}
+    given = {json.dumps(v) for v in leaves(arguments)}
     numeric = [(f, v) for f, v in _fields(value) if isinstance(v, (int, float)) and not isinstance(v, bool)
                and json.dumps(v) not in given]
     shared = shared_parts([f for f, _ in numeric])
@@ -391,7 +392,7 @@ def key_values(observation: str, arguments: dict, request: str = "") -> list[str
     says little (0 or 1: a count of nothing, a flag) gives way to a word of the result ('Wednesday');
     when the result only echoes the arguments, all of it."""
     value = result_value(observation)
-    given = {json.dumps(v) for v in _leaves(arguments)} | {str(v) for v in _leaves(arguments)}
+    given = {json.dumps(v) for v in leaves(arguments)} | {str(v) for v in leaves(arguments)}
     out, echoed, wanted = [], [], []
     shared = shared_parts([f for f, v in _fields(value) if isinstance(v, (int, float)) and not isinstance(v, bool)])
     for field, leaf in _fields(value):

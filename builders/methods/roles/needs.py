@@ -20,7 +20,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from builders.methods.grounding import BACKWARD, MONTHS, asked, numbers, plain_number, stated_dates
+from builders.methods.grounding import BACKWARD, MONTHS, asked, leaves, numbers, plain_number, stated_dates
 
 _NAMED_DATE = re.compile(rf"\b(?:(?:{'|'.join(MONTHS)})[a-z]*\.? \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}|"
                          rf"\d{{1,2}}(?:st|nd|rd|th)? (?:{'|'.join(MONTHS)})[a-z]*\.?,? \d{{4}})\b", re.I)
@@ -85,32 +85,21 @@ def demands(clause: str) -> bool:
     return bool(dates or nums or words)
 
 
-def _leaves(value):
-    if isinstance(value, dict):
-        for v in value.values():
-            yield from _leaves(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _leaves(v)
-    else:
-        yield value
-
-
 def takes(arguments: dict, clause: str) -> bool:
     """The call's arguments take every date and number the clause states."""
     dates, nums = stated_values(clause)
     texts = stated_texts(clause)
     if not dates and not nums and not texts:
         return False
-    leaves = [v for v in _leaves(arguments) if not isinstance(v, bool)]
-    if any(not any(isinstance(v, str) and t in v.lower() for v in leaves) for t in texts):
+    values = [v for v in leaves(arguments) if not isinstance(v, bool)]
+    if any(not any(isinstance(v, str) and t in v.lower() for v in values) for t in texts):
         return False
-    given_dates = {d for v in leaves if isinstance(v, str) for d in stated_dates(v)}
-    given = [n for v in leaves for n in (numbers(undated(v)) if isinstance(v, str) else [(float(v), 0)]
+    given_dates = {d for v in values if isinstance(v, str) for d in stated_dates(v)}
+    given = [n for v in values for n in (numbers(undated(v)) if isinstance(v, str) else [(float(v), 0)]
                                          if isinstance(v, (int, float)) else [])]
     sign = -1 if BACKWARD.search(clause) else 1    # "10 days before" is taken by -10, not by 10
     signed = [x * sign if any(isinstance(v, (int, float)) and not isinstance(v, bool) and abs(abs(v) - x) < 1e-9
-                              for v in leaves) else x for x, _ in nums]
+                              for v in values) else x for x, _ in nums]
     return dates <= given_dates and all(any(abs(x - y) < 1e-9 for y, _ in given) for x in signed)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from builders.methods.grounding import BACKWARD, numbers, proper_name, quantities, schema_leaves, signed, stated_dates
+from builders.methods.grounding import BACKWARD, leaves, numbers, proper_name, quantities, schema_leaves, signed, stated_dates
 
 # --- direction ------------------------------------------------------------------------------------
 
@@ -77,14 +77,8 @@ def _equal(stated: float, used: float) -> bool:
 
 
 def _values(value):
-    if isinstance(value, dict):
-        for v in value.values():
-            yield from _values(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _values(v)
-    elif not isinstance(value, bool) and value is not None:
-        yield value
+    """The scalars of a call's arguments that can state something (no booleans, no nulls)."""
+    return (v for v in leaves(value) if not isinstance(v, bool) and v is not None)
 
 
 SENTENCE_START = re.compile(r"(?:^|[.?!]\s+)([A-Z][a-z]+)")
