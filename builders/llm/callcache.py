@@ -20,6 +20,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -34,12 +35,27 @@ def default_path() -> str:
     return os.path.join(base, "llm-calls.sqlite")
 
 
+def wal(db: sqlite3.Connection, tries: int = 100) -> None:
+    """Put the file in WAL mode (it stays so) unless it is already. Setting it takes the file's lock
+    at once, without waiting out the busy timeout: a partition whose thread opened its connection while
+    another wrote failed with "database is locked" (seen in a batched run). So look first, and retry."""
+    for attempt in range(tries):
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == tries - 1:
+                raise
+            time.sleep(0.05)
+
+
 class CallCache:
     def __init__(self, path: str):
         self.path = path
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
+        wal(self.db)
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("CREATE TABLE IF NOT EXISTS calls (key TEXT PRIMARY KEY, completion TEXT NOT NULL)")
 

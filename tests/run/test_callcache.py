@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from builders.llm.callcache import CachedEngine, CallCache, call_key
@@ -113,3 +114,35 @@ def test_a_partly_cached_partition_is_computed_again_whole(tmp_path, monkeypatch
     assert queries("again") == queries("reference") == queries("full")
     # later queries of a partition were written after earlier calls, as with llama.cpp's kept KV cache
     assert any(q and "after 0 calls" not in q for _, q in queries("again")) and queries("again")
+
+
+def test_putting_the_file_in_wal_mode_waits_out_a_lock(tmp_path):
+    """`PRAGMA journal_mode=WAL` answers "database is locked" at once, without the busy timeout,
+    when another connection holds the file (a batched run's partition failed so); it is retried,
+    and not asked at all once the file is in WAL mode."""
+    import sqlite3
+
+    from builders.llm.callcache import wal
+
+    class Locked:
+        def __init__(self, fails):
+            self.fails, self.asked = fails, []
+
+        def execute(self, sql):
+            self.asked.append(sql)
+            if sql == "PRAGMA journal_mode=WAL" and self.fails:
+                self.fails -= 1
+                raise sqlite3.OperationalError("database is locked")
+            return self
+
+        def fetchone(self):
+            return ("delete",)
+
+    db = Locked(fails=3)
+    wal(db)
+    assert db.asked.count("PRAGMA journal_mode=WAL") == 4
+    with pytest.raises(sqlite3.OperationalError):
+        wal(Locked(fails=5), tries=3)
+    real = sqlite3.connect(tmp_path / "c.sqlite", isolation_level=None)
+    wal(real)
+    assert real.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
