@@ -61,6 +61,37 @@ def rows(out: Path) -> list[tuple]:
     return sorted(found)
 
 
+def finish(proc: subprocess.Popen, timeout: float = 600) -> str:
+    """Wait for a run to end (killing its process group past `timeout`); it must succeed."""
+    try:
+        _, stderr = proc.communicate(timeout=timeout)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+    assert proc.returncode == 0, stderr
+    return stderr
+
+
+def kill_when_a_partition_is_done(proc: subprocess.Popen, folder: Path, markers: str, timeout: float) -> dict:
+    """kill -9 the run's process group as soon as a partition marker (`folder`/`markers`) appears;
+    returns the finished partitions' markers, {name: bytes}."""
+    try:
+        deadline = time.monotonic() + timeout
+        while not list(folder.glob(markers)):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "no partition finished in time"
+            time.sleep(0.02)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    return {p.name: p.read_bytes() for p in folder.glob(markers)}
+
+
 def test_killed_run_resumes_to_the_uninterrupted_dataset(tmp_path):
     recipe = tmp_path / "drill.yaml"
     recipe.write_text(yaml.safe_dump(RECIPE))
@@ -72,32 +103,11 @@ def test_killed_run_resumes_to_the_uninterrupted_dataset(tmp_path):
 
     out = tmp_path / "out"
     parts = out / ".parts" / plan.run_key
-    proc = cli(recipe, out)
-    try:
-        deadline = time.monotonic() + 180
-        while not list(parts.glob("*.json")):
-            assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline, "no partition finished in time"
-            time.sleep(0.05)
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=30)
-    assert proc.returncode == -signal.SIGKILL
-    done = {p.name: p.read_bytes() for p in parts.glob("*.json")}
+    done = kill_when_a_partition_is_done(cli(recipe, out), parts, "*.json", 180)
     assert 1 <= len(done) < total, f"the kill came too late to test anything: {len(done)} of {total} finished"
     assert not (out / "manifest.json").exists()
 
-    again = cli(recipe, out)
-    try:
-        stdout, stderr = again.communicate(timeout=300)
-    finally:
-        if again.poll() is None:
-            os.killpg(again.pid, signal.SIGKILL)
-            again.wait(timeout=30)
-    assert again.returncode == 0, stderr
+    finish(cli(recipe, out), 300)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["timings"]["partitions_resumed"] == len(done)
     assert manifest["timings"]["partitions_run"] == total - len(done)
@@ -124,17 +134,6 @@ def real_cli(recipe: Path, out: Path, cache: Path) -> subprocess.Popen:
                             start_new_session=True)
 
 
-def finish(proc: subprocess.Popen) -> str:
-    try:
-        _, stderr = proc.communicate(timeout=600)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=30)
-    assert proc.returncode == 0, stderr
-    return stderr
-
-
 def test_a_killed_batched_run_of_the_real_model_resumes_whole_and_the_call_cache_makes_it_exact(tmp_path):
     """Batching on: the real SmolLM2 in one BatchEngine context, two partitions decoded together as
     sequences. Killed with kill -9 after the first partitions finished, then run again: finished
@@ -155,20 +154,7 @@ def test_a_killed_batched_run_of_the_real_model_resumes_whole_and_the_call_cache
     assert {m["sequences"] for m in markers} == {2}
 
     out = tmp_path / "out"
-    proc = real_cli(recipe, out, tmp_path / "cache")
-    try:
-        deadline = time.monotonic() + 300
-        while not list(out.glob(".parts/*/*.json")):
-            assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline, "no partition finished in time"
-            time.sleep(0.02)
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=30)
-    done = {p.name: p.read_bytes() for p in out.glob(".parts/*/*.json")}
+    done = kill_when_a_partition_is_done(real_cli(recipe, out, tmp_path / "cache"), out, ".parts/*/*.json", 300)
     assert 1 <= len(done) < 4, f"the kill came too late to test anything: {len(done)} of 4 finished"
 
     finish(real_cli(recipe, out, tmp_path / "cache"))
