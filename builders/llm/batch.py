@@ -5,16 +5,17 @@ in a step (the weights are read once per step), so S callers that wait on the mo
 up to S tokens per step. Each caller thread owns a slot — a llama.cpp sequence id — and keeps its
 own KV prefix reuse: a new prompt removes only the divergent tail of that sequence, or starts from
 the slot's stored earlier prefix that shares more with it (builders/llm/prefixes.py). One driver
-thread owns the context: it evaluates each new prompt alone (see `_step` for why), puts every
-generating sequence's next token into one `llama_decode`, then samples each sequence with its own sampler chain (the same chain and
-parameters as `Llama.create_chat_completion`, grammar included), so callers see what
-`builders.llm.Engine` gives (the `LLM` interface).
+thread owns the context: each step it evaluates the next chunk of every waiting prompt, each alone
+(see `_step` for why), then puts every generating sequence's next token into one `llama_decode` and
+samples each sequence with its own sampler chain (the same chain and parameters as
+`Llama.create_chat_completion`, grammar included), so callers see what `builders.llm.Engine` gives
+(the `LLM` interface).
 
 The KV cache is not unified (`kv_unified=False`): each sequence has its own KV stream laid out as
 if it ran alone, so a sequence's logits do not depend on what the others hold. Measured on the
 135M model: greedy completions in a batch equal the same prompts run alone (tests/test_batch.py).
-On 2 cores it gains little over one sequence (prompts dominate and go one at a time; measured in
-docs/architecture.md), so `dask.sequences` defaults to 1.
+`dask.sequences: auto` picks one process with 16 sequences for a model whose generation step
+dominates (builders/run/plan.py); docs/architecture.md has the measurements.
 """
 
 from __future__ import annotations
@@ -99,6 +100,7 @@ class BatchEngine(ChatJSON):
         self._cv = threading.Condition()
         self._clock = itertools.count(1)
         self.widest = 0  # the most sequences one generation step has decoded together
+        self.steps = self.stepped = 0  # generation steps, and sequences decoded in them (their mean width)
         self._driver = threading.Thread(target=self._drive, name="llama-batch", daemon=True)
         self._driver.start()
 
@@ -281,29 +283,37 @@ class BatchEngine(ChatJSON):
                 raise RuntimeError(f"llama_decode returned {code}")
 
     def _step(self, active: list[_Slot]) -> None:
-        """One prompt chunk of one sequence in a llama_decode of its own, then the next token of every
-        generating sequence in one llama_decode.
+        """The next prompt chunk of every sequence that is still reading its prompt, each in a
+        llama_decode of its own, then the next token of every generating sequence in one llama_decode.
 
-        Why prompts go alone: llama.cpp's logits depend on how a sequence's tokens are cut into
+        Why every waiting prompt in one step: a generation step costs about as much for one
+        sequence as for eight (1.5B on 2 cores: 83 ms and 220 ms), so the more sequences have their
+        prompts in when it runs, the fewer steps the same tokens take. One prompt per step (as before)
+        let the others wait through a generation step each, and steps stayed narrow.
+
+        Why each prompt alone: llama.cpp's logits depend on how a sequence's tokens are cut into
         ubatches (measured on the 135M model: the same prompt evaluated in one piece or in two gives
         a different first token), and a batch mixing several sequences is cut differently than one
-        sequence alone. Evaluated alone, in chunks of N_BATCH as `Llama.eval` does, a prompt gives
-        the same logits as in `Engine`. A generation step (one token per sequence, non-unified KV)
-        gave the same logits whichever sequences shared it when measured alone (identical), yet whole
-        pipeline runs at 2 sequences differ from each other (docs/architecture.md, sequences): a
-        caller's completion can depend on its companions, and the LLM-call cache is what makes a
-        run exact. Prompt evaluation, which is
-        already a matrix product over many tokens, loses little by going alone."""
+        sequence alone (with non-unified KV, llama.cpp takes an equal share of every sequence per
+        ubatch). Evaluated alone, in chunks of N_BATCH as `Llama.eval` does, a prompt gives the same
+        logits as in `Engine`. Mixing would buy little here: prompt evaluation is compute-bound on a
+        CPU (1.5B on 2 cores: 512 prompt tokens alone 4.87 s, with 8 generation tokens beside them
+        5.04 s, against 4.87 + 0.22 s apart). A generation step (one token per sequence,
+        non-unified KV) gave the same logits whichever sequences shared it when measured alone, yet
+        whole pipeline runs at 2 sequences differ from each other (docs/architecture.md, sequences):
+        a caller's completion can depend on its companions, and the LLM-call cache is what makes a
+        run exact."""
         for slot in active:
             if not slot.request.started:
                 self._begin(slot)
-        prompting = [s for s in active if not s.request.generated and s.pending]
-        if prompting:
-            slot = min(prompting, key=lambda s: s.request.start)  # first come, first evaluated
+        for slot in sorted((s for s in active if not s.request.generated and s.pending),
+                           key=lambda s: s.request.start):  # first come, first evaluated
             self._decode([(slot, slot.pending[:N_BATCH])])
         generating = [s for s in active if s.request is not None and s.request.generated and s.pending]
-        self.widest = max(self.widest, len(generating))
         if generating:
+            self.widest = max(self.widest, len(generating))
+            self.steps += 1
+            self.stepped += len(generating)
             self._decode([(slot, slot.pending[:1]) for slot in generating])
 
     def _decode(self, work: list[tuple[_Slot, list[int]]]) -> None:

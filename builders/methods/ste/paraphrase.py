@@ -33,7 +33,7 @@ def paraphrase(ctx, seed_row: Example, count: int, seed: int, usage: Usage, tool
                                     "type this same request. Keep every number, name, date and text exactly as "
                                     'it is. Reply in JSON: {"paraphrases": ["...", ...]}'},
     ]
-    out = usage.add(ctx.engine.chat_json(messages, paraphrase_schema(count), seed=seed, **exploit(ctx)))
+    out = usage.add(ctx.engine.chat_json(messages, paraphrase_schema(count), seed=seed, pin=1, **exploit(ctx)))
     texts = out.value.get("paraphrases", []) if isinstance(out.value, dict) else []
     seen = {_norm(seed_row.query)}
     rows = []

@@ -1,6 +1,8 @@
 """The system message the episode's conversation starts with: the offered tools' documentation and
 their example calls. Calls, reflection and the judge continue that conversation (trial.exchange) and
-paraphrases start from it too, so their prompts share this prefix and its KV cache; each stage's own
+paraphrases start from it too, so their prompts share this prefix and its KV cache. They pin it
+(`pin=1`): a process evaluates it once and copies it into every partition's sequence, so a tool's
+memory chains, run as separate partitions, do not evaluate its documentation again. Each stage's own
 instruction and everything that varies (the query, results) come after it, in the user turns.
 Imagination and the answer have few-shot prompts of their own (query.py, answer.py)."""
 

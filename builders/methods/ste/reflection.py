@@ -21,7 +21,7 @@ def reflect(ctx, conversation: list[dict], outcome: str, seed: int, usage: Usage
     """{"solved": bool, "why": str} (a reply that does not parse counts as not solved), and the two
     messages that continue the query's `conversation` (trial.exchange): the question and the reply."""
     asked = {"role": "user", "content": f"{outcome}\n\n{REFLECT}"}
-    out = usage.add(ctx.engine.chat_json([*conversation, asked], REFLECTION_SCHEMA, seed=seed, **decide(ctx)))
+    out = usage.add(ctx.engine.chat_json([*conversation, asked], REFLECTION_SCHEMA, seed=seed, pin=1, **decide(ctx)))
     value = out.value if isinstance(out.value, dict) else {}
     return ({"solved": value.get("solved") == "yes", "why": str(value.get("why", ""))[:200]},
             [asked, {"role": "assistant", "content": out.text}])

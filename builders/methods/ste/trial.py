@@ -74,7 +74,7 @@ def choose_call(ctx, tools: list[Tool], dialogue: list[dict], query: str, trials
     `earlier`: the episode's earlier requests and results, where a stateful call's values may come from."""
     messages = call_prompt(tools, dialogue, query, trials, ctx.settings.get("execution_feedback", True))
     schema = call_schema(tools, stated(query, list(earlier), tools) if ctx.settings.get("grounding", True) else None)
-    out = usage.add(ctx.engine.chat_json(messages, schema, seed=seed, **exploit(ctx)))
+    out = usage.add(ctx.engine.chat_json(messages, schema, seed=seed, pin=1, **exploit(ctx)))  # pin: the tools' documentation
     return out.value if isinstance(out.value, dict) else None
 
 
