@@ -171,3 +171,31 @@ def test_a_slot_puts_its_own_replies_back_as_generated_as_the_plain_engine_does(
     want = run(Engine(model_path, n_threads=2))
     assert [c.text for c in got] == [c.text for c in want]
     assert got[1].cached_tokens == want[1].cached_tokens == got[0].prompt_tokens + got[0].completion_tokens
+
+
+def test_prompts_waiting_together_are_all_read_before_the_next_generation_step(model_path):
+    """Four requests that arrive while the driver waits: each prompt is evaluated (alone) in the
+    same step, so every generation step holds all four until one ends. With one prompt per step the
+    first steps would hold 1, 2, 3 sequences and the same tokens would take three more steps."""
+    import time
+
+    from builders.llm.batch import _Request
+    from builders.llm.engine import prompt_of
+
+    engine = BatchEngine(model_path, n_threads=2, sequences=4)
+    requests = []
+    for messages, _ in CALLS:
+        prompt, stop = prompt_of(engine.llama, messages)
+        requests.append(_Request(prompt, stop, 12, engine._sampler(0.0, 0, None), time.perf_counter()))
+    with engine._cv:  # all four land before the driver's next look
+        for slot, request in zip(engine.slots, requests):
+            slot.forget, slot.request = True, request
+        engine._cv.notify_all()
+    for request in requests:
+        assert request.done.wait(120) and request.error is None
+        request.sampler.close()
+    # a request's first token comes from its prompt's decode; each generation step adds one more
+    steps = [len(r.generated) - (r.finish_reason == "length") for r in requests]
+    assert engine.steps == max(steps)
+    assert engine.stepped == sum(steps)
+    assert engine.widest == len(CALLS)
