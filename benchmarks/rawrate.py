@@ -57,3 +57,36 @@ def raw_rate(model_path: str, sequences: int, threads: int, steps: int = 96, n_c
     _ = ctypes  # (kept for readers: the batch fields are ctypes arrays)
     return {"sequences": sequences, "threads": threads, "tokens": steps * sequences, "seconds": seconds,
             "tok_s": steps * sequences / seconds}
+
+
+def prompt_rate(model_path: str, threads: int, tokens: int = 512, repeats: int = 3) -> dict:
+    """Prompt tokens/s: one chunk of `tokens` evaluated alone into an empty sequence, as the batching
+    engine evaluates a prompt (best of `repeats`). On a CPU this is compute-bound, so it caps any
+    pipeline whose prompts are most of its work, however many sequences share a generation step."""
+    import llama_cpp
+    from llama_cpp import Llama
+    from llama_cpp._internals import LlamaBatch, LlamaContext
+
+    from builders.llm.engine import _quiet_stderr
+
+    with _quiet_stderr():
+        llama = Llama(model_path=model_path, n_ctx=64, n_batch=64, n_threads=threads, n_threads_batch=threads,
+                      verbose=False)
+        params = llama_cpp.llama_context_params.from_buffer_copy(llama.context_params)
+        params.n_ctx, params.n_batch, params.n_ubatch = 2 * tokens, tokens, tokens
+        params.n_threads = params.n_threads_batch = threads
+        ctx = LlamaContext(model=llama._model, params=params, verbose=False)
+        batch = LlamaBatch(n_tokens=tokens, embd=0, n_seq_max=1, verbose=False)
+    text = llama.tokenize((PROMPT + " ") .encode() * (tokens // 20 + 1))[:tokens]
+    b = batch.batch
+    best = float("inf")
+    for _ in range(repeats):
+        llama_cpp.llama_memory_seq_rm(llama_cpp.llama_get_memory(ctx.ctx), 0, 0, -1)
+        for i, t in enumerate(text):
+            b.token[i], b.pos[i], b.seq_id[i][0], b.n_seq_id[i], b.logits[i] = t, i, 0, 1, i == len(text) - 1
+        b.n_tokens = len(text)
+        start = time.perf_counter()
+        assert llama_cpp.llama_decode(ctx.ctx, b) == 0
+        best = min(best, time.perf_counter() - start)
+    del ctx, batch, llama
+    return {"threads": threads, "tokens": len(text), "seconds": best, "tok_s": len(text) / best}
