@@ -111,8 +111,12 @@ class DaskCluster:
         if self.address is None:
             # a worker's threads run partitions at once, their model calls batched in one llama.cpp context
             with dask.config.set(QUIET_WORKERS):
+                # dashboard_address=None still opens the scheduler's HTTP server on 8787, and a second run
+                # on the machine then warns "Port 8787 is already in use"; ":0" takes any free port.
+                # silence_logs: a partition's error comes back with its future; a closing worker's
+                # missed heartbeat is no news
                 self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=self.threads, processes=True,
-                                            dashboard_address=None, silence_logs=logging.CRITICAL)  # a partition's error comes back with its future; a closing worker's missed heartbeat is no news
+                                            dashboard_address=":0", silence_logs=logging.CRITICAL)
             self.client = Client(self.cluster)
         else:
             try:

@@ -259,3 +259,26 @@ def test_local_workers_run_without_the_profiler():
         callbacks = cluster.client.run(lambda dask_worker: sorted(dask_worker.periodic_callbacks))
     names = [name for found in callbacks.values() for name in found]
     assert "heartbeat" in names and not [n for n in names if "profile" in n]
+
+
+def test_a_second_local_cluster_on_the_machine_starts_without_a_port_warning():
+    """Two runs at once on one machine: the second's scheduler must not warn that 8787 is taken."""
+    import socket
+    import warnings
+
+    from builders.run.executors import DaskCluster
+
+    taken = socket.socket()
+    try:
+        taken.bind(("127.0.0.1", 8787))  # as another run's scheduler would hold it
+        taken.listen()
+    except OSError:
+        pass  # another run on this machine holds it already: the same situation
+    try:
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            with DaskCluster(None, 1) as cluster:
+                assert cluster.client.submit(sum, [1, 2]).result() == 3
+    finally:
+        taken.close()
+    assert not [w for w in seen if "already in use" in str(w.message)]
