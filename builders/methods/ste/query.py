@@ -15,7 +15,7 @@ import re
 
 from builders.llm import Completion, Usage
 from builders.methods import grounding  # a module: grounding imports STE's checks
-from builders.methods.ste.checks import copies_doc, names_tool, query_problem
+from builders.methods.ste.checks import copies_doc, copies_example, names_tool, query_problem
 from builders.methods.ste.settings import explore
 from builders.tools.spec import Tool
 
@@ -119,7 +119,8 @@ def query_problems(query: str, finish: str, tool: Tool, offered: list[Tool]) -> 
     states no value for a required parameter (its call could only make one up)."""
     entries = [t.spec() for t in offered]
     problems = [p for p in (query_problem(query, finish), "query_names_tool" if names_tool(query, entries) else None,
-                            "query_copies_doc" if copies_doc(query, entries) else None) if p]
+                            "query_copies_doc" if copies_doc(query, entries) else None,
+                            "query_copies_example" if copies_example(query, entries) else None) if p]
     props = tool.parameters.get("properties", {})
     if any(grounding.ground_value(n, props.get(n, {}), query) is None for n in tool.parameters.get("required", [])):
         problems.append("query_lacks_values")

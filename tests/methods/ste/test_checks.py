@@ -38,6 +38,9 @@ CASES = [  # (tool, query, call, answer, finish, reasons)
      ["query_names_tool"]),
     ("calculator", f"What is 12 times 7? {builtin_tools()['calculator'].description[:40]}.", CALC("12*7"),
      "The result is 84.", {}, ["query_copies_doc"]),
+    ("calculator", "What is the result of the expression 12.5 times 4?", CALC("12.5 * 4"),  # accepted by the demo, read:
+     "The result of 12.5 times 4 is 50.", {}, ["query_copies_example"]),                  # the documentation's e.g.
+    ("calculator", "What is 12.5 plus 3?", CALC("12.5 + 3"), "12.5 plus 3 is 15.5.", {}, []),
     ("calculator", "What is 12 times 7, minus 4?", CALC("12*7-5"), "The result is 79.", {},
      ["argument_hallucinated"]),
     ("date_arithmetic", "What day is ten days after my birthday?", DATE, "It is March 6, 2024.", {},
