@@ -47,7 +47,7 @@ def cmd_run(args) -> int:
     units = sum(len(p) for p in plan.partitions)
     where = (f"workers on {recipe.dask['scheduler']} (llama.cpp threads from each worker's cores, sequences "
              "from its threads)" if plan.remote else
-             f"{plan.workers} worker processes × {plan.threads} llama.cpp threads × {plan.sequences} "
+             f"{plan.workers} worker process{'es' if plan.workers > 1 else ''} × {plan.threads} llama.cpp threads × {plan.sequences} "
              f"sequence{'s' if plan.sequences > 1 else ''} ({plan.layout_reason})")
     console.print(f"[bold]toolmint[/bold] run [cyan]{recipe.name}[/cyan] ({plan.run_key}): {plan.method.name}, "
                   f"{units} units over {len(plan.tools)} tools in {len(plan.partitions)} partitions; "
