@@ -22,6 +22,8 @@ import pyarrow.parquet as pq
 from builders import __version__
 from builders.dataset import shards
 from builders.dataset.card import write_card
+from builders.dataset.coverage import PLOT, coverage
+from builders.dataset.plot import draw
 from builders.errors import UserError
 from builders.judge import judge
 from builders.record import Rejected, decode_row
@@ -51,6 +53,8 @@ def toolmint_wrote(path: Path) -> bool:
         return True
     if path.is_dir():
         return name == ".parts" or all(SHARD.match(p.name) or p.name.endswith(".tmp") for p in path.iterdir())
+    if name == PLOT:  # the coverage plot (builders/dataset/plot.py)
+        return path.is_file()
     if name == "manifest.json":
         old = shards.read_json(path)
         return isinstance(old, dict) and bool(old.get("run_key") or old.get("run_hash"))
@@ -73,7 +77,7 @@ def foreign_files(out: Path) -> list[str]:
 def replaced_by_run(foreign: list[str], configs) -> list[str]:
     """Which of those a run writes over: the card and the manifest, and the Parquet files of a folder
     named after one of its configs (swept at the end)."""
-    return [f for f in foreign if f in ("README.md", "manifest.json") or f.rstrip("/") in configs]
+    return [f for f in foreign if f in ("README.md", "manifest.json", PLOT) or f.rstrip("/") in configs]
 
 
 def named(items: list[str], most: int = 5) -> str:
@@ -110,7 +114,7 @@ def prepare_output(plan: Plan, overwrite: bool) -> list[str]:
             for child in out.iterdir():
                 if child.is_dir() and toolmint_wrote(child):  # markers and shard folders, never a folder of the user's
                     shutil.rmtree(child)
-            for name in ("manifest.json", "README.md"):
+            for name in ("manifest.json", "README.md", PLOT):
                 (out / name).unlink(missing_ok=True)
         out.mkdir(parents=True, exist_ok=True)
         probe = out / f".write-test-{plan.run_key}"
@@ -166,6 +170,13 @@ def run(plan: Plan, overwrite: bool = False, progress=None, runtime=None, execut
     manifest = build_manifest(plan, summaries, combined, wall)
     manifest["execution"] = execution
     manifest.update(plan.method.describe(reader(plan), plan.tools))
+    shards.write_json(plan.out_dir / "manifest.json", manifest)
+    report = coverage(plan.out_dir)  # reads the shards and the manifest just written
+    manifest["coverage"] = {n: t for n, t in report["tools"].items() if t["requests"]}
+    if draw(report, plan.out_dir):
+        manifest["coverage_plot"] = PLOT
+    else:
+        (plan.out_dir / PLOT).unlink(missing_ok=True)
     shards.write_json(plan.out_dir / "manifest.json", manifest)
     write_card(plan.out_dir, manifest)
     return manifest
