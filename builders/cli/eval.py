@@ -27,6 +27,7 @@ def register(sub) -> None:
     p.add_argument("--limit", type=int, help="the first N items only")
     p.add_argument("--max-tokens", type=int, default=256, help="longest reply (default: %(default)s)")
     p.add_argument("--n-ctx", type=int, default=4096, help="the model's context (default: %(default)s)")
+    p.add_argument("--threads", type=int, default=0, help="llama.cpp threads (default: this process's cores)")
     p.add_argument("--out", help="folder for verdicts.parquet and summary.json (default: output/eval/<gold>-<model>-<mode>)")
     p.set_defaults(func=cmd_eval)
 
@@ -93,7 +94,7 @@ def cmd_eval(args) -> int:
     if args.limit:
         items = items[: args.limit]
     bank = read_bank(args.icl) if args.icl else None
-    student = load_student(args.model, n_ctx=args.n_ctx, max_tokens=args.max_tokens)
+    student = load_student(args.model, n_ctx=args.n_ctx, max_tokens=args.max_tokens, threads=args.threads)
     mode = f"icl k={args.k} ({len(bank)} demonstrations in {args.icl})" if bank else "zero-shot"
     console.print(f"eval {args.gold}: {len(items)} items, model {student.name}, {mode}")
     sandbox = None

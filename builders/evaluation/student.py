@@ -68,7 +68,7 @@ class Student:
                      completion_tokens=usage.get("completion_tokens", 0), seconds=time.perf_counter() - start)
 
 
-def load_student(model: str, n_ctx: int = 4096, max_tokens: int = 256) -> Student:
+def load_student(model: str, n_ctx: int = 4096, max_tokens: int = 256, threads: int = 0) -> Student:
     """`model` as a recipe names one: package:NAME, a path to a GGUF (a fine-tuned one too)."""
     from llama_cpp import Llama
 
@@ -84,7 +84,8 @@ def load_student(model: str, n_ctx: int = 4096, max_tokens: int = 256) -> Studen
     except ValueError as exc:
         raise UserError(f"--model {model}: {exc}; toolmint eval needs the model's chat template") from None
     with _quiet_stderr():
-        llama = Llama(model_path=found.path, n_ctx=n_ctx, n_threads=cores(), n_threads_batch=cores(), verbose=False)
+        threads = threads or cores()
+        llama = Llama(model_path=found.path, n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads, verbose=False)
     return Student(llama=llama, template=template, special=special, name=found.name, sha256=found.sha256,
                    max_tokens=max_tokens)
 
