@@ -19,12 +19,13 @@ from builders.errors import UserError
 PLOT = "coverage.png"
 
 
-def _configs_with(con, folder: Path, column: str) -> list[str]:
+def _configs_with(con, folder: Path, configs, column: str) -> list[str]:
+    """The run's configs (the manifest's: never a folder of the user's beside them) with `column`."""
     out = []
-    for d in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name != "rejected"):
-        files = sorted(d.glob("*.parquet"))
+    for name in sorted(c for c in configs if c != "rejected"):
+        files = sorted((folder / name).glob("*.parquet"))
         if files and column in {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({_list(files)})").fetchall()}:
-            out.append(d.name)
+            out.append(name)
     return out
 
 
@@ -43,7 +44,8 @@ def coverage(folder: str | Path) -> dict:
         raise UserError(f"{folder}: no manifest.json: not a toolmint dataset folder (toolmint run writes one)")
     con = duckdb.connect()
     tools = {t["name"]: _empty() for t in manifest.get("tools", [])}
-    configs = [c for c in _configs_with(con, folder, "tool_name") if c in _configs_with(con, folder, "trials")]
+    listed = manifest.get("configs", {})
+    configs = [c for c in _configs_with(con, folder, listed, "tool_name") if c in _configs_with(con, folder, listed, "trials")]
     for config in configs:
         files = _list(sorted((folder / config).glob("*.parquet")))
         for name, n in con.execute(f"SELECT tool_name, count(*) FROM read_parquet({files}) GROUP BY 1").fetchall():

@@ -27,6 +27,7 @@ from builders.dataset.plot import draw
 from builders.errors import UserError
 from builders.judge import judge
 from builders.record import Rejected, decode_row
+from builders.run.dedup import dedup
 from builders.run.executors import DaskCluster, InProcess
 from builders.run.partition import count_rows, rows_by_kind, run_partition
 from builders.run.plan import Plan, make_plan
@@ -42,7 +43,7 @@ def configs_of(plan: Plan) -> tuple[str, ...]:
     return (*plan.method.configs, Rejected.config)
 
 
-SHARD = re.compile(r"^[\w.]+-(\d{5}-of-\d{5}|combined)\.parquet$")  # shards.shard_name, combine()'s files
+SHARD = re.compile(r"^[\w.]+-(\d{5}-of-\d{5}|combined|dedup)\.parquet$")  # shards.shard_name, combine()'s, dedup's
 
 
 def toolmint_wrote(path: Path) -> bool:
@@ -164,10 +165,18 @@ def run(plan: Plan, overwrite: bool = False, progress=None, runtime=None, execut
         raise UserError(*[f"{plan.out_dir}: {f}" for f in failures],
                         f"{plan.out_dir}: {len(summaries)} of {len(specs)} partitions are written; "
                         "run the same command again to finish the others")
+    removed = dedup(plan.out_dir, plan.method.records, summaries, plan.recipe.data["dedup"], plan.run_key)
     written = {rel for s in summaries for rel in s["files"]}
     combined, combined_files = combine(plan, settings)
-    shards.sweep(plan.out_dir, configs_of(plan), written | set(combined_files))
+    shards.sweep(plan.out_dir, configs_of(plan), written | set(combined_files) | set(removed["files"]))
+    for config, splits in removed["counts"].items():
+        for split, n in splits.items():
+            combined.setdefault(config, {}).setdefault(split, 0)
+            combined[config][split] += n
     manifest = build_manifest(plan, summaries, combined, wall)
+    manifest["rejected_by_reason"] = dict((Counter(manifest["rejected_by_reason"])
+                                           + Counter(removed["rejected_by_reason"])).most_common())
+    manifest["dedup"] = {**plan.recipe.data["dedup"], "removed": sum(removed["counts"].get(Rejected.config, {}).values())}
     manifest["execution"] = execution
     manifest.update(plan.method.describe(reader(plan), plan.tools))
     shards.write_json(plan.out_dir / "manifest.json", manifest)

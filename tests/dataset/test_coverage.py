@@ -51,7 +51,8 @@ def test_error_cases_and_rejections_are_counted_per_tool(tmp_path):
     bad = replace(example(2, "train", "What is 1 plus 1?", "1+1"), accepted=False, reasons=["answer_ungrounded"],
                   trials=[Call(name="calculator", arguments={}, status="invalid", reason="missing_required"), ok])
     write_shard(tmp_path, Rejected, "train", 0, 1, [Rejected.of(bad)])
-    write_json(tmp_path / "manifest.json", {"recipe": "hand", "tools": [{"name": "calculator"}, {"name": "idle"}],
+    write_json(tmp_path / "manifest.json", {"recipe": "hand", "configs": {"ste_sft": {"train": 1}, "rejected": {"train": 1}},
+                                            "tools": [{"name": "calculator"}, {"name": "idle"}],
                                             "rejected_by_reason": {"answer_ungrounded": 1}, "summary": {}})
     report = coverage(tmp_path)
     calc = report["tools"]["calculator"]
