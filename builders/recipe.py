@@ -212,6 +212,6 @@ def _fill_defaults(data: dict) -> None:
     props = schemas.load("recipe")["properties"]
     for key, value in _section_defaults(props).items():
         data.setdefault(key, value)
-    for section in ("sandbox", "dask"):
+    for section in ("sandbox", "dask", "dedup"):
         data[section] = {**_section_defaults(props[section]["properties"]), **(data.get(section) or {})}
     data["method"] = get(data["method"]["name"]).settings(data["method"])

@@ -11,10 +11,10 @@ from rich.console import Console
 from rich.markup import escape
 
 from builders import __version__
-from builders.cli import calibrate, publish, query, run, sandbox, tools
+from builders.cli import calibrate, eval, publish, query, report, run, sandbox, tools
 from builders.errors import UserError
 
-COMMANDS = (run, calibrate, query, publish, tools, sandbox)
+COMMANDS = (run, calibrate, eval, report, query, publish, tools, sandbox)
 
 errors = Console(stderr=True, highlight=False)
 

@@ -50,6 +50,21 @@ def diversity_lines(manifest: dict) -> str:
     return head + "\n".join(lines)
 
 
+def coverage_lines(manifest: dict) -> str:
+    """The coverage plot (coverage.png beside the card; the Hub renders it) and, per tool, requests,
+    accepted rows and the error cases its calls met (builders/dataset/coverage.py)."""
+    tools = manifest.get("coverage")
+    if not tools:
+        return ""
+    plot = f"\n\n![acceptance and coverage per tool]({manifest['coverage_plot']})" if manifest.get("coverage_plot") else ""
+    rows = "\n".join(f"| {n} | {t['requests']} | {t['accepted']} | "
+                      f"{', '.join(f'{r} {c}' for r, c in sorted(t['errors'].items())) or '—'} |"
+                      for n, t in tools.items())
+    return (f"{plot}\n\nCoverage per tool (requests: rows made for it, accepted or rejected; error cases: failed calls "
+            "met on the way, by reason):\n\n| tool | requests | accepted | error cases seen |\n| --- | --- | --- | --- |\n"
+            + rows)
+
+
 def _size_category(n: int) -> str:
     for bound, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
         if n < bound:
@@ -114,7 +129,7 @@ Every tool call ran in a sandbox; every row was judged, and the rows that failed
 | config | rows |
 | --- | --- |
 {rows}
-Acceptance: {rate} of judged rows.{calibration_line(manifest)}{diversity_lines(manifest)}
+Acceptance: {rate} of judged rows.{calibration_line(manifest)}{coverage_lines(manifest)}{diversity_lines(manifest)}
 
 | rejection reason | rows |
 | --- | --- |

@@ -28,9 +28,10 @@ _REPO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 def dataset_files(folder: Path) -> list[str]:
-    """The files to publish, as repo paths: README.md, manifest.json and the configs' Parquet shards."""
+    """The files to publish, as repo paths: README.md, manifest.json, the coverage plot the card shows
+    and the configs' Parquet shards."""
     names = []
-    for name in ("README.md", "manifest.json"):
+    for name in ("README.md", "manifest.json", "coverage.png"):
         if (folder / name).is_file():
             names.append(name)
     for path in sorted(folder.rglob("*.parquet")):

@@ -46,15 +46,20 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 def write_shard(out_dir: Path, kind, split: str, index: int, total: int, records: list, name: str = "") -> str:
     """Rows of one record kind as one Parquet file (named after its partition unless `name` is given);
     returns its path relative to `out_dir`."""
-    table = to_table(kind, records)
     rel = f"{kind.config}/{name or shard_name(split, index, total)}"
+    write_table(out_dir, rel, to_table(kind, records))
+    return rel
+
+
+def write_table(out_dir: Path, rel: str, table) -> None:
+    """A table as the Parquet file `rel` under `out_dir`, atomically (write_shard's, and the dedup
+    stage's rewrite of a shard without its duplicates)."""
     with replacing(Path(out_dir) / rel) as tmp:
         options = dict(compression="zstd", write_page_index=True, **_cdc())
         if table.num_rows:
             pq.write_table(table, tmp, row_group_size=ROW_GROUP_ROWS, **options)
         else:  # no row group at all: readers that size batches by the first row group (datasets) fail on 0
             pq.ParquetWriter(tmp, table.schema, **options).close()
-    return rel
 
 
 def _cdc() -> dict:

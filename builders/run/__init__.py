@@ -22,9 +22,12 @@ import pyarrow.parquet as pq
 from builders import __version__
 from builders.dataset import shards
 from builders.dataset.card import write_card
+from builders.dataset.coverage import PLOT, coverage
+from builders.dataset.plot import draw
 from builders.errors import UserError
 from builders.judge import judge
 from builders.record import Rejected, decode_row
+from builders.run.dedup import dedup
 from builders.run.executors import DaskCluster, InProcess
 from builders.run.partition import count_rows, rows_by_kind, run_partition
 from builders.run.plan import Plan, make_plan
@@ -40,7 +43,7 @@ def configs_of(plan: Plan) -> tuple[str, ...]:
     return (*plan.method.configs, Rejected.config)
 
 
-SHARD = re.compile(r"^[\w.]+-(\d{5}-of-\d{5}|combined)\.parquet$")  # shards.shard_name, combine()'s files
+SHARD = re.compile(r"^[\w.]+-(\d{5}-of-\d{5}|combined|dedup)\.parquet$")  # shards.shard_name, combine()'s, dedup's
 
 
 def toolmint_wrote(path: Path) -> bool:
@@ -51,6 +54,8 @@ def toolmint_wrote(path: Path) -> bool:
         return True
     if path.is_dir():
         return name == ".parts" or all(SHARD.match(p.name) or p.name.endswith(".tmp") for p in path.iterdir())
+    if name == PLOT:  # the coverage plot (builders/dataset/plot.py)
+        return path.is_file()
     if name == "manifest.json":
         old = shards.read_json(path)
         return isinstance(old, dict) and bool(old.get("run_key") or old.get("run_hash"))
@@ -73,7 +78,7 @@ def foreign_files(out: Path) -> list[str]:
 def replaced_by_run(foreign: list[str], configs) -> list[str]:
     """Which of those a run writes over: the card and the manifest, and the Parquet files of a folder
     named after one of its configs (swept at the end)."""
-    return [f for f in foreign if f in ("README.md", "manifest.json") or f.rstrip("/") in configs]
+    return [f for f in foreign if f in ("README.md", "manifest.json", PLOT) or f.rstrip("/") in configs]
 
 
 def named(items: list[str], most: int = 5) -> str:
@@ -110,7 +115,7 @@ def prepare_output(plan: Plan, overwrite: bool) -> list[str]:
             for child in out.iterdir():
                 if child.is_dir() and toolmint_wrote(child):  # markers and shard folders, never a folder of the user's
                     shutil.rmtree(child)
-            for name in ("manifest.json", "README.md"):
+            for name in ("manifest.json", "README.md", PLOT):
                 (out / name).unlink(missing_ok=True)
         out.mkdir(parents=True, exist_ok=True)
         probe = out / f".write-test-{plan.run_key}"
@@ -160,12 +165,27 @@ def run(plan: Plan, overwrite: bool = False, progress=None, runtime=None, execut
         raise UserError(*[f"{plan.out_dir}: {f}" for f in failures],
                         f"{plan.out_dir}: {len(summaries)} of {len(specs)} partitions are written; "
                         "run the same command again to finish the others")
+    removed = dedup(plan.out_dir, plan.method.records, summaries, plan.recipe.data["dedup"], plan.run_key)
     written = {rel for s in summaries for rel in s["files"]}
     combined, combined_files = combine(plan, settings)
-    shards.sweep(plan.out_dir, configs_of(plan), written | set(combined_files))
+    shards.sweep(plan.out_dir, configs_of(plan), written | set(combined_files) | set(removed["files"]))
+    for config, splits in removed["counts"].items():
+        for split, n in splits.items():
+            combined.setdefault(config, {}).setdefault(split, 0)
+            combined[config][split] += n
     manifest = build_manifest(plan, summaries, combined, wall)
+    manifest["rejected_by_reason"] = dict((Counter(manifest["rejected_by_reason"])
+                                           + Counter(removed["rejected_by_reason"])).most_common())
+    manifest["dedup"] = {**plan.recipe.data["dedup"], "removed": sum(removed["counts"].get(Rejected.config, {}).values())}
     manifest["execution"] = execution
     manifest.update(plan.method.describe(reader(plan), plan.tools))
+    shards.write_json(plan.out_dir / "manifest.json", manifest)
+    report = coverage(plan.out_dir)  # reads the shards and the manifest just written
+    manifest["coverage"] = {n: t for n, t in report["tools"].items() if t["requests"]}
+    if draw(report, plan.out_dir):
+        manifest["coverage_plot"] = PLOT
+    else:
+        (plan.out_dir / PLOT).unlink(missing_ok=True)
     shards.write_json(plan.out_dir / "manifest.json", manifest)
     write_card(plan.out_dir, manifest)
     return manifest

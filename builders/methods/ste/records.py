@@ -15,6 +15,7 @@ class Example(Record):
     seed query's id, so a seed and its paraphrases always share a split."""
 
     config = "ste_sft"
+    request = "query"  # the run's dedup stage compares these (builders/run/dedup.py)
     accepted_schema = {"query": {"minLength": 1}, "action": {"minLength": 1}, "final_answer": {"minLength": 1},
                        "messages": {"minItems": 4}, "trials": {"minItems": 1}, "reasons": {"maxItems": 0}}
 

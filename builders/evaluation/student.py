@@ -1,0 +1,136 @@
+"""The model under evaluation answering a request. Its prompt is what its own chat template makes of
+the conversation and the tools (the GGUF's `tokenizer.chat_template`, rendered as transformers
+would, builders/chat_templates.py), so the figures say what the model does by itself, not what
+toolmint's grammars make it do. A template that ignores `tools` gets the tools' documentation and
+the reply format in a system message instead. In-context mode puts k demonstrations from a
+dataset's `ste_icl` bank before the request, as earlier exchanges of the conversation (each a
+request, its call, the result and the answer), in the model's own call format.
+
+The pipeline's engine (builders/llm/engine.py) formats messages without `tools`, so the student
+holds its own llama.cpp model: greedy, one sequence, no cache — an evaluation is read once."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from builders.errors import UserError
+from builders.methods.ste.icl import nearest
+
+FORMAT = ("You can call these tools. To call one, reply with JSON only: {\"name\": <tool name>, \"arguments\": "
+          "<object>}, or a list of such objects for several calls.\n\n")
+
+
+@dataclass
+class Reply:
+    text: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+    error: str = ""  # the prompt did not fit the context, …
+
+
+@dataclass
+class Student:
+    """A GGUF model answering through its own chat template."""
+    llama: object
+    template: str
+    special: dict
+    name: str = ""
+    sha256: str = ""
+    max_tokens: int = 256
+    knows_tools: bool = field(init=False)
+
+    def __post_init__(self):
+        self.knows_tools = "tools" in self.template
+
+    def prompt(self, messages: list[dict], tools: list[dict]) -> str:
+        from builders.chat_templates import render
+
+        offered = [{"type": "function", "function": t} for t in tools]
+        if not self.knows_tools:
+            docs = "\n".join(json.dumps(t, ensure_ascii=False) for t in tools)
+            messages = [{"role": "system", "content": FORMAT + docs}, *messages]
+            offered = None
+        return render(self.template, messages, offered, add_generation_prompt=True, **self.special)
+
+    def answer(self, messages: list[dict], tools: list[dict]) -> Reply:
+        start = time.perf_counter()
+        try:
+            out = self.llama.create_completion(self.prompt(messages, tools), max_tokens=self.max_tokens,
+                                               temperature=0.0, seed=0)
+        except ValueError as exc:  # llama-cpp-python: the prompt is longer than the context
+            return Reply(text="", seconds=time.perf_counter() - start, error=str(exc)[:200])
+        usage = out.get("usage") or {}
+        return Reply(text=out["choices"][0]["text"], prompt_tokens=usage.get("prompt_tokens", 0),
+                     completion_tokens=usage.get("completion_tokens", 0), seconds=time.perf_counter() - start)
+
+
+def load_student(model: str, n_ctx: int = 4096, max_tokens: int = 256, threads: int = 0) -> Student:
+    """`model` as a recipe names one: package:NAME, a path to a GGUF (a fine-tuned one too)."""
+    from llama_cpp import Llama
+
+    from builders.chat_templates import gguf_template
+    from builders.llm.engine import _quiet_stderr
+    from builders.machine import cores
+    from builders.model_file import resolve_model
+
+    spec = model if model.startswith("package:") else {"path": str(Path(model).resolve())}
+    found = resolve_model(spec, "eval", field="--model")
+    try:
+        template, special = gguf_template(found.path)
+    except ValueError as exc:
+        raise UserError(f"--model {model}: {exc}; toolmint eval needs the model's chat template") from None
+    with _quiet_stderr():
+        threads = threads or cores()
+        llama = Llama(model_path=found.path, n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads, verbose=False)
+    return Student(llama=llama, template=template, special=special, name=found.name, sha256=found.sha256,
+                   max_tokens=max_tokens)
+
+
+def demonstrations(bank: list[dict], request: str, k: int) -> list[dict]:
+    """The k bank rows nearest to `request` (BM25, icl.py), never the request itself."""
+    return nearest([d for d in bank if d["query"].strip() != request.strip()], request, k)
+
+
+def with_demonstrations(messages: list[dict], tools: list[dict], demos: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The conversation with the demonstrations' exchanges first (without their system messages), and
+    the tools they use added to the offered ones."""
+    shown = [m for d in demos for m in d["messages"] if m.get("role") != "system"]
+    names = {t["name"] for t in tools}
+    extra = {}
+    for d in demos:
+        for t in d.get("tools") or []:
+            spec = t.get("function", t)
+            if spec["name"] not in names:
+                extra.setdefault(spec["name"], spec)
+    return shown + messages, tools + list(extra.values())
+
+
+def read_bank(folder: str | Path) -> list[dict]:
+    """A dataset's `ste_icl` train rows (test rows are held out with their seed queries), with the
+    tools of the examples they came from."""
+    import pyarrow.parquet as pq
+
+    from builders.methods.ste.records import Demonstration, Example
+    from builders.record import decode_row
+
+    folder = Path(folder)
+    files = sorted((folder / Demonstration.config).glob("train-*.parquet"))
+    if not files:
+        raise UserError(f"--icl {folder}: no {Demonstration.config}/train-*.parquet: not a toolmint STE dataset "
+                        "with an in-context example bank")
+    tools = {}
+    for path in sorted((folder / Example.config).glob("train-*.parquet")):
+        for row in pq.read_table(path, columns=["id", "tools"]).to_pylist():
+            tools[row["id"]] = decode_row(Example, row)["tools"]
+    bank = []
+    for path in files:
+        for row in pq.read_table(path).to_pylist():
+            row = decode_row(Demonstration, row)
+            bank.append({**row, "tools": tools.get(row["source_id"], [])})
+    if not bank:
+        raise UserError(f"--icl {folder}: its {Demonstration.config} bank is empty")
+    return bank
