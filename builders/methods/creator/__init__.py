@@ -27,7 +27,7 @@ from builders.record import Record, split_of
 SECTION = {
     "problems": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1,
                  "default": [BUILTIN],
-                 "description": "problem sets (JSONL or Parquet; `builtin` is the shipped set of 120)"},
+                 "description": "problem sets (JSONL or Parquet; `builtin` is the shipped set of 144)"},
     "limit": {"type": "integer", "minimum": 0, "default": 0,
               "description": "solve only the first N problems (0: all)"},
     "categories": {"type": "array", "items": {"type": "string"}, "default": [],
