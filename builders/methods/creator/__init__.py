@@ -115,9 +115,8 @@ class CREATOR(Method):
         """One group's problems in order; a tool verified on one is tried first on the next."""
         verified: list[Tool] = []
         for unit in units:
-            variant = unit.data.get("variant", "")
-            if variant:
-                ctx = replace(ctx, settings={**ctx.settings, **ablation.overrides(variant)})
+            variant = unit.data.get("variant", "")  # one group's units share their variant
+            ctx = replace(ctx, settings={**ctx.settings, **ablation.overrides(variant)}) if variant else ctx
             problem = problem_of(unit.data["problem"])
             reuse = list(verified[-1:]) if ctx.settings["transfer"] else []
             if not reuse and unit.data.get("library"):
@@ -140,7 +139,6 @@ class CREATOR(Method):
         """The library: `sandbox` (a factory of the run's sandbox) runs the behavioural dedup."""
         return lib.combine(read(CreatorRow.config), {**provenance, "method": self.name},
                            sandbox=sandbox() if sandbox else None)
-
 
     def describe(self, read: Callable[[str], Iterator[dict]], tools: list) -> dict:
         """Accuracy per category and the ablation table, over accepted and rejected rows alike."""
