@@ -1,5 +1,7 @@
 """The figures of one CREATOR run from its dataset folder: accuracy at the first execution and after
-rectification (and best-of-n), rounds and candidates, rejection reasons, library size, reuse.
+rectification (and best-of-n), rounds and candidates, rejection reasons, library size, reuse; with
+ablations, the card's accuracy-per-category and ablation tables (the full method's rows are the
+ones counted above).
 
     python benchmarks/creator/report.py output/creator [--show N]   # N: print N correct trajectories
 """
@@ -26,12 +28,16 @@ def _json(value):
     return json.loads(value) if isinstance(value, str) else value
 
 
-def creator_rows(folder: str) -> list[dict]:
-    rows = [dict(r, accepted=True) for r in _rows(folder, "creator")]
+def creator_rows(folder: str, kinds=("creator",)) -> list[dict]:
+    """Rows of the `creator` config (and `ablation`'s, in `kinds`), accepted and rejected."""
+    rows = [dict(r, accepted=True, variant=r.get("variant", "")) for k in kinds for r in _rows(folder, k)]
     for r in _rows(folder, "rejected"):
-        if r.get("kind") == "creator":
-            rows.append(dict(_json(r["record"]), accepted=False, reasons=list(r["reasons"])))
-    return sorted(rows, key=lambda r: r["problem_id"])
+        if r.get("kind") in kinds:
+            record = _json(r["record"])
+            rows.append(dict(record, accepted=False, reasons=list(r["reasons"]), variant=record.get("variant", "")))
+    for r in rows:
+        r["attempts"] = [_json(a) for a in r["attempts"]]
+    return sorted(rows, key=lambda r: (r["variant"], r["problem_id"]))
 
 
 def main(argv=None) -> None:
@@ -44,13 +50,8 @@ def main(argv=None) -> None:
     if not n:
         raise SystemExit(f"{a.folder}: no creator rows")
 
-    def first_try(r):  # the first candidate's first execution
-        ex = [x for x in r["attempts"] if x["stage"] != "creation"]
-        return ex[0] if ex else None
-
-    from builders.methods.creator.answers import equivalent
-    c1 = sum(1 for r in rows if (f := first_try(r)) and f["status"] == "ok" and f["answer"]
-             and equivalent(f["answer"], r["gold"]))
+    from builders.methods.creator import ablation
+    c1 = sum(ablation.first_try_correct(r) for r in rows)
     correct = sum(r["correct"] for r in rows)
     accepted = sum(r["accepted"] for r in rows)
     print(f"problems {n}; correct at the first execution {c1}/{n}; correct in the end {correct}/{n}; "
@@ -67,6 +68,12 @@ def main(argv=None) -> None:
     print("by category (correct/n):", {c: f"{sum(r['correct'] for r in rows if r['category'] == c)}/"
                                           f"{sum(1 for r in rows if r['category'] == c)}"
                                        for c in sorted({r["category"] for r in rows})})
+    every = creator_rows(a.folder, ("creator", "ablation"))
+    fig = ablation.figures(every, ablation.ordered({r["variant"] for r in every if r["variant"]}))
+    for t in ablation.tables(fig):
+        print(f"\n{t['title']}:\n")
+        print("| " + " | ".join(t["columns"]) + " |\n| " + " | ".join("---" for _ in t["columns"]) + " |")
+        print("\n".join("| " + " | ".join(row) + " |" for row in t["rows"]) + "\n")
     tools = _rows(a.folder, "tools")
     distinct = sum(len(t.get("variants") or [t["ast_hash"]]) for t in tools)
     print("library:", len(tools), "tools after behavioural dedup,", distinct, "by AST hash;",

@@ -65,6 +65,17 @@ def coverage_lines(manifest: dict) -> str:
             + rows)
 
 
+def method_tables(manifest: dict) -> str:
+    """Tables a method measured about its run (Method.describe's `tables`: title, columns, rows, note),
+    e.g. CREATOR's accuracy per category and its ablations."""
+    out = ""
+    for t in manifest.get("tables") or []:
+        head = "| " + " | ".join(t["columns"]) + " |\n| " + " | ".join("---" for _ in t["columns"]) + " |\n"
+        body = "\n".join("| " + " | ".join(map(str, row)) + " |" for row in t["rows"])
+        out += f"\n\n{t['title']}:\n\n{head}{body}" + (f"\n\n{t['note']}" if t.get("note") else "")
+    return out
+
+
 def _size_category(n: int) -> str:
     for bound, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
         if n < bound:
@@ -129,7 +140,7 @@ Every tool call ran in a sandbox; every row was judged, and the rows that failed
 | config | rows |
 | --- | --- |
 {rows}
-Acceptance: {rate} of judged rows.{calibration_line(manifest)}{coverage_lines(manifest)}{diversity_lines(manifest)}
+Acceptance: {rate} of judged rows.{calibration_line(manifest)}{coverage_lines(manifest)}{diversity_lines(manifest)}{method_tables(manifest)}
 
 | rejection reason | rows |
 | --- | --- |

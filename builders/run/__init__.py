@@ -213,9 +213,9 @@ def outside_llm_share(ran: list[dict]) -> float | None:
 
 
 def reader(plan: Plan):
-    """`read(config)`: the rows the run wrote to a config, decoded."""
+    """`read(config)`: the rows the run wrote to a config (a method's or `rejected`), decoded."""
     def read(config: str):
-        kind = next(k for k in plan.method.records if k.config == config)
+        kind = Rejected if config == Rejected.config else next(k for k in plan.method.records if k.config == config)
         for path in sorted((plan.out_dir / config).glob("*.parquet")):
             for row in pq.read_table(path).to_pylist():
                 yield decode_row(kind, row)

@@ -85,6 +85,14 @@ def _code_problem(code, function) -> str | None:
     return None
 
 
+def _examples(row: dict) -> tuple:
+    """The tool's verified calls (its tests' arguments) as example calls: a model-written tool's one-line
+    docstring rarely says whether `rate` is 5 or 0.05; a call that solved a problem does."""
+    tests = _json(row.get("tests")) or []
+    return tuple({"arguments": _json(t["arguments"])} for t in tests[:2]
+                 if isinstance(t, dict) and isinstance(_json(t.get("arguments")), dict))
+
+
 def _cache_folder(rows: list[dict]) -> Path:
     digest = hashlib.sha256("".join(sorted(r["ast_hash"] + r["name"] for r in rows)).encode()).hexdigest()[:16]
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "toolmint" / "library"
@@ -121,7 +129,8 @@ def load_library_tools(path: str | Path, folder: str | Path | None = None) -> li
             tmp.replace(file_py)
         tools.append(Tool(name=row["name"], description=row["description"], parameters=params,
                           target={"kind": "python", "file": str(file_py.resolve()), "function": row["function"]},
-                          version=row.get("version") or row["ast_hash"][:12], source=f"library:{path}"))
+                          version=row.get("version") or row["ast_hash"][:12], source=f"library:{path}",
+                          examples=_examples(row)))
     if problems:
         raise UserError(*problems)
     return tools

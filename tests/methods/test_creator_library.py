@@ -241,6 +241,8 @@ def test_a_recipe_loads_a_library_folder_as_ordinary_tools(box, tmp_path):
     compound = by["compound"]
     assert compound.target["kind"] == "python" and compound.source.startswith("library:")
     assert compound.version == programs.ast_hash(TOOL)[:12]
+    # its verified calls are its example calls (STE's preamble shows the first)
+    assert compound.examples and all(set(e["arguments"]) == {"principal", "rate", "years"} for e in compound.examples)
     result = checked_call(compound, {"principal": 2000, "rate": 2, "years": 8}, box)
     assert result["status"] == "ok" and result["value"] == 2343.32
     assert checked_call(compound, {"principal": "lots"}, box)["status"] == "invalid_arguments"

@@ -80,7 +80,8 @@ def test_builder_rewrites_the_shipped_file_exactly():
 def test_shipped_set_shape():
     problems = load_problems("builtin")
     assert len(problems) >= 100
-    assert {p.category for p in problems} == {"arithmetic", "algebra", "tables", "dates", "units"}
+    assert {p.category for p in problems} == {"arithmetic", "algebra", "tables", "dates", "units", "multistep"}
+    assert sum(p.category == "multistep" for p in problems) == 24
     groups = {}
     for p in problems:
         if p.group:
@@ -137,3 +138,57 @@ def test_answers_checked_independently():
         assert equivalent(str((f - 32) / 1.8), p.answer)
     for p in _by("km_to_miles"):
         assert equivalent(str(_ints(p.question)[0] * 0.621371192), p.answer)
+
+
+def _roman(text):
+    values = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+    total = 0
+    for a, b in zip(text, text[1:] + " "):
+        total += -values[a] if values.get(b, 0) > values[a] else values[a]
+    return total
+
+
+def _minutes(clock):
+    h, m, half = re.match(r"(\d+):(\d+) (AM|PM)", clock).groups()
+    return (int(h) % 12 + (12 if half == "PM" else 0)) * 60 + int(m)
+
+
+def test_multistep_answers_checked_independently():
+    """The harder category's gold answers recomputed another way (floats and loops, not the builder's
+    Fractions and formulas), from the question text alone."""
+    for p in _by("loan_payment"):
+        principal, years, rate = (float(x.replace(",", "")) for x in
+                                  re.search(r"\$([\d,]+) .* over (\d+) years at (\d+)%", p.question).groups())
+        # the payment that brings the balance to zero, found by bisection on the month-by-month balance
+        low, high = 0.0, principal
+        for _ in range(100):
+            pay = (low + high) / 2
+            balance = principal
+            for _ in range(int(years * 12)):
+                balance = balance * (1 + rate / 1200) - pay
+            low, high = (pay, high) if balance > 0 else (low, pay)
+        assert p.answer == f"${pay:.2f}", p.id
+    for p in _by("monthly_savings"):
+        deposit, rate, years = map(int, re.search(r"\$(\d+) .* pays (\d+)% .* after (\d+) years", p.question).groups())
+        balance = 0.0
+        for _ in range(12 * years):
+            balance = balance * (1 + rate / 1200) + deposit
+        assert p.answer == f"${balance:.2f}", p.id
+    for p in _by("nth_weekday"):
+        nth, day, month, year = re.search(r"the (\w+) (\w+) of (\w+) (\d+)", p.question).groups()
+        first = dt.date(int(year), list(calendar.month_name).index(month), 1)
+        matches = [first + dt.timedelta(k) for k in range(31)
+                   if (first + dt.timedelta(k)).month == first.month and f"{first + dt.timedelta(k):%A}" == day]
+        want = matches[-1] if nth == "last" else matches[["first", "second", "third", "fourth"].index(nth)]
+        assert p.answer == want.isoformat(), p.id
+    for p in _by("weekdays_between"):
+        a, b = _date(p.question)
+        full_weeks, rest = divmod(b.toordinal() - a.toordinal() + 1, 7)
+        assert int(p.answer) == 5 * full_weeks + sum((a.weekday() + k) % 7 < 5 for k in range(rest)), p.id
+    for p in _by("shift_minutes"):
+        start, end = re.findall(r"\d+:\d+ [AP]M", p.question)
+        minutes = _minutes(end) - _minutes(start) + (24 * 60 if "next day" in p.question else 0)
+        assert 0 < minutes < 24 * 60 and int(p.answer) == minutes, p.id
+    for p in _by("roman_sum"):
+        a, b = re.search(r"What is ([IVXLCDM]+) plus ([IVXLCDM]+)\?", p.question).groups()
+        assert int(p.answer) == _roman(a) + _roman(b), p.id

@@ -5,6 +5,7 @@ with every attempt of every stage; its `messages`/`tools` are the chat form for 
 the user's problem → the assistant's call of the created tool with this problem's arguments →
 the tool's result → the answer in words. `LibraryTool` (config `tools`): the verified library,
 one row per distinct tool (by AST hash, then by behaviour on probe inputs) that produced correct answers.
+`AblationRow` (config `ablation`): the same problems solved by a variant of the method (ablation.py).
 """
 
 from __future__ import annotations
@@ -88,6 +89,15 @@ class CreatorRow(Record):
     prompt_tokens: int = column("prompt tokens of every model call for this problem", default=0, minimum=0)
     completion_tokens: int = column("generated tokens of every model call for this problem", default=0, minimum=0)
     llm_seconds: float = column("model time for this problem", default=0.0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AblationRow(CreatorRow):
+    """A problem solved by a variant of the method (ablation.py): measurement, beside `creator`."""
+    config = "ablation"
+
+    variant: str = column("the ablation: no_rectification, no_transfer, no_grammar or best_of_N "
+                          "(its changed settings are in `switches`)", minLength=1)
 
 
 @dataclass(frozen=True, kw_only=True)

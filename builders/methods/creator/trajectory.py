@@ -88,8 +88,10 @@ def final_tool(ctx: Context, sol: Solution) -> tuple[Tool | None, str]:
     return Tool(sol.tool_code, sol.name, spec, documented, sol.tool.origin, sol.tool.origin_hash), ""
 
 
-def run_problem(ctx: Context, unit: Unit, problem: Problem, reuse: list[Tool], base: dict) -> CreatorRow:
-    """The complete row for one problem. `reuse`: tools to try before creating one, best first."""
+def run_problem(ctx: Context, unit: Unit, problem: Problem, reuse: list[Tool], base: dict,
+                kind: type[CreatorRow] = CreatorRow) -> CreatorRow:
+    """The complete row for one problem. `reuse`: tools to try before creating one, best first;
+    `kind`: CreatorRow, or AblationRow (with `variant` in `base`) for an ablation's row."""
     usage, attempts = Usage(), []
     text = problem.prompt()
     sol: Solution | None = None
@@ -124,14 +126,14 @@ def run_problem(ctx: Context, unit: Unit, problem: Problem, reuse: list[Tool], b
                   completion_tokens=usage.completion_tokens, llm_seconds=round(usage.seconds, 3))
     if sol is None:
         failure = FAILURES.get(created.failure, "no_tool")
-        return CreatorRow(**fields, failure=failure, reasons=[failure])
+        return kind(**fields, failure=failure, reasons=[failure])
     tool, tool_failure = final_tool(ctx, sol)
     ex = sol.last
     failure = FAILURES.get(ex.status, "") if not ex.answered else tool_failure
     stated = state(ex.answer, text) if ex.answered else ""
     spec = tool.spec if tool else {}
     messages = chatform.messages(problem.id, text, sol.name, ex.calls, stated) if tool else []
-    row = CreatorRow(
+    row = kind(
         **fields, tool_name=sol.name, tool_code=sol.tool_code, tool_spec=spec,
         tool_hash=programs.ast_hash(sol.tool_code, sol.name) if _name(sol.tool_code) else "",
         documented=bool(tool and tool.documented), decision_code=sol.decision_code, rounds=sol.rounds,

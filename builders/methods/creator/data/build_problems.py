@@ -12,6 +12,7 @@ Deterministic: the same code writes the same bytes.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import json
 import math
@@ -312,6 +313,80 @@ def area_square_feet(r):
         fmt(Fraction(a * b) / Fraction(3048, 10000) ** 2, 2)
 
 
+# ----------------------------------------------------------------------------- multistep (harder)
+# Several steps or some parsing each: a monthly rate and a month count made from yearly figures,
+# a calendar walked, clock times or a numeral read from text. A 1.5B model's first tool often
+# raises or answers wrongly here, so rectification has something to do.
+
+def loan_payment(r):
+    p, rate, years = r.choice([5000, 8000, 12000, 15000, 20000, 25000]), r.choice([3, 4, 5, 6, 7, 8]), r.randint(2, 6)
+    q = (f"A loan of ${p:,} is repaid in equal monthly payments over {years} years at {rate}% annual interest, "
+         f"compounded monthly. What is the monthly payment? Round to the nearest cent.")
+    i, n = Fraction(rate, 1200), 12 * years
+    return q, "", money(p * i / (1 - (1 + i) ** -n))
+
+
+def monthly_savings(r):
+    deposit, rate, years = r.choice([50, 100, 150, 200, 250, 300]), r.choice([2, 3, 4, 5, 6]), r.randint(2, 10)
+    q = (f"You put ${deposit} into a savings account at the end of every month. The account pays {rate}% a year, "
+         f"compounded monthly. How much is in the account after {years} years? Round to the nearest cent.")
+    i, n = Fraction(rate, 1200), 12 * years
+    return q, "", money(deposit * ((1 + i) ** n - 1) / i)
+
+
+ORDINALS = ["first", "second", "third", "fourth", "last"]
+DAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def nth_weekday(r):
+    year, month, weekday, nth = r.randint(2000, 2035), r.randint(1, 12), r.randrange(7), r.choice(ORDINALS)
+    days = [d for d in range(1, 32) if d <= calendar.monthrange(year, month)[1]
+            and calendar.weekday(year, month, d) == weekday]
+    day = days[-1] if nth == "last" else days[ORDINALS.index(nth)]
+    q = f"What is the date of the {nth} {DAY_NAMES[weekday]} of {calendar.month_name[month]} {year}? Answer as YYYY-MM-DD."
+    return q, "", dt.date(year, month, day).isoformat()
+
+
+def weekdays_between(r):
+    a = _day(r, 2000, 2030)
+    b = a + dt.timedelta(days=r.randint(10, 120))
+    n = sum((a + dt.timedelta(days=k)).weekday() < 5 for k in range((b - a).days + 1))
+    q = f"How many weekdays (Monday to Friday) are there from {_long(a)} to {_long(b)}, counting both dates?"
+    return q, "", str(n)
+
+
+def _clock(minutes: int) -> str:
+    h, m = divmod(minutes % (24 * 60), 60)
+    return f"{(h - 1) % 12 + 1}:{m:02d} {'AM' if h < 12 else 'PM'}"
+
+
+def shift_minutes(r):
+    start = r.randrange(0, 24 * 60, 5)
+    length = r.randrange(35, 14 * 60, 5)
+    end = start + length
+    nextday = " the next day" if end >= 24 * 60 else ""
+    q = f"A shift starts at {_clock(start)} and ends at {_clock(end)}{nextday}. How many minutes long is the shift?"
+    return q, "", str(length)
+
+
+ROMAN = [(1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"),
+         (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
+
+
+def _roman(n: int) -> str:
+    out = ""
+    for value, letters in ROMAN:
+        while n >= value:
+            out, n = out + letters, n - value
+    return out
+
+
+def roman_sum(r):
+    a, b = r.randint(40, 2000), r.randint(40, 1999)
+    q = f"What is {_roman(a)} plus {_roman(b)}? The two numbers are Roman numerals; answer with an ordinary number."
+    return q, "", str(a + b)
+
+
 # ----------------------------------------------------------------------------- the set
 
 SKILLS = {  # skill → (category, grouped)
@@ -328,6 +403,8 @@ SKILLS = {  # skill → (category, grouped)
     weeks_between: ("dates", False),
     km_to_miles: ("units", True), fahrenheit_to_celsius: ("units", True), kg_to_pounds: ("units", False),
     kmh_to_ms: ("units", True), liters_to_gallons: ("units", False), area_square_feet: ("units", True),
+    loan_payment: ("multistep", True), monthly_savings: ("multistep", True), nth_weekday: ("multistep", True),
+    weekdays_between: ("multistep", True), shift_minutes: ("multistep", True), roman_sum: ("multistep", True),
 }
 
 
