@@ -74,15 +74,16 @@ def test_the_report_counts_distinct_calls_and_parameters_used():
 
 def test_real_rows_of_two_episodes(box):
     """Qwen2.5-Coder-1.5B, calculator, two episodes of two queries (read: each row alone is right; the
-    second episode asked for the same two calls, the first copied from the documentation's example)."""
-    first = explore(SteScript(["What is the result of the expression 12.5 times 4?", "What is the result of 50 divided by 2?"],
-                              [calc("12.5 * 4"), calc("50 / 2")],
-                              ["The result of 12.5 times 4 is 50.", "The result of 50 divided by 2 is 25."]),
+    second episode asked for the same two calls. The model wrote 12.5 times 4, the documentation's
+    example, which query_copies_example now rejects; 7.5 stands in for it here)."""
+    first = explore(SteScript(["What is the result of the expression 7.5 times 4?", "What is the result of 50 divided by 2?"],
+                              [calc("7.5 * 4"), calc("50 / 2")],
+                              ["The result of 7.5 times 4 is 30.", "The result of 50 divided by 2 is 25."]),
                     box, queries_per_episode=2, max_calls_per_query=1)
-    second = episode(SteScript(["Calculate the result of the expression 12.5 multiplied by 4.",
+    second = episode(SteScript(["Calculate the result of the expression 7.5 multiplied by 4.",
                                 "Can you calculate the result of 50 divided by 2?"],
-                               [calc("12.5 * 4"), calc("50 / 2")],
-                               ["The result of 12.5 multiplied by 4 is 50.", "The result of 50 divided by 2 is 25."]),
+                               [calc("7.5 * 4"), calc("50 / 2")],
+                               ["The result of 7.5 multiplied by 4 is 30.", "The result of 50 divided by 2 is 25."]),
                      box, queries_per_episode=2, max_calls_per_query=1, index=1)[0]
     assert all(r.accepted for r in first + second)
     assert [r.reasons for r in STE.review(first + second)] == [[], [], ["duplicate_call"], ["duplicate_call"]]
