@@ -61,8 +61,10 @@ def from_dataset(folder: str | Path, split: str = "test") -> list[GoldItem]:
     """The `ste_sft` rows of a split: the conversation before the row's (last) call, and that call."""
     import pyarrow.parquet as pq
 
-    from builders.methods.ste.records import Example
+    from builders.methods import evaluation_parts
     from builders.record import decode_row
+
+    Example = evaluation_parts()[0]
 
     files = sorted((Path(folder) / Example.config).glob(f"{split}-*.parquet"))
     if not files:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from builders.errors import UserError
-from builders.methods.ste.icl import nearest
+from builders.methods import evaluation_parts
 
 FORMAT = ("You can call these tools. To call one, reply with JSON only: {\"name\": <tool name>, \"arguments\": "
           "<object>}, or a list of such objects for several calls.\n\n")
@@ -92,6 +92,7 @@ def load_student(model: str, n_ctx: int = 4096, max_tokens: int = 256, threads: 
 
 def demonstrations(bank: list[dict], request: str, k: int) -> list[dict]:
     """The k bank rows nearest to `request` (BM25, icl.py), never the request itself."""
+    nearest = evaluation_parts()[2]
     return nearest([d for d in bank if d["query"].strip() != request.strip()], request, k)
 
 
@@ -114,9 +115,9 @@ def read_bank(folder: str | Path) -> list[dict]:
     tools of the examples they came from."""
     import pyarrow.parquet as pq
 
-    from builders.methods.ste.records import Demonstration, Example
     from builders.record import decode_row
 
+    Example, Demonstration, _ = evaluation_parts()
     folder = Path(folder)
     files = sorted((folder / Demonstration.config).glob("train-*.parquet"))
     if not files:

@@ -27,3 +27,13 @@ for _method in (_STE, _CREATOR(), _Roles()):
     register(_method)
 
 __all__ = ["REGISTRY", "register", "get", "Method", "Unit", "Context", "Check", "unit_seed"]
+
+
+def evaluation_parts():
+    """What `toolmint eval` reads of a dataset (builders/evaluation/): STE's row kind (a request and
+    its call), its in-context demonstration kind, and the retriever that picks demonstrations. Named
+    here, the registry, so no module outside a method's package names the method."""
+    from builders.methods.ste.icl import nearest
+    from builders.methods.ste.records import Demonstration, Example
+
+    return Example, Demonstration, nearest
