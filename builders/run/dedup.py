@@ -148,13 +148,11 @@ def _remove(out_dir: Path, by_config: dict, summaries: list[dict], dropped: dict
                               {k: v for k, v in s.items() if k != "skipped"})
     for split, rows in moved.items():
         rel = f"{Rejected.config}/{FILE.format(split=split)}"
-        ids = {r.id for r in rows}
-        earlier = pq.read_table(out_dir / rel).to_pylist() if (out_dir / rel).is_file() else []
         table = to_table(Rejected, rows)
-        if earlier:
-            import pyarrow as pa
-            table = pa.concat_tables([pq.read_table(out_dir / rel).filter(
-                pc.invert(pc.is_in(pq.read_table(out_dir / rel)["id"], value_set=pa.array(sorted(ids))))), table])
+        if (out_dir / rel).is_file():  # an earlier dedup of this run: keep its rows, each id once
+            earlier = pq.read_table(out_dir / rel)
+            fresh = pc.invert(pc.is_in(earlier["id"], value_set=pa.array(sorted(r.id for r in rows))))
+            table = pa.concat_tables([earlier.filter(fresh), table])
         shards.write_table(out_dir, rel, table)
 
 
