@@ -28,6 +28,9 @@ def register(sub) -> None:
     p.add_argument("--max-tokens", type=int, default=256, help="longest reply (default: %(default)s)")
     p.add_argument("--n-ctx", type=int, default=4096, help="the model's context (default: %(default)s)")
     p.add_argument("--threads", type=int, default=0, help="llama.cpp threads (default: this process's cores)")
+    p.add_argument("--sequences", type=int, default=8,
+                   help="items decoded together in one llama.cpp context (default: %(default)s; the replies "
+                        "do not depend on it)")
     p.add_argument("--out", help="folder for verdicts.parquet and summary.json (default: output/eval/<gold>-<model>-<mode>)")
     p.set_defaults(func=cmd_eval)
 
@@ -90,13 +93,17 @@ def cmd_eval(args) -> int:
 
     if args.k < 1:
         raise UserError(f"--k: {args.k} is less than the minimum of 1")
+    if args.sequences < 1:
+        raise UserError(f"--sequences: {args.sequences} is less than the minimum of 1")
     items, tools = load_gold(args.gold, args.split, args.tools)
     if args.limit:
         items = items[: args.limit]
     bank = read_bank(args.icl) if args.icl else None
-    student = load_student(args.model, n_ctx=args.n_ctx, max_tokens=args.max_tokens, threads=args.threads)
+    student = load_student(args.model, n_ctx=args.n_ctx, max_tokens=args.max_tokens, threads=args.threads,
+                           sequences=args.sequences)
     mode = f"icl k={args.k} ({len(bank)} demonstrations in {args.icl})" if bank else "zero-shot"
-    console.print(f"eval {args.gold}: {len(items)} items, model {student.name}, {mode}")
+    console.print(f"eval {args.gold}: {len(items)} items, model {student.name}, {mode}, "
+                  f"{args.sequences} sequence{'s' if args.sequences > 1 else ''} at once")
     sandbox = None
     if tools and any(it.calls for it in items):
         from sandbox import Sandbox
@@ -115,7 +122,8 @@ def cmd_eval(args) -> int:
     summary = write_results(out, verdicts, {"gold": args.gold, "split": args.split if Path(args.gold).is_dir() else None,
                                             "model": student.name, "model_sha256": student.sha256,
                                             "mode": "icl" if bank else "zero-shot", "k": args.k if bank else 0,
-                                            "icl_bank": args.icl, "limit": args.limit})
+                                            "icl_bank": args.icl, "limit": args.limit,
+                                            "sequences": args.sequences})
     console.print(figures_table(summary["figures"], f"{args.gold} — {student.name}, {mode}"))
     console.print(f"verdicts: {out / 'verdicts.parquet'}; summary: {out / 'summary.json'}")
     return 0

@@ -14,10 +14,12 @@ from builders.evaluation.student import demonstrations, with_demonstrations
 
 def evaluate(items: list[GoldItem], student, *, bank: list[dict] | None = None, k: int = 4, execute=None,
              progress=None) -> list[Verdict]:
-    """`student.answer(messages, tools) -> Reply`; `bank`: ste_icl rows for k-shot ICL (None: zero-shot);
-    `progress()` is called after each item."""
-    verdicts = []
-    for item in items:
+    """`student.answer(messages, tools) -> Reply`, asked from `student.sequences` threads at once (a
+    batching engine decodes their replies together); `bank`: ste_icl rows for k-shot ICL (None:
+    zero-shot); `progress()` is called after each item. Verdicts come back in the items' order."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(item: GoldItem) -> Verdict:
         messages, tools, shown = item.messages, item.tools, []
         if bank:
             shown = demonstrations(bank, item.request, k)
@@ -28,10 +30,12 @@ def evaluate(items: list[GoldItem], student, *, bank: list[dict] | None = None, 
         v.prompt_tokens, v.completion_tokens, v.seconds = reply.prompt_tokens, reply.completion_tokens, round(reply.seconds, 3)
         if reply.error:
             v.error, v.failure, v.well_formed = reply.error, "prompt_too_long", False
-        verdicts.append(v)
         if progress:
             progress()
-    return verdicts
+        return v
+
+    with ThreadPoolExecutor(max_workers=max(1, getattr(student, "sequences", 1))) as pool:
+        return list(pool.map(one, items))
 
 
 def write_results(out: Path, verdicts: list[Verdict], settings: dict) -> dict:

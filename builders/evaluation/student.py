@@ -3,11 +3,13 @@ the conversation and the tools (the GGUF's `tokenizer.chat_template`, rendered a
 would, builders/chat_templates.py), so the figures say what the model does by itself, not what
 toolmint's grammars make it do. A template that ignores `tools` gets the tools' documentation and
 the reply format in a system message instead. In-context mode puts k demonstrations from a
-dataset's `ste_icl` bank before the request, as earlier exchanges of the conversation (each a
-request, its call, the result and the answer), in the model's own call format.
+dataset's `ste_icl` bank in a system message before the request, each a request and its call.
 
-The pipeline's engine (builders/llm/engine.py) formats messages without `tools`, so the student
-holds its own llama.cpp model: greedy, one sequence, no cache — an evaluation is read once."""
+The pipeline's chat calls format messages without `tools`, so the student renders its prompt itself
+and hands the text to a batching engine (builders/llm/batch.py, `BatchEngine.complete`): greedy, no
+cache (an evaluation is read once), up to `sequences` items decoded together. Each item starts from an
+empty KV sequence and its prompt is evaluated alone, so its reply does not depend on which items
+shared its generation steps (tests/cli/test_eval.py compares 1 and 4 sequences)."""
 
 from __future__ import annotations
 
@@ -34,13 +36,15 @@ class Reply:
 
 @dataclass
 class Student:
-    """A GGUF model answering through its own chat template."""
-    llama: object
+    """A GGUF model answering through its own chat template; `answer` may be called from
+    `sequences` threads at once."""
+    engine: object  # a BatchEngine
     template: str
     special: dict
     name: str = ""
     sha256: str = ""
     max_tokens: int = 256
+    sequences: int = 1
     knows_tools: bool = field(init=False)
 
     def __post_init__(self):
@@ -52,28 +56,28 @@ class Student:
         offered = [{"type": "function", "function": t} for t in tools]
         if not self.knows_tools:
             docs = "\n".join(json.dumps(t, ensure_ascii=False) for t in tools)
-            messages = [{"role": "system", "content": FORMAT + docs}, *messages]
+            system = [m["content"] for m in messages if m.get("role") == "system"]
+            messages = [{"role": "system", "content": "\n\n".join([FORMAT + docs, *system])},
+                        *(m for m in messages if m.get("role") != "system")]
             offered = None
         return render(self.template, messages, offered, add_generation_prompt=True, **self.special)
 
     def answer(self, messages: list[dict], tools: list[dict]) -> Reply:
         start = time.perf_counter()
+        self.engine.forget_prefix()  # evaluated alone, from position 0: the same logits whatever came before
         try:
-            out = self.llama.create_completion(self.prompt(messages, tools), max_tokens=self.max_tokens,
-                                               temperature=0.0, seed=0)
-        except ValueError as exc:  # llama-cpp-python: the prompt is longer than the context
+            out = self.engine.complete(self.prompt(messages, tools), max_tokens=self.max_tokens, temperature=0.0)
+        except ValueError as exc:  # the prompt is longer than the context
             return Reply(text="", seconds=time.perf_counter() - start, error=str(exc)[:200])
-        usage = out.get("usage") or {}
-        return Reply(text=out["choices"][0]["text"], prompt_tokens=usage.get("prompt_tokens", 0),
-                     completion_tokens=usage.get("completion_tokens", 0), seconds=time.perf_counter() - start)
+        return Reply(text=out.text, prompt_tokens=out.prompt_tokens, completion_tokens=out.completion_tokens,
+                     seconds=time.perf_counter() - start)
 
 
-def load_student(model: str, n_ctx: int = 4096, max_tokens: int = 256, threads: int = 0) -> Student:
+def load_student(model: str, n_ctx: int = 4096, max_tokens: int = 256, threads: int = 0,
+                 sequences: int = 8) -> Student:
     """`model` as a recipe names one: package:NAME, a path to a GGUF (a fine-tuned one too)."""
-    from llama_cpp import Llama
-
     from builders.chat_templates import gguf_template
-    from builders.llm.engine import _quiet_stderr
+    from builders.llm.batch import BatchEngine
     from builders.machine import cores
     from builders.model_file import resolve_model
 
@@ -83,11 +87,9 @@ def load_student(model: str, n_ctx: int = 4096, max_tokens: int = 256, threads: 
         template, special = gguf_template(found.path)
     except ValueError as exc:
         raise UserError(f"--model {model}: {exc}; toolmint eval needs the model's chat template") from None
-    with _quiet_stderr():
-        threads = threads or cores()
-        llama = Llama(model_path=found.path, n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads, verbose=False)
-    return Student(llama=llama, template=template, special=special, name=found.name, sha256=found.sha256,
-                   max_tokens=max_tokens)
+    engine = BatchEngine(found.path, n_ctx=n_ctx, n_threads=threads or cores(), sequences=sequences)
+    return Student(engine=engine, template=template, special=special, name=found.name, sha256=found.sha256,
+                   max_tokens=max_tokens, sequences=sequences)
 
 
 def demonstrations(bank: list[dict], request: str, k: int) -> list[dict]:
@@ -96,10 +98,27 @@ def demonstrations(bank: list[dict], request: str, k: int) -> list[dict]:
     return nearest([d for d in bank if d["query"].strip() != request.strip()], request, k)
 
 
+EXAMPLES = "Examples of requests and the tool call that serves each:"
+
+
 def with_demonstrations(messages: list[dict], tools: list[dict], demos: list[dict]) -> tuple[list[dict], list[dict]]:
-    """The conversation with the demonstrations' exchanges first (without their system messages), and
-    the tools they use added to the offered ones."""
-    shown = [m for d in demos for m in d["messages"] if m.get("role") != "system"]
+    """The demonstrations as text in a system message before the conversation — each request and
+    its call as the JSON the reply format asks for — and the tools they call added to the offered ones.
+
+    Why not as earlier exchanges of the conversation (request, call, result, answer): measured on
+    a recipes/ste.yaml test split, Qwen2.5-Coder-0.5B then ends its turn at once (`<|im_end|>` is
+    its first token) on 9 items of 9; with the examples as text it calls a tool on 8 of 9."""
+    lines = [EXAMPLES]
+    for d in demos:
+        for m in d["messages"]:
+            for call in m.get("tool_calls") or []:
+                fn = call["function"]
+                arguments = fn["arguments"] if isinstance(fn["arguments"], dict) else json.loads(fn["arguments"])
+                lines.append(f"Request: {d['query']}\nCall: " + json.dumps({"name": fn["name"], "arguments": arguments},
+                                                                          ensure_ascii=False))
+    system = [m for m in messages if m.get("role") == "system"]
+    text = "\n\n".join(lines)
+    head = {"role": "system", "content": "\n\n".join([*(m["content"] for m in system), text])}
     names = {t["name"] for t in tools}
     extra = {}
     for d in demos:
@@ -107,7 +126,7 @@ def with_demonstrations(messages: list[dict], tools: list[dict], demos: list[dic
             spec = t.get("function", t)
             if spec["name"] not in names:
                 extra.setdefault(spec["name"], spec)
-    return shown + messages, tools + list(extra.values())
+    return [head, *(m for m in messages if m.get("role") != "system")], tools + list(extra.values())
 
 
 def read_bank(folder: str | Path) -> list[dict]:

@@ -189,17 +189,32 @@ class BatchEngine(ChatJSON):
         start = time.perf_counter()
         prompt, stop = prompt_of(self.llama, messages)
         grammar = self._grammar(schema, grammar) if schema is not None or grammar is not None else None
+        return self._generate(prompt, stop, max_tokens, self._sampler(temperature, seed, grammar), start,
+                              messages=messages, pin=pin)
+
+    def complete(self, text: str, *, max_tokens: int = 256, temperature: float = 0.0, seed: int = 0) -> Completion:
+        """The completion of a prompt rendered elsewhere (`toolmint eval` renders the model's own
+        chat template with tools), batched with the other callers' requests like a chat call. It
+        ends at the model's end of generation."""
+        start = time.perf_counter()
+        prompt = self.llama.tokenize(text.encode(), special=True)
+        return self._generate(prompt, [], max_tokens, self._sampler(temperature, seed, None), start)
+
+    def _generate(self, prompt: list[int], stop: list[bytes], max_tokens: int, sampler: GrammarLast, start: float,
+                  messages: list[dict] | None = None, pin: int = 0) -> Completion:
         with self._cv:  # claimed and given its request at once: no other thread can take it in between
             slot = self._slot()
             if slot.forget:  # this call starts a partition: no earlier reply counts
                 slot.replies.clear()
-            prompt = slot.replies.splice(self.llama, prompt, messages)
+            if messages is not None:
+                prompt = slot.replies.splice(self.llama, prompt, messages)
             if len(prompt) >= self.n_ctx:
+                sampler.close()
                 raise ValueError(f"Requested tokens ({len(prompt)}) exceed context window of {self.n_ctx}")
             if max_tokens is None or max_tokens <= 0 or max_tokens + len(prompt) >= self.n_ctx:
                 max_tokens = self.n_ctx - len(prompt)
-            request = _Request(prompt, stop, max_tokens, self._sampler(temperature, seed, grammar), start,
-                               pinned(self.llama, messages, pin, prompt))
+            request = _Request(prompt, stop, max_tokens, sampler, start,
+                               pinned(self.llama, messages, pin, prompt) if messages is not None else [])
             slot.request = request
             self._cv.notify_all()
         request.done.wait()

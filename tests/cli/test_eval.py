@@ -77,3 +77,18 @@ def test_a_real_model_zero_shot_and_in_context(tmp_path):
     assert "icl k=2" in done.stdout
     shown = duckdb.sql(f"SELECT demonstrations, prompt_tokens FROM '{tmp_path / 'icl' / 'verdicts.parquet'}'").fetchall()
     assert shown[0][0] == ["icl-r1", "icl-r2"] and shown[0][1] > 100
+
+
+@pytest.mark.model
+def test_replies_do_not_depend_on_how_many_items_are_decoded_together(tmp_path):
+    """BFCL items answered one at a time and four at a time in one llama.cpp context: each item is
+    evaluated from an empty sequence, so its greedy reply is the same either way."""
+    replies = {}
+    for n in (1, 4):
+        done = toolmint("eval", "bfcl:simple_python", "--limit", "6", "--max-tokens", "48", "--sequences", str(n),
+                        "--model", "package:qwen2.5-coder-0.5b-instruct", "--out", str(tmp_path / str(n)))
+        assert done.returncode == 0, done.stderr
+        assert f"{n} sequence" in done.stdout
+        replies[n] = duckdb.sql(f"SELECT id, reply FROM '{tmp_path / str(n) / 'verdicts.parquet'}' ORDER BY id").fetchall()
+    assert len(replies[1]) == 6 and all(r[1] for r in replies[1])
+    assert replies[1] == replies[4]

@@ -107,7 +107,9 @@ def test_a_dataset_test_split_and_its_bank(tmp_path):
     bank = read_bank(tmp_path)
     assert [d["source_id"] for d in bank] == ["r1", "r2"] and bank[0]["tools"][0]["function"]["name"] == "calculator"
     messages, tools = with_demonstrations(items[0].messages, items[0].tools, bank[:1])
-    assert [m["role"] for m in messages] == ["user", "assistant", "tool", "assistant", "user"]
+    assert [m["role"] for m in messages] == ["system", "user"]
+    assert messages[0]["content"].endswith('Request: What is 6 times 7?\nCall: '
+                                           '{"name": "calculator", "arguments": {"expression": "6*7"}}')
     assert [t["name"] for t in tools] == ["calculator"]
     with pytest.raises(UserError, match="no ste_sft/validation"):
         from_dataset(tmp_path, "validation")
