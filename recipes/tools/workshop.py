@@ -77,10 +77,15 @@ def word_count(text: str, unique: bool = False) -> int:
 
 
 class FileSystem:
-    """A small in-memory file system: files are paths to text, folders exist implicitly."""
+    """A small in-memory file system: files are paths to text, folders exist implicitly. It starts
+    as a user's home with three files, so that reading one is something a person asks for."""
+
+    HOME = {"/notes/todo.txt": "call the dentist\nrenew passport\nwater the plants\n",
+            "/notes/shopping.txt": "milk\neggs\nbread\n",
+            "/docs/readme.txt": "Project Aurora: a weather station on the roof, logging every 10 minutes.\n"}
 
     def __init__(self) -> None:
-        self.files: dict[str, str] = {}
+        self.files: dict[str, str] = dict(self.HOME)
 
     def _norm(self, path: str) -> str:
         parts = [p for p in path.strip().split("/") if p not in ("", ".")]
@@ -101,10 +106,11 @@ class FileSystem:
         return {"path": p, "size": len(self.files[p])}
 
     def read_file(self, path: str) -> str:
-        """Read a text file. Fails if it does not exist.
+        """Read a text file. Fails if it does not exist. The file system starts with
+        /notes/todo.txt, /notes/shopping.txt and /docs/readme.txt.
 
         Args:
-            path: the file's path
+            path: the file's path, e.g. "/notes/todo.txt"
         """
         p = self._norm(path)
         if p not in self.files:

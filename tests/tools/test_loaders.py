@@ -235,20 +235,21 @@ def test_state_kept_within_and_isolated_between_episodes(box):
     first.call(tools["write_file"], {"path": "notes/a.txt", "text": " world", "append": True})
     first.call(tools["write_file"], {"path": "/b.txt", "text": "b"})
     assert first.call(tools["read_file"], {"path": "/notes/a.txt"})["value"] == "hello world"
-    assert first.call(tools["list_files"], {})["value"] == ["/b.txt", "/notes/a.txt"]
+    home = ["/docs/readme.txt", "/notes/shopping.txt", "/notes/todo.txt"]  # what it starts with
+    assert first.call(tools["list_files"], {})["value"] == sorted(["/b.txt", "/notes/a.txt", *home])
     # a failing call reports the error and leaves the state as it was
     failed = first.call(tools["delete_file"], {"path": "/nope"})
     assert failed["status"] == "error" and failed["exc_type"] == "FileNotFoundError"
-    assert first.call(tools["list_files"], {"folder": "/notes"})["value"] == ["/notes/a.txt"]
+    assert first.call(tools["list_files"], {"folder": "/notes"})["value"] == ["/notes/a.txt", *home[1:]]
     assert "state" not in failed and set(first.states) and all(isinstance(b, str) for b in first.states.values())
 
     second = Episode(box)  # a new episode starts from a fresh instance
-    assert second.call(tools["list_files"], {})["value"] == []
+    assert second.call(tools["list_files"], {})["value"] == home
     assert second.call(tools["read_file"], {"path": "/notes/a.txt"})["status"] == "error"
     second.call(tools["write_file"], {"path": "/c.txt", "text": "c"})
-    assert first.call(tools["list_files"], {})["value"] == ["/b.txt", "/notes/a.txt"]  # untouched by the second
+    assert first.call(tools["list_files"], {})["value"] == sorted(["/b.txt", "/notes/a.txt", *home])  # untouched
     first.reset()
-    assert first.call(tools["list_files"], {})["value"] == []
+    assert first.call(tools["list_files"], {})["value"] == home
 
 
 def test_stateless_tools_ignore_episode(box):

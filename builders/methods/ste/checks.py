@@ -484,7 +484,8 @@ def wrong_field(answer: str, observation: str, arguments: dict, request: str) ->
 
 
 INFORMATION_VERBS = {"convert", "calculate", "compute", "find", "tell", "give", "show", "count", "list", "look",
-                     "what", "how", "which", "when", "where", "who", "is", "are", "does", "do", "can"}
+                     "what", "how", "which", "when", "where", "who", "is", "are", "does", "do", "can", "provide",
+                     "read", "get", "check", "determine", "estimate", "display", "fetch", "retrieve", "explain"}
 
 
 def asks_for_information(request: str) -> bool:
@@ -492,7 +493,19 @@ def asks_for_information(request: str) -> bool:
     save the text milk as /shopping.txt.'), whose answer confirms it rather than reporting the result."""
     words = [w.lower() for w in re.findall(r"[A-Za-z]+", request)]
     words = words[1:] if words[:1] == ["please"] else words
+    polite = POLITE.search(request)  # "… Can you write it into the file?" asks for an action
+    if polite and request.rstrip().endswith("?"):
+        verb = polite.group(1).lower()
+        arithmetic = verb in CALCULATING and re.match(r"\s*[-\d]", request[polite.end(1):])  # "add 5 and 7"
+        asks_too = re.search(r"\b(?:tell|show|give)\s+me\b|\b(?:how|what|which|whether)\b", polite.group(0), re.I)
+        return verb in INFORMATION_VERBS or bool(arithmetic) or bool(asks_too)
     return request.rstrip().endswith("?") or bool(words) and words[0] in INFORMATION_VERBS
+
+
+CALCULATING = {"add", "subtract", "multiply", "divide", "sum", "round"}
+# the last sentence, a polite request: "Can you (please) VERB …?" — an action unless VERB asks for a value
+POLITE = re.compile(r"(?:^|[.!?]\s+)(?:can|could|would|will)\s+you\s+(?:please\s+)?([A-Za-z]+)(?:(?![.!?]\s).)*$",
+                    re.I)
 
 
 def misses_result(answer: str, observation: str, arguments: dict, request: str) -> bool:

@@ -162,3 +162,28 @@ def two_episodes_in(box, chain):
                     reflections=[{"solved": "yes", "why": "the sum is right"}, {"solved": "yes", "why": "right"}])
     ctx = context(llm, box, queries_per_episode=1, max_calls_per_query=1, judge=False)
     return llm, list(STE.run(chain, ctx))
+
+
+def test_a_file_the_home_starts_with_can_be_read(box, fs_tools):
+    """The file system starts as a user's home: reading /notes/todo.txt is a request a person makes
+    (a run's read_file queries all failed on an empty one)."""
+    llm = SteScript(["What is on my to-do list in /notes/todo.txt?"], [{"name": "read_file", "arguments": {"path": "/notes/todo.txt"}}],
+                    ["Your to-do list says: call the dentist, renew passport and water the plants."])
+    [row] = explore(llm, box, "read_file", fs_tools)
+    assert row.accepted, (row.reasons, row.observation)
+    assert "call the dentist" in row.observation
+
+
+def test_a_polite_request_to_write_is_answered_by_a_confirmation(box, fs_tools):
+    """Read in a real run: 'Can you write it into the file?' asks for an action; a confirmation that
+    does not state the file's new size answers it (it was rejected as answer_misses_result)."""
+    query = "I want to add a new task to my to-do list, which is to buy groceries. Can you write it into /notes/todo.txt?"
+    call = {"name": "write_file", "arguments": {"path": "/notes/todo.txt", "text": "buy groceries", "append": True}}
+    [row] = explore(SteScript([query], [call], ["The new task 'buy groceries' has been added to your to-do list."]),
+                    box, "write_file", fs_tools)
+    assert row.accepted, (row.reasons, row.detail)
+    # a question for a value still needs the value
+    query = "Can you add buy groceries to /notes/todo.txt and tell me how long the file is then?"
+    [row] = explore(SteScript([query], [call], ["The new task 'buy groceries' has been added to your to-do list."]),
+                    box, "write_file", fs_tools)
+    assert "answer_misses_result" in row.reasons
