@@ -456,7 +456,8 @@ def _half_served(ex: Example):
         return None
     # every call of the row: a failed trial tried the value ("divide 10 by 0, and if that fails …")
     calls = [c.arguments for c in [*ex.prior_calls, *ex.trials]]
-    return "request_half_served" if serving.unserved(ex.query, calls, params) else None
+    spec = called_spec(ex)
+    return "request_half_served" if serving.unserved(ex.query, calls, params, json.dumps(spec)) else None
 
 
 def _unit_kind(ex: Example):

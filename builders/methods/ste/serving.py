@@ -87,11 +87,12 @@ NOT_NAMES = {"what", "how", "which", "when", "where", "who", "please", "convert"
              "friday", "saturday", "sunday", "celsius", "fahrenheit", "kelvin"}
 
 
-def unserved(request: str, calls: list[dict], parameters: dict) -> list[str]:
+def unserved(request: str, calls: list[dict], parameters: dict, documentation: str = "") -> list[str]:
     """The quantities, dates and names the request states that no call uses: the rest of a
     multi-part request ("…, and 20 g to kilograms") that one call left out. Names count when the
     tool takes a proper name (a city): then every capitalised word of the request that is not the
-    start of a sentence is a name the call should use."""
+    start of a sentence, nor a word of the tool's `documentation` ("the Great Circle Distance"), is
+    a name the call should use."""
     used_numbers, used_text = _used(calls)
     missing = [f"{v:g}" for v in quantities(request) if not any(_equal(v, k) for k, _ in used_numbers)]
     missing += [d for d in stated_dates(request) if d not in used_text]
@@ -101,6 +102,7 @@ def unserved(request: str, calls: list[dict], parameters: dict) -> list[str]:
         for m in re.finditer(r"\b[A-Z][a-z]{2,}\b", request):
             word = m.group(0)
             if m.start() not in starts and word.lower() not in NOT_NAMES and word.lower() not in used_text \
+                    and not re.search(rf"\b{word.lower()}\b", documentation.lower()) \
                     and not re.match(r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", word.lower()):
                 missing.append(word)
     return missing

@@ -64,6 +64,9 @@ CASES = [  # (tool, query, call, answer, reasons); "real" marks rows a 1.5B run 
     ("city_distance", "How far is Paris from Lyon, and from Berlin?",
      {"name": "city_distance", "arguments": {"from_city": "Paris", "to_city": "Lyon"}},
      "Paris is about 393 km from Lyon.", ["request_half_served"]),
+    ("city_distance", "What is the distance between Paris and Tokyo using the Great Circle Distance?",  # real
+     {"name": "city_distance", "arguments": {"from_city": "Paris", "to_city": "Tokyo"}},
+     "The distance between Paris and Tokyo is approximately 9712.5 kilometers.", []),  # its words name no city
     ("calculator", "What is 12 times 7, and 30 divided by 6?", {"name": "calculator", "arguments": {"expression": "12*7"}},
      "The product of 12 and 7 is 84.", ["request_half_served"]),
     ("calculator", "What is 5 percent of 1,500?", {"name": "calculator", "arguments": {"expression": "0.05*1500"}},
