@@ -282,3 +282,52 @@ def test_the_planner_grammar_compiles_and_ends_the_thought():
     pattern = schema["properties"]["thought"]["pattern"]
     assert re.fullmatch(pattern, "Both results are known, so I can answer.")
     assert not re.fullmatch(pattern, "The next step would be to calculate the date, which was calculated to be")
+
+
+# --- accepted by the 40-episode run of recipes/roles.yaml, read and found wrong -------------------------
+
+def round_trip(sandbox):
+    """Read in the run (3 of 15 accepted trajectories): 12 °C → 53.6 °F, then back to 12 °C (nobody
+    asked), then the Roman numeral of the original 12, stated as that of 53.6."""
+    return record(sandbox, "Convert 12 degrees Celsius to Fahrenheit and then convert that result to Roman numeral.", [
+        ("First, convert 12 degrees Celsius to Fahrenheit.", "convert_units", {"value": 12, "from_unit": "C", "to_unit": "F"}),
+        ("The result from the first conversion is the input of the next one.", "convert_units",
+         {"value": 53.6, "from_unit": "F", "to_unit": "C"}),
+        ("The next step is to convert the result from Celsius to Roman numeral.", "int_to_roman", {"number": 12}),
+    ], "12 degrees Celsius is 53.6 degrees Fahrenheit, which is represented as XII in Roman numeral.",
+        names=("convert_units", "int_to_roman"))
+
+
+def test_a_call_that_undoes_an_earlier_one_is_rejected(sandbox):
+    traj = round_trip(sandbox)
+    assert checks.undoes_earlier(traj) == "call_undoes_earlier"
+    assert "call_undoes_earlier" in judged(traj).reasons
+    # the same conversion followed by a call that builds on its result is a plan
+    onward = record(sandbox, "Convert 20 degrees Celsius to Fahrenheit, then write 68 in Roman numerals.", [
+        ("First, 20 °C in Fahrenheit.", "convert_units", {"value": 20, "from_unit": "C", "to_unit": "F"}),
+        ("Now 68 in Roman numerals.", "int_to_roman", {"number": 68}),
+    ], "20 °C is 68 °F, and 68 is LXVIII in Roman numerals.", names=("convert_units", "int_to_roman"))
+    assert checks.undoes_earlier(onward) is None
+    # dates too: 4 days on, then 4 days back
+    back = record(sandbox, "What is the date 4 days from 2024-01-05, and what is its weekday?", [
+        ("I add 4 days to 2024-01-05.", "date_arithmetic", {"start": "2024-01-05", "days": 4}),
+        ("Now I go back from 2024-01-09.", "date_arithmetic", {"start": "2024-01-09", "days": -4}),
+    ], "4 days from 2024-01-05 is 2024-01-09, a Tuesday.")
+    assert checks.undoes_earlier(back) == "call_undoes_earlier"
+
+
+def test_a_conclusion_whose_rationale_misstates_a_date_is_rejected(sandbox):
+    """Read in the run: the calls found 2024-02-29 and the answer said so, but the planner's
+    rationale for concluding said 'March 2nd' — a planner row teaching a wrong date."""
+    made = record(sandbox, "What is the date 2 days later from February 27, 2024, and what is the ISO week number "
+                           "of that date?", [
+        ("I add 2 days to February 27, 2024.", "date_arithmetic", {"start": "2024-02-27", "days": 2}),
+        ("Now the ISO week of 2024-02-29.", "date_info", {"date": "2024-02-29"}),
+    ], "The date 2 days later from February 27, 2024, is February 29, 2024. The ISO week number of that date is 9.")
+    assert judged(made).accepted, judged(made).reasons
+    wrong = replace(made, steps=[*made.steps[:-1], replace(made.steps[-1], thought=(
+        "The date 2 days later from February 27, 2024, is March 2nd, and its ISO week number is 9."))])
+    assert checks.answer_matches_results(wrong) == "answer_contradicts"
+    right = replace(made, steps=[*made.steps[:-1], replace(made.steps[-1], thought=(
+        "The date 2 days later from February 27, 2024, is February 29th, and its ISO week number is 9."))])
+    assert checks.answer_matches_results(right) is None

@@ -61,6 +61,7 @@ class Roles(Method):
         Check("give_up_unjustified", checks.gave_up_fairly, (Trajectory,)),
         Check("give_up_unclear", checks.give_up_plain, (Trajectory,)),
         Check("repeated_call", checks.no_repeats, (Trajectory,)),
+        Check("call_undoes_earlier", checks.undoes_earlier, (Trajectory,)),
         Check("argument_unfounded", checks.arguments_founded, (Trajectory,)),
         Check("call_after_needs_met", checks.needs_met_last, (Trajectory,)),
         Check("subrequest_unserved", checks.requests_served, (Trajectory,)),

@@ -7,12 +7,14 @@
     last_call_failed     concluded right after a failed call
     give_up_unjustified  gave up although the last `give_up_after` calls did not all fail
     repeated_call        the same successful call twice (a loop, not a plan)
+    call_undoes_earlier  a call takes an earlier result and gives back that call's input (°C → °F → °C)
     argument_unfounded   a call's value is in neither the request nor an earlier result
     call_after_needs_met a call made after every sub-request was served (a step nobody asked for)
     subrequest_unserved  concluded with a sub-request of the query that no call served, or served
                          without its qualifier ("inclusive" to a tool that counts exclusively) (needs.py)
     empty_answer / answer_degenerate / answer_recites_call / answer_unfaithful / answer_ungrounded
-    answer_contradicts   the answer states a date or weekday other than those the results it rests on gave
+    answer_contradicts   the answer (or the planner's rationale for concluding) states a date or weekday
+                         other than those the results it rests on gave
     thought_degenerate   a planner turn without a usable rationale; thought_cut: it stops mid-sentence;
     thought_contradicts_next: a conclusion whose rationale announces a step still to do
     give_up_unclear      a give-up whose message does not say which call failed and why
@@ -245,18 +247,71 @@ def resting_calls(t: Trajectory) -> list:
     return [s for k, s in enumerate(calls) if s.status == "ok" and (met is None or k <= met)]
 
 
+_MONTH_DAY = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b", re.I)
+_MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+
+
+def month_days(text: str) -> set[str]:
+    """'MM-DD' of every date a text writes with its month's name, with or without the year ('March 2nd')."""
+    return {f"{_MONTHS.index(m.group(1).lower()) + 1:02d}-{int(m.group(2)):02d}" for m in _MONTH_DAY.finditer(text)
+            if 1 <= int(m.group(2)) <= 31}
+
+
 def answer_matches_results(t: Trajectory) -> str | None:
-    """Every date and weekday the answer states is one the results it rests on gave (or the request
-    or the calls stated): '2024-03-04, a Monday' for an observed 2024-03-01, Friday is a contradiction."""
+    """Every date and weekday the answer — and the planner's rationale for concluding — states is
+    one the results it rests on gave (or the request or the calls stated): '2024-03-04, a Monday' for
+    an observed 2024-03-01, Friday is a contradiction, and so is 'March 2nd' (no year) for an observed
+    2024-02-29. A planner row teaches its rationale as much as a summarizer row its answer."""
     if t.outcome != "conclusion" or not t.final_answer.strip():
         return None
-    dates, days = typed_values(t.final_answer)
     rest = resting_calls(t)
-    seen_dates, seen_days = typed_values(t.query)
-    for s in rest:
-        d, w = typed_values(s.observation + "\n" + json.dumps(s.arguments))
-        seen_dates, seen_days = seen_dates | d, seen_days | w
-    return "answer_contradicts" if dates - seen_dates or days - seen_days else None
+    known = t.query + "".join("\n" + s.observation + "\n" + json.dumps(s.arguments) for s in rest)
+    seen_dates, seen_days = typed_values(known)
+    seen_month_days = {d[5:] for d in seen_dates} | month_days(known)
+    for text in [t.final_answer, *(s.thought for s in t.steps if s.next == "conclusion")]:
+        dates, days = typed_values(text)
+        if dates - seen_dates or days - seen_days or month_days(text) - seen_month_days:
+            return "answer_contradicts"
+    return None
+
+
+def undoes_earlier(t: Trajectory) -> str | None:
+    """A call that takes an earlier call's result and gives back that call's input undoes it: 12 °C
+    → 53.6 °F, then 53.6 °F → 12 °C (read in a real run, between the conversion the request asked for
+    and a call on the original 12). Nobody asked for the round trip; its planner and caller rows
+    would teach it."""
+    calls = [s for s in _calls(t) if s.status == "ok"]
+    for k, later in enumerate(calls):
+        took = _values(later.arguments)
+        for earlier in calls[:k]:
+            if not took & _values(_result(earlier.observation)):
+                continue  # it does not build on this call's result
+            gave = _values(_result(later.observation)) - took
+            if gave & _values(earlier.arguments):
+                return "call_undoes_earlier"
+    return None
+
+
+def _result(observation: str):
+    try:
+        return json.loads(observation)
+    except (TypeError, ValueError):
+        return observation
+
+
+def _values(value) -> set:
+    """The numbers (as floats) and dates among a value's leaves: what one call can hand to another."""
+    out = set()
+    for _, leaf, _ in _named_leaves(value):
+        if isinstance(leaf, bool) or leaf is None:
+            continue
+        if isinstance(leaf, (int, float)):
+            out.add(round(float(leaf), 6))
+        elif isinstance(leaf, str):
+            out |= set(stated_dates(leaf))
+            if re.fullmatch(r"-?\d+(?:\.\d+)?", leaf.strip()):
+                out.add(round(float(leaf), 6))
+    return out
 
 
 def _decimals(x) -> int:
