@@ -93,7 +93,8 @@ def test_eval_on_a_real_test_split_with_its_bank(tmp_path):
     assert all(v.demonstrations == [] for v in zero) and len(student.seen[0][0]) == 1
     icl = evaluate(items, student, bank=bank, k=2)
     messages = student.seen[-1][0]
-    assert len(icl[-1].demonstrations) == 2 and [m["role"] for m in messages][:4] == ["user", "assistant", "tool", "assistant"]
+    assert len(icl[-1].demonstrations) == 2 and [m["role"] for m in messages] == ["system", "user"]
+    assert messages[0]["content"].count("\nCall: {\"name\": \"calculator\"") == 2   # the demonstrations, as text
     assert messages[-1]["content"] == items[-1].request
     assert not set(icl[-1].demonstrations) & {f"icl-{i}" for i in test_ids}   # never a held-out example
     # the seed queries multiply two numbers: the echo's calls are right, whatever the mode
