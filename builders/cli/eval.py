@@ -5,6 +5,7 @@ calls are scored by BFCL's AST rules (builders/evaluation/)."""
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 from rich.console import Console
@@ -113,6 +114,7 @@ def cmd_eval(args) -> int:
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=console, transient=True) as bar:
             task = bar.add_task("answering", total=len(items))
+            began = time.perf_counter()
             verdicts = evaluate(items, student, bank=bank, k=args.k, execute=execute,
                                 progress=lambda: bar.advance(task))
     finally:
@@ -123,7 +125,8 @@ def cmd_eval(args) -> int:
                                             "model": student.name, "model_sha256": student.sha256,
                                             "mode": "icl" if bank else "zero-shot", "k": args.k if bank else 0,
                                             "icl_bank": args.icl, "limit": args.limit,
-                                            "sequences": args.sequences})
+                                            "sequences": args.sequences,
+                                            "wall_seconds": round(time.perf_counter() - began, 1)})
     console.print(figures_table(summary["figures"], f"{args.gold} — {student.name}, {mode}"))
     console.print(f"verdicts: {out / 'verdicts.parquet'}; summary: {out / 'summary.json'}")
     return 0

@@ -62,6 +62,7 @@ def test_a_real_model_zero_shot_and_in_context(tmp_path):
     assert "argument match" in done.stdout and "zero-shot" in done.stdout
     summary = json.loads((tmp_path / "zero" / "summary.json").read_text())
     assert summary["figures"]["items"] == 2 and summary["mode"] == "zero-shot"
+    assert 0 < summary["wall_seconds"] and summary["sequences"] == 8
     rows = duckdb.sql(f"SELECT id, well_formed, tool_match, argument_match, execution_match, reply "
                       f"FROM '{tmp_path / 'zero' / 'verdicts.parquet'}' ORDER BY id").fetchall()
     assert [r[0] for r in rows] == ["calc", "units"]
