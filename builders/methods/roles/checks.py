@@ -37,7 +37,7 @@ import json
 import re
 from difflib import SequenceMatcher
 
-from builders.methods.grounding import stated_dates
+from builders.methods.grounding import MONTHS, result_value, stated_dates
 from builders.methods.grounding import numbers as stated_numbers
 from builders.methods.roles.invariants import row_problems
 from builders.methods.roles.needs import coverage, typed_values, undated
@@ -247,13 +247,12 @@ def resting_calls(t: Trajectory) -> list:
     return [s for k, s in enumerate(calls) if s.status == "ok" and (met is None or k <= met)]
 
 
-_MONTH_DAY = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b", re.I)
-_MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+_MONTH_DAY = re.compile(rf"\b({'|'.join(MONTHS)})[a-z]*\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.I)
 
 
 def month_days(text: str) -> set[str]:
     """'MM-DD' of every date a text writes with its month's name, with or without the year ('March 2nd')."""
-    return {f"{_MONTHS.index(m.group(1).lower()) + 1:02d}-{int(m.group(2)):02d}" for m in _MONTH_DAY.finditer(text)
+    return {f"{MONTHS.index(m.group(1).lower()) + 1:02d}-{int(m.group(2)):02d}" for m in _MONTH_DAY.finditer(text)
             if 1 <= int(m.group(2)) <= 31}
 
 
@@ -284,19 +283,12 @@ def undoes_earlier(t: Trajectory) -> str | None:
     for k, later in enumerate(calls):
         took = _values(later.arguments)
         for earlier in calls[:k]:
-            if not took & _values(_result(earlier.observation)):
+            if not took & _values(result_value(earlier.observation)):
                 continue  # it does not build on this call's result
-            gave = _values(_result(later.observation)) - took
+            gave = _values(result_value(later.observation)) - took
             if gave & _values(earlier.arguments):
                 return "call_undoes_earlier"
     return None
-
-
-def _result(observation: str):
-    try:
-        return json.loads(observation)
-    except (TypeError, ValueError):
-        return observation
 
 
 def _values(value) -> set:

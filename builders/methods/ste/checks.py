@@ -451,12 +451,12 @@ def _half_served(ex: Example):
     """A value made up or a date dropped has its own reason; this one is for a request left half done."""
     if not ex.action or not ex.query:
         return None
-    params = called_spec(ex).get("parameters", {})
+    spec = called_spec(ex)
+    params = spec.get("parameters", {})
     if unstated_values(ex.action_input, params, conversation(ex)) or drops_date(ex.query, ex.action_input, params):
         return None
     # every call of the row: a failed trial tried the value ("divide 10 by 0, and if that fails …")
     calls = [c.arguments for c in [*ex.prior_calls, *ex.trials]]
-    spec = called_spec(ex)
     return "request_half_served" if serving.unserved(ex.query, calls, params, json.dumps(spec)) else None
 
 

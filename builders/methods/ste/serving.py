@@ -99,10 +99,11 @@ def unserved(request: str, calls: list[dict], parameters: dict, documentation: s
     props = parameters.get("properties", {})
     if any(proper_name(s) for s in props.values() if isinstance(s, dict)):
         starts = {m.start(1) for m in SENTENCE_START.finditer(request)}
+        documented = set(re.findall(r"\w+", documentation.lower()))
         for m in re.finditer(r"\b[A-Z][a-z]{2,}\b", request):
             word = m.group(0)
             if m.start() not in starts and word.lower() not in NOT_NAMES and word.lower() not in used_text \
-                    and not re.search(rf"\b{word.lower()}\b", documentation.lower()) \
+                    and word.lower() not in documented \
                     and not re.match(r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", word.lower()):
                 missing.append(word)
     return missing
