@@ -56,9 +56,7 @@ class Student:
         offered = [{"type": "function", "function": t} for t in tools]
         if not self.knows_tools:
             docs = "\n".join(json.dumps(t, ensure_ascii=False) for t in tools)
-            system = [m["content"] for m in messages if m.get("role") == "system"]
-            messages = [{"role": "system", "content": "\n\n".join([FORMAT + docs, *system])},
-                        *(m for m in messages if m.get("role") != "system")]
+            messages = with_system(messages, before=FORMAT + docs)
             offered = None
         return render(self.template, messages, offered, add_generation_prompt=True, **self.special)
 
@@ -116,9 +114,6 @@ def with_demonstrations(messages: list[dict], tools: list[dict], demos: list[dic
                 arguments = fn["arguments"] if isinstance(fn["arguments"], dict) else json.loads(fn["arguments"])
                 lines.append(f"Request: {d['query']}\nCall: " + json.dumps({"name": fn["name"], "arguments": arguments},
                                                                           ensure_ascii=False))
-    system = [m for m in messages if m.get("role") == "system"]
-    text = "\n\n".join(lines)
-    head = {"role": "system", "content": "\n\n".join([*(m["content"] for m in system), text])}
     names = {t["name"] for t in tools}
     extra = {}
     for d in demos:
@@ -126,7 +121,15 @@ def with_demonstrations(messages: list[dict], tools: list[dict], demos: list[dic
             spec = t.get("function", t)
             if spec["name"] not in names:
                 extra.setdefault(spec["name"], spec)
-    return [head, *(m for m in messages if m.get("role") != "system")], tools + list(extra.values())
+    return with_system(messages, after="\n\n".join(lines)), tools + list(extra.values())
+
+
+def with_system(messages: list[dict], *, before: str = "", after: str = "") -> list[dict]:
+    """The conversation with one system message first: `before`, the system messages it had, `after`
+    (templates take a single system message, and only at the start)."""
+    system = [m["content"] for m in messages if m.get("role") == "system"]
+    content = "\n\n".join([*([before] if before else []), *system, *([after] if after else [])])
+    return [{"role": "system", "content": content}, *(m for m in messages if m.get("role") != "system")]
 
 
 def read_bank(folder: str | Path) -> list[dict]:
