@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from types import SimpleNamespace
 
 import pytest
 
@@ -265,3 +266,32 @@ def test_once_the_needs_are_met_the_planner_must_conclude(sandbox):
     assert traj.reasons == ["too_few_calls"]
     ok = judged(run_episode(context(script(), sandbox, TOOLS, min_calls=1), unit("one_tool", ["date_arithmetic"]), []))
     assert ok.accepted, ok.reasons
+
+
+def test_a_repeated_call_after_enough_calls_is_cut_and_the_planner_concludes(sandbox, monkeypatch):
+    """The planner asks for a call that already ran: its results were complete, so the step is cut
+    (kept in `candidates` as repeated_call_cut) and the planner is asked again, to conclude. (Needs
+    detection is switched off here: it would have made the planner conclude one step earlier.)"""
+    from builders.methods.roles import episode
+    monkeypatch.setattr(episode, "coverage", lambda *a, **k: SimpleNamespace(met_at=None))
+    llm = ScriptedLLM([
+        {"query": "Convert 5 km to miles, and work out 3.106856 times 3 for my weekly running plan."},
+        {"thought": "First I convert 5 km to miles.", "next": "caller"},
+        {"name": "convert_units", "arguments": {"value": 5, "from_unit": "km", "to_unit": "mi"}},
+        {"thought": "Now I multiply the miles by 3.", "next": "caller"},
+        {"name": "calculator", "arguments": {"expression": "3.106856 * 3"}},
+        {"thought": "I convert the distance once more to be sure.", "next": "caller"},
+        {"name": "convert_units", "arguments": {"value": 5, "from_unit": "km", "to_unit": "mi"}},
+        {"thought": "Both results are known, so I can answer.", "next": "conclusion"},
+        {"answer": "5 km is 3.106856 miles, and three times that is 9.320568 miles."},
+    ])
+    traj = judged(run_episode(context(llm, sandbox, TOOLS, max_steps=6, min_calls=2),
+                              unit("cross_domain", ["calculator", "convert_units"]), []))
+    assert not llm.replies
+    assert traj.outcome == "conclusion" and traj.accepted, traj.reasons
+    assert [s.next for s in traj.steps] == ["caller", "caller", "conclusion"]
+    assert traj.steps[-1].thought == "Both results are known, so I can answer."
+    assert {"stage": "planner", "text": "I convert the distance once more to be sure.",
+            "reasons": ["repeated_call_cut"]} in traj.candidates
+    enums = [c["schema"]["properties"]["next"]["enum"] for c in llm.calls if "thought" in json.dumps(c["schema"])]
+    assert enums[-1] == ["conclusion"]

@@ -25,6 +25,15 @@ def call_schema(tools, stated: str | None = None) -> dict:
     return options[0] if len(options) == 1 else {"anyOf": options}
 
 
+def made_calls(steps) -> set[tuple[str, str]]:
+    return {(s.name, json.dumps(s.arguments, sort_keys=True)) for s in steps if s.next == "caller" and s.status == "ok"}
+
+
+def repeats(call: dict, steps, made: set | None = None) -> bool:
+    """Does `call` repeat one that already succeeded in this episode (a loop, not a plan)?"""
+    return (call["name"], json.dumps(call["arguments"], sort_keys=True)) in (made if made is not None else made_calls(steps))
+
+
 def choose_call(ctx, query: str, thought: str, tools, steps, seed: int, usage: Usage,
                 discarded: list | None = None) -> dict | None:
     """The call, or None when the reply did not parse. Discarded candidates go to `discarded`."""
@@ -39,7 +48,7 @@ def choose_call(ctx, query: str, thought: str, tools, steps, seed: int, usage: U
               + f"Next step: {thought}\nWrite this call. Use values from the request and from earlier results.")
     known = "\n".join([query, *(s.observation for s in steps if s.next == "caller" and s.status == "ok")])
     schema = call_schema(tools, known if ctx.settings.get("grounding", True) else None)
-    made = {(s.name, json.dumps(s.arguments, sort_keys=True)) for s in steps if s.next == "caller" and s.status == "ok"}
+    made = made_calls(steps)
     n, temperature = max(1, ctx.settings.get("candidates", 1)), ctx.settings.get("call_temperature", 0.2)
     for i in range(n):  # best of n: a call that repeats a successful one is a loop, not a plan
         out = usage.add(ctx.engine.chat_json([{"role": "system", "content": system}, {"role": "user", "content": prompt}],
@@ -50,7 +59,7 @@ def choose_call(ctx, query: str, thought: str, tools, steps, seed: int, usage: U
         if not isinstance(value, dict) or not isinstance(value.get("arguments"), dict) or not value.get("name"):
             return None
         call = {"name": value["name"], "arguments": value["arguments"]}
-        if (call["name"], json.dumps(call["arguments"], sort_keys=True)) not in made or i == n - 1:
+        if not repeats(call, steps, made) or i == n - 1:
             return call
         discarded.append({"stage": "caller", "text": json.dumps(call), "reasons": ["repeated_call"]})
 

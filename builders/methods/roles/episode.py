@@ -55,6 +55,17 @@ def run_episode(ctx: Context, unit: Unit, memory: list[str], method: str = "role
             if call is None:
                 reasons.append("malformed_output")
                 break
+            if caller.repeats(call, steps) and planner.may_conclude(steps, min_calls):
+                # The planner asked again for a call already answered: its results were complete. The
+                # step is cut (kept in `candidates`) and the planner re-asked, now to conclude.
+                discarded.append({"stage": "planner", "text": thought, "reasons": ["repeated_call_cut"]})
+                planned = planner.plan(ctx, query, tools, steps, ["conclusion"], seed + 50, usage)
+                if planned is None:
+                    reasons.append("malformed_output")
+                    break
+                steps.append(Step(thought=planned[0], next="conclusion"))
+                outcome = "conclusion"
+                break
             result = caller.execute(ctx, calls, call["name"], call["arguments"])
             steps.append(Step(thought=thought, next="caller", name=call["name"], arguments=call["arguments"], **result))
         if outcome == "conclusion":

@@ -33,6 +33,12 @@ def options(steps: list[Step], step: int, max_steps: int, min_calls: int, needs_
     return ["caller"] + (["conclusion"] if last_ok and ok >= min_calls else []) + ([] if last_ok else ["give up"])
 
 
+def may_conclude(steps: list[Step], min_calls: int) -> bool:
+    """The last call succeeded and at least `min_calls` calls did."""
+    calls = [s for s in steps if s.next == "caller"]
+    return bool(calls) and calls[-1].status == "ok" and sum(s.status == "ok" for s in calls) >= min_calls
+
+
 # One plain sentence: a bounded length keeps the reply inside the token limit (an unbounded thought
 # was cut off and did not parse), and no braces, quotes or underscores keep JSON and tool ids out.
 # It ends in a full stop: at 150 characters with no end the 1.5B's thoughts were cut mid-sentence
