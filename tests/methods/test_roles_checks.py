@@ -331,3 +331,19 @@ def test_a_conclusion_whose_rationale_misstates_a_date_is_rejected(sandbox):
     right = replace(made, steps=[*made.steps[:-1], replace(made.steps[-1], thought=(
         "The date 2 days later from February 27, 2024, is February 29th, and its ISO week number is 9."))])
     assert checks.answer_matches_results(right) is None
+
+
+def test_a_conversion_is_served_by_its_target_not_by_its_input(sandbox):
+    """Real 1.5B episodes: "convert that percentage into a Roman numeral" was counted as served by
+    percent_change's `percent` field, so the planner had to conclude after one call (too_few_calls)."""
+    names = ("percent_change", "int_to_roman")
+    query = "Calculate the percentage increase from 200 to 300, and convert that percentage into a Roman numeral."
+    half = record(sandbox, query, [("I compute the change.", "percent_change", {"old": 200, "new": 300})],
+                  "The increase is 50%, which is L in Roman numerals.", min_calls=1, names=names)
+    calls = [s for s in half.steps if s.next == "caller"]
+    assert coverage(query, calls).unserved == ["convert that percentage into a Roman numeral"]
+    whole = record(sandbox, query, [("I compute the change.", "percent_change", {"old": 200, "new": 300}),
+                                    ("I write 50 in Roman numerals.", "int_to_roman", {"number": 50})],
+                   "The increase from 200 to 300 is 50%, which is L in Roman numerals.", names=names)
+    assert coverage(query, [s for s in whole.steps if s.next == "caller"]).met_at == 1
+    assert judged(whole).accepted, whole.reasons

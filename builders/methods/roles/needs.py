@@ -35,6 +35,9 @@ ALIASES = {r"\bday of (?:the )?week\b": "weekday", r"\bhow far\b": "distance", r
 # a reference back to an earlier value names no demand: "the ISO week number of that date"
 _REFERENCE = re.compile(r"\b(?:of|for|on|from|in|to|at)\s+(?:that|this|the|its|their|it|the new|the resulting)"
                         r"(?:\s+\w+)?\s*$", re.I)
+# "convert that percentage into a Roman numeral" demands the Roman numeral: the percentage it converts
+# is its input, and a result's `percent` field does not serve it (a 1.5B planner was made to conclude so)
+_CONVERTED = re.compile(r"^.*?\b(?:convert|express|turn|translate|change|write|represent)\b.*?\b(?:into|to|as|in)\s+", re.I)
 _FILLER = set("please help need want know like thanks thank could would also then tell give find calculate compute "
               "determine what which how when where show work figure out check count convert list".split())
 
@@ -126,7 +129,7 @@ def names_result(clause: str, call) -> bool:
     text = clause.lower()
     for pattern, word in ALIASES.items():
         text = re.sub(pattern, word, text)
-    demand = _REFERENCE.sub("", text)
+    demand = _CONVERTED.sub("", _REFERENCE.sub("", text))
     return names_tool(call.name, text) or any(asked(f, demand) for f in named_fields(call.observation))
 
 
