@@ -120,6 +120,37 @@ def test_a_stateful_row_whose_earlier_turn_was_rejected_is_rejected(box, fs_tool
                     ['Called {"path": "/shopping.txt"}', "The file says milk and eggs."])
     first, second = explore(llm, box, "write_file", fs_tools, queries_per_episode=2)
     assert first.reasons == ["answer_recites_call"] and second.reasons == ["prior_turn_rejected"]
+    assert first.trials[0].state_changed                    # a write: the rows after it depend on it
+
+
+def test_a_rejected_read_does_not_reject_the_rows_after_it(box, fs_tools):
+    """A read changes nothing (the sandbox compares the environment before and after), so a rejected
+    read is left out of later rows instead of rejecting them; a write they depend on stays in."""
+    todo, shopping = {"path": "/notes/todo.txt"}, {"path": "/notes/shopping.txt"}
+    llm = SteScript(["Please save the text milk and eggs as /shopping.txt.", "What is on my to-do list in /notes/todo.txt?",
+                     "What is on my shopping list in /notes/shopping.txt?"],
+                    [{"name": "write_file", "arguments": {"path": "/shopping.txt", "text": "milk and eggs"}},
+                     {"name": "read_file", "arguments": todo}, {"name": "read_file", "arguments": shopping}],
+                    ["I saved your shopping list.", 'Called {"path": "/notes/todo.txt"}',
+                     "Your shopping list says milk, eggs and bread."])
+    write, bad, good = explore(llm, box, "write_file", fs_tools, queries_per_episode=3)
+    assert write.accepted and bad.reasons == ["answer_recites_call"]
+    assert good.accepted, good.reasons
+    assert [c.state_changed for c in (write.trials[0], bad.trials[0], good.trials[0])] == [True, False, False]
+    assert [c.name for c in good.prior_calls] == ["write_file"]          # the write made its state; the read did not
+    assert [m["role"] for m in good.messages] == ["user", "assistant", "tool", "assistant"] * 2
+    assert "/notes/todo.txt" not in str(good.messages)
+
+
+def test_a_rejected_first_read_leaves_the_next_read_alone(box, fs_tools):
+    """The first call of an episode meets a fresh environment: a read there changes nothing either."""
+    llm = SteScript(["What is on my to-do list in /notes/todo.txt?", "What is on my shopping list in /notes/shopping.txt?"],
+                    [{"name": "read_file", "arguments": {"path": "/notes/todo.txt"}},
+                     {"name": "read_file", "arguments": {"path": "/notes/shopping.txt"}}],
+                    ['Called {"path": "/notes/todo.txt"}', "Your shopping list says milk, eggs and bread."])
+    bad, good = explore(llm, box, "read_file", fs_tools, queries_per_episode=2)
+    assert bad.reasons == ["answer_recites_call"] and good.accepted, good.reasons
+    assert good.prior_calls == [] and [m["role"] for m in good.messages] == ["user", "assistant", "tool", "assistant"]
 
 
 def test_a_new_episode_starts_from_a_fresh_environment(box, fs_tools):
