@@ -100,6 +100,9 @@ class Call:
     observation_cut: bool = column("the observation was longer than the bound and was cut, with a mark "
                                    "(docs/chat.md)", default=False)
     wall_ms: float = column("time in the sandbox", default=0.0, minimum=0)
+    state_changed: bool = column("the call changed its stateful environment (the sandbox compared the "
+                                 "instance before and after); false for a stateless tool or a failed call",
+                                 default=False)
 
 
 @dataclass(frozen=True, kw_only=True)

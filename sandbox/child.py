@@ -121,6 +121,8 @@ def _call(target: dict, arguments: dict, state: str | None, source: str | None, 
 
     A stateful environment's instance travels between calls as an opaque pickle, made and
     opened only here, in the sandbox; the parent stores it and hands it back, never opens it.
+    `state_changed` says whether the call changed the instance (its pickle before and after differ),
+    so the parent can tell a write from a read without opening the blob or knowing the tool.
     """
     if source is not None:
         module = _module_from_source(target["file"], source, import_path)
@@ -132,8 +134,10 @@ def _call(target: dict, arguments: dict, state: str | None, source: str | None, 
         instance = getattr(module, target["class"])(**target.get("init", {}))
     else:
         instance = pickle.loads(base64.b64decode(state))
+    before = pickle.dumps(instance)
     value = getattr(instance, target["method"])(**arguments)
-    result["state"] = base64.b64encode(pickle.dumps(instance)).decode()
+    after = pickle.dumps(instance)
+    result["state"], result["state_changed"] = base64.b64encode(after).decode(), after != before
     return value
 
 

@@ -199,6 +199,7 @@ def _checked(result, start: float) -> dict:
     checked = {key: result.get(key) for key in _KEYS}
     if isinstance(result.get("state"), str):
         checked["state"] = result["state"]
+        checked["state_changed"] = result.get("state_changed") is not False
     return checked
 
 

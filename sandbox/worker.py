@@ -389,6 +389,7 @@ def _parse_report(raw: bytes, stateful: bool) -> dict | None:
             result[key] = report[key][:4000]
     if stateful and isinstance(report.get("state"), str):
         result["state"] = report["state"]
+        result["state_changed"] = report.get("state_changed") is not False  # unknown: assume it changed
     return result
 
 

@@ -32,7 +32,7 @@ def execute(tools: dict, episode: environment.Episode, name: str, arguments) -> 
     if status == "ok":
         observation, cut = chat.bound_observation(json.dumps(result.get("value"), ensure_ascii=False))
         return Call(name=name, arguments=args, status="ok", observation=observation, observation_cut=cut,
-                    wall_ms=wall_ms)
+                    wall_ms=wall_ms, state_changed=bool(result.get("state_changed")))
     message, cut = chat.bound_observation(f"{result.get('exc_type') or status}: {result.get('message') or ''}".strip())
     return Call(name=name, arguments=args, status=status, reason="execution_error" if status == "error" else status,
                 message=message, observation=message, observation_cut=cut, wall_ms=wall_ms)

@@ -4,7 +4,8 @@ A stateful environment is a class whose public methods are tools (a file system,
 system …). Within one episode every call of its methods sees the same instance; the next episode
 starts from a fresh one. The instance lives only inside the sandbox: each call returns it as an
 opaque blob (result["state"]) which the Episode keeps and hands back on the next call of the same
-environment. Nothing here opens the blob.
+environment. Nothing here opens the blob; result["state_changed"] says whether the call changed it
+(the sandbox compares the instance before and after), which tells a read from a write.
 
     episode = Episode(sandbox)
     episode.call(tools["write_file"], {"path": "a.txt", "text": "hi"})

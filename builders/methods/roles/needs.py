@@ -20,6 +20,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from builders.methods import qualifiers
 from builders.methods.grounding import BACKWARD, MONTHS, asked, leaves, numbers, plain_number, stated_dates
 
 _NAMED_DATE = re.compile(rf"\b(?:(?:{'|'.join(MONTHS)})[a-z]*\.? \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}|"
@@ -189,20 +190,12 @@ def uses_result(call, earlier) -> bool:
     return bool(results & {n for n, _ in numbers(undated(json.dumps(call.arguments)))})
 
 
-# qualifiers that change what a count means; the tool must know them, or a later call must adjust
-_QUALIFIER = re.compile(r"\b(inclusive(?:ly)?|including|exclusive(?:ly)?|excluding)\b", re.I)
-
-
 def qualifier_ignored(clause: str, call, description: str) -> bool:
     """The clause qualifies its count ("from 2024-02-27 to 2024-03-04, inclusive") but the call that
     serves it knows nothing of that: neither its tool's description nor its arguments say it
-    ('inclusive, is 6 days' would state date_arithmetic's exclusive count)."""
-    found = _QUALIFIER.search(clause)
-    if not found:
-        return False
-    stem = found.group(1).lower()[:5]          # inclu / exclu
-    known = (description + " " + json.dumps(call.arguments)).lower()
-    return stem not in known and ("include" if stem == "inclu" else "exclude") not in known
+    ('inclusive, is 6 days' would state date_arithmetic's exclusive count). Only the qualifiers of a
+    count: a later call can adjust a count (qualifiers.py)."""
+    return bool(qualifiers.unknown(clause, description + " " + json.dumps(call.arguments), qualifiers.COUNTING))
 
 
 def typed_values(text: str) -> tuple[set[str], set[str]]:

@@ -8,7 +8,8 @@ and arrives here as reasons already.
            parameter's default): a number, date or name the model made up is a hallucination; and
            the call does something (no unit converted to itself, no result that repeats an argument);
            it serves the whole request (serving.py): its direction, every quantity, date and name it
-           states, the unit kinds it names; no argument made of the request's filler words
+           states, the unit kinds it names, the qualifiers it adds ("by driving") that the tool
+           knows; no argument made of the request's filler words
     answer words, faithful (no number that is in neither the observations, the query nor the call;
            no date or weekday other than the result's), not reciting the call, not degenerate, not
            cut off, not stitched around required values
@@ -26,6 +27,7 @@ from builders.methods.grounding import (_ISO_DATE, _WORD, MONTHS, _fields, _is_d
                                         choice_stated, key_values, numbers, plain_number, result_value,
                                         stated_dates, stated_numbers, stated_words)
 from builders.methods.grounding import schema_leaves as _leaves
+from builders.methods import qualifiers
 from builders.methods.ste import serving
 from builders.methods.ste.records import Example
 
@@ -466,6 +468,15 @@ def _unit_kind(ex: Example):
     return "unit_kind_mismatch" if serving.mismatched_units(ex.query, ex.action_input) else None
 
 
+def _qualifier(ex: Example):
+    """'by driving' answered with a great-circle distance: the tool's documentation and the call know
+    nothing of how the request qualifies what it asks for (qualifiers.py, shared with α-UMi)."""
+    if not ex.action or not ex.query:
+        return None
+    known = json.dumps(called_spec(ex)) + " " + json.dumps(ex.action_input)
+    return "qualifier_unsupported" if qualifiers.unknown(ex.query, known) else None
+
+
 def _filler(ex: Example):
     if not ex.action:
         return None
@@ -568,6 +579,7 @@ CHECKS = (
     Check("direction_ignored", _direction, (Example,)),
     Check("request_half_served", _half_served, (Example,)),
     Check("unit_kind_mismatch", _unit_kind, (Example,)),
+    Check("qualifier_unsupported", _qualifier, (Example,)),
     Check("argument_filler", _filler, (Example,)),
     Check("empty_answer", _no_answer, (Example,)),
     Check("answer_cut_off", _answer_cut_off, (Example,)),

@@ -96,7 +96,7 @@ class Explorer:
         if local.accepted and self.on("judge"):
             last = trials[-1]
             text = exchange_text(last.name, query, last.arguments, last.observation, answer,
-                                 earlier_calls(self.turns) if self.tool.environment else [])
+                                 earlier_calls(row.prior_calls))
             verdict, codes = assess(ctx, text, usage, ctx.calibration or UNCALIBRATED)
             row = self.example(q, turn, imagined.finish_reason, answer_finish, reflection, reasons + codes, usage,
                                verdict)
@@ -118,7 +118,11 @@ class Explorer:
 
     def prior(self, last: Call | None) -> tuple[list[dict], list[Call], list[str]]:
         """For a stateful environment: the earlier turns whose calls made the state (messages, calls),
-        and a reason when one of them was itself rejected (the row would carry an invalid turn)."""
+        and a reason when one of them was itself rejected (the row would carry an invalid turn).
+
+        A rejected turn whose calls changed nothing (a read; the sandbox says, `Call.state_changed`)
+        left the state as it found it: it is left out rather than poisoning every later row. A file-tools
+        run lost 8 of 12 rows to that cascade, mostly reads after a rejected read."""
         if last is None or not (self.ctx.tools.get(last.name) and self.ctx.tools[last.name].environment):
             return [], [], []
         env = self.ctx.tools[last.name].environment
@@ -126,7 +130,7 @@ class Explorer:
         for turn, row in self.turns:  # rows as the checks judged them
             made = [c for c in turn.trials if c.status == "ok" and self.ctx.tools.get(c.name)
                     and self.ctx.tools[c.name].environment == env]
-            if not made:
+            if not made or not (row.accepted or any(c.state_changed for c in made)):
                 continue
             if not row.accepted:
                 reasons = ["prior_turn_rejected"]

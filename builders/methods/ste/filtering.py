@@ -69,11 +69,10 @@ def exchange_text(tool: str, query: str, arguments: dict, observation: str, answ
     return "\n".join(lines)
 
 
-def earlier_calls(turns) -> list[str]:
-    """The episode's earlier successful calls and their results, as calibration shows them: in a
-    stateful environment they made the state the row's call acts on."""
-    return [f"{c.name}({json.dumps(c.arguments, ensure_ascii=False)}) -> {c.observation[:200]}"
-            for turn, _ in turns for c in turn.trials if c.status == "ok" and turn.query][-3:]
+def earlier_calls(calls) -> list[str]:
+    """A stateful row's earlier calls (its `prior_calls`: they made the state the row's call acts on)
+    and their results, as calibration shows them; the judge reads the turns the row carries."""
+    return [f"{c.name}({json.dumps(c.arguments, ensure_ascii=False)}) -> {c.observation[:200]}" for c in calls][-3:]
 
 
 def ask(text: str, question: str) -> str:

