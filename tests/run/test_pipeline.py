@@ -146,18 +146,36 @@ def test_partitions_run_at_once_as_sequences_write_the_rows_of_one_at_a_time(tmp
     assert made[3] == made[1] and len(made[1]) == 27
 
 
-def test_a_failing_partition_is_reported_and_the_others_are_kept(tmp_path):
+def test_a_partition_failing_half_way_writes_nothing_the_others_are_kept_and_a_rerun_completes_it(tmp_path, llm):
+    moon = []
+
     def flaky(messages, schema, seed):
         if "moon" in messages[0]["content"]:
-            raise RuntimeError("the model fell over")
+            moon.append(seed)
+            if len(moon) == 2:  # its second unit: one row of the partition is made, none may be written
+                raise RuntimeError("the model fell over")
         return verse(messages, schema, seed)
 
     out = tmp_path / "out"
+    plan = plan_of(out)
     with pytest.raises(UserError) as err:
-        run(plan_of(out), runtime=ScriptedRuntime(ScriptedLLM(rule=flaky)))
+        run(plan, runtime=ScriptedRuntime(ScriptedLLM(rule=flaky)))
     text = "\n".join(err.value.problems)
     assert "partition 2 of 3 failed: RuntimeError: the model fell over" in text and "2 of 3 partitions" in text
-    assert (out / "haiku" / "train-00002-of-00003.parquet").exists()  # the one after it still ran
+    assert written_partitions(out, plan) == [0, 2]  # the one after it still ran; nothing of the failed one
+
+    again = run(plan_of(out), runtime=ScriptedRuntime(llm))
+    assert again["timings"]["partitions_resumed"] == 2 and again["timings"]["partitions_run"] == 1
+    assert written_partitions(out, plan) == [0, 1, 2]
+    assert again["configs"] == run(plan_of(tmp_path / "whole"), runtime=ScriptedRuntime(llm))["configs"]
+
+
+def written_partitions(out, plan) -> list[int]:
+    """The partitions that have a marker; every shard on disk must belong to one of them."""
+    marked = sorted(int(p.stem) for p in (out / ".parts" / plan.run_key).glob("*.json"))
+    shards = {int(p.name.split("-")[1]) for p in out.glob("*/*.parquet")}
+    assert shards <= set(marked), f"shards of unfinished partitions: {sorted(shards - set(marked))}"
+    return marked
 
 
 def test_test_fraction_splits_by_group(tmp_path, llm):
@@ -282,3 +300,4 @@ def test_a_second_local_cluster_on_the_machine_starts_without_a_port_warning():
     finally:
         taken.close()
     assert not [w for w in seen if "already in use" in str(w.message)]
+
