@@ -68,8 +68,9 @@ def test_sampling_template_and_seeds_are_those_of_the_plain_engine(batcher, mode
         together = at_once(batcher, CALLS, temperature=0.8, seed=seed)
         for call, got in zip(CALLS, together):
             want = ask(plain, call, temperature=0.8, seed=seed)
-            assert (got.text, got.prompt_tokens, got.completion_tokens, got.finish_reason) == \
-                   (want.text, want.prompt_tokens, want.completion_tokens, want.finish_reason)
+            assert (got.text, got.prompt_tokens, got.completion_tokens, got.finish_reason, got.decode_steps) == \
+                   (want.text, want.prompt_tokens, want.completion_tokens, want.finish_reason, want.decode_steps)
+            assert want.step_share == want.decode_steps  # the plain engine decodes one sequence a step
 
 
 def test_each_thread_keeps_its_own_prompt_prefix(batcher):
@@ -198,6 +199,9 @@ def test_prompts_waiting_together_are_all_read_before_the_next_generation_step(m
     assert engine.steps == max(steps)
     assert engine.stepped == sum(steps)
     assert engine.widest == len(CALLS)
+    # each request's part of the steps (what a partition's manifest figures sum): they add up to the engine's
+    assert [r.steps for r in requests] == steps
+    assert sum(r.share for r in requests) == pytest.approx(engine.steps)
 
 
 COUNT = [{"role": "user", "content": "List the numbers from 1 to 200 separated by commas."}]  # 121 tokens, greedy

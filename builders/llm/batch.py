@@ -56,6 +56,8 @@ class _Request:
     finish_reason: str = "length"
     error: BaseException | None = None
     cancelled: bool = False  # its caller stopped waiting (`BatchEngine._await`): the driver drops it
+    steps: int = 0  # generation steps that decoded it
+    share: float = 0.0  # its share of them: 1/width of each (summed over calls, their count of steps)
 
 
 @dataclass
@@ -252,7 +254,8 @@ class BatchEngine(ChatJSON):
         self._await(request)
         return Completion(text=request.text.decode("utf-8", errors="ignore"), prompt_tokens=len(prompt),
                           completion_tokens=len(request.generated), seconds=time.perf_counter() - start,
-                          finish_reason=request.finish_reason, cached_tokens=request.cached)
+                          finish_reason=request.finish_reason, cached_tokens=request.cached,
+                          decode_steps=request.steps, step_share=request.share)
 
     def choose(self, messages: list[dict], options: list[str], *, pin: int = 0) -> Completion:
         """As `Engine.choose`: a request that ends after its prompt, evaluated alone like any prompt
@@ -372,6 +375,9 @@ class BatchEngine(ChatJSON):
             self.widest = max(self.widest, len(generating))
             self.steps += 1
             self.stepped += len(generating)
+            for slot in generating:  # each caller's part of the step, so partitions can sum their width
+                slot.request.steps += 1
+                slot.request.share += 1 / len(generating)
             self._decode([(slot, slot.pending[:1]) for slot in generating])
 
     def _decode(self, work: list[tuple[_Slot, list[int]]]) -> None:
