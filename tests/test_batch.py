@@ -68,8 +68,9 @@ def test_sampling_template_and_seeds_are_those_of_the_plain_engine(batcher, mode
         together = at_once(batcher, CALLS, temperature=0.8, seed=seed)
         for call, got in zip(CALLS, together):
             want = ask(plain, call, temperature=0.8, seed=seed)
-            assert (got.text, got.prompt_tokens, got.completion_tokens, got.finish_reason) == \
-                   (want.text, want.prompt_tokens, want.completion_tokens, want.finish_reason)
+            assert (got.text, got.prompt_tokens, got.completion_tokens, got.finish_reason, got.decode_steps) == \
+                   (want.text, want.prompt_tokens, want.completion_tokens, want.finish_reason, want.decode_steps)
+            assert want.step_share == want.decode_steps  # the plain engine decodes one sequence a step
 
 
 def test_each_thread_keeps_its_own_prompt_prefix(batcher):
@@ -191,11 +192,72 @@ def test_prompts_waiting_together_are_all_read_before_the_next_generation_step(m
         for slot, request in zip(engine.slots, requests):
             slot.forget, slot.request = True, request
         engine._cv.notify_all()
-    for request in requests:
+    for request in requests:  # the driver frees each sampler when its request ends
         assert request.done.wait(120) and request.error is None
-        request.sampler.close()
     # a request's first token comes from its prompt's decode; each generation step adds one more
     steps = [len(r.generated) - (r.finish_reason == "length") for r in requests]
     assert engine.steps == max(steps)
     assert engine.stepped == sum(steps)
     assert engine.widest == len(CALLS)
+    # each request's part of the steps (what a partition's manifest figures sum): they add up to the engine's
+    assert [r.steps for r in requests] == steps
+    assert sum(r.share for r in requests) == pytest.approx(engine.steps)
+
+
+COUNT = [{"role": "user", "content": "List the numbers from 1 to 200 separated by commas."}]  # 121 tokens, greedy
+
+
+def interrupt_when_generating(engine, thread, tokens: int = 4) -> list:
+    """Send SIGINT to `thread` (the main thread: Ctrl-C) once its request has generated `tokens`
+    tokens; the list it returns gets that request."""
+    import signal
+    import time
+
+    given_up = []
+
+    def watch():
+        for _ in range(60_000):  # gives up after about two minutes rather than hang the suite
+            mine = [s.request for s in engine.slots if s.owner is thread and s.request is not None]
+            if mine and len(mine[0].generated) >= tokens:
+                given_up.append(mine[0])
+                signal.pthread_kill(thread.ident, signal.SIGINT)
+                return
+            time.sleep(0.002)
+
+    threading.Thread(target=watch, daemon=True).start()
+    return given_up
+
+
+def test_a_call_given_up_mid_generation_frees_its_slot_and_the_others_finish_as_alone(model_path):
+    """Ctrl-C while the main thread waits on a long generation batched with two other threads' calls:
+    its request is dropped at once (not decoded to its end for nobody), its sequence is emptied and
+    its slot freed; the others finish with the text each gives alone, and the engine serves new
+    callers on every slot afterwards, the interrupted thread among them."""
+    engine = BatchEngine(model_path, n_threads=2, sequences=3)
+    others = [CALLS[1], CALLS[3]]
+    alone = [ask(engine, call, temperature=0).text for call in others]
+    main = threading.main_thread()
+    assert threading.current_thread() is main  # only the main thread gets KeyboardInterrupt
+    gate = threading.Barrier(3)
+
+    def other(call):
+        gate.wait()
+        return ask(engine, call, temperature=0)
+
+    with ThreadPoolExecutor(2) as pool:
+        futures = [pool.submit(other, call) for call in others]
+        given_up = interrupt_when_generating(engine, main)
+        gate.wait()
+        with pytest.raises(KeyboardInterrupt):
+            engine.chat(COUNT, temperature=0, max_tokens=120)
+        together = [f.result().text for f in futures]
+    [request] = given_up
+    assert request.done.wait(60) and request.finish_reason == "cancelled"
+    assert together == alone
+    freed = next(s for s in engine.slots if s.request is None and s.owner is None and not s.tokens)
+    assert freed.forget  # its KV sequence was emptied; the next thread to take it starts cold
+
+    assert ask(engine, others[0], temperature=0).text == alone[0]  # the interrupted thread calls again
+    want = [ask(engine, call, temperature=0).text for call in CALLS[:3]]
+    assert [c.text for c in at_once(engine, CALLS[:3], temperature=0)] == want  # three new threads, three slots
+    assert all(s.request is None for s in engine.slots)

@@ -64,6 +64,8 @@ def cmd_run(args) -> int:
 
 
 def print_summary(manifest: dict, out_dir, total_seconds: float) -> None:
+    from builders.dataset.card import batch_width
+
     timings, tokens = manifest["timings"], manifest["tokens"]
     table = Table(title=f"{manifest['recipe']} → {out_dir}", show_header=False)
     for config, splits in manifest["configs"].items():
@@ -79,6 +81,9 @@ def print_summary(manifest: dict, out_dir, total_seconds: float) -> None:
         table.add_row("LLM-call cache hits", f"{cache['hits']} of {cache['calls']} calls")
     rate = timings["generated_tokens_per_s"]
     table.add_row("generated tokens/s", f"{rate}" if rate is not None else "— (all partitions resumed)")
+    width = batch_width(manifest)
+    if width:
+        table.add_row("sequences decoded together", width)
     if timings.get("outside_llm_share") is not None:
         table.add_row("worker time outside llama.cpp", f"{timings['outside_llm_share']:.0%}")
     table.add_row("wall time", f"{total_seconds:.1f} s (pipeline {timings['wall_seconds']:.1f} s)")

@@ -14,6 +14,21 @@ def judge_line(manifest: dict) -> str:
     return f"\n- judge model: `{judge['name']}` (sha256 `{judge['sha256']}`)" if judge else ""
 
 
+def batch_width(manifest: dict) -> str | None:
+    """'2.71 on average per generation step, of 4 per worker': whether the batch was filled."""
+    batch = manifest.get("batch") or {}
+    if batch.get("mean_width") is None:
+        return None
+    held = batch.get("sequences")
+    held = "/".join(map(str, held)) if isinstance(held, list) else held
+    return f"{batch['mean_width']:.2f} on average per generation step" + (f", of {held} per worker" if held else "")
+
+
+def batch_line(manifest: dict) -> str:
+    width = batch_width(manifest)
+    return f"\n- sequences decoded together: {width}" if width else ""
+
+
 def calibration_line(manifest: dict) -> str:
     """How the LLM judge did on cases whose verdict is known (Method.calibrate): per question, the
     threshold chosen on one half of the cases and the other half's AUC, pass and catch rates."""
@@ -135,7 +150,7 @@ Every tool call ran in a sandbox; every row was judged, and the rows that failed
 - method: `{manifest['method']['name']}` ({settings})
 - tools: {tools}
 - run: `{manifest['run_hash']}`, recipe seed {manifest['seed']}, toolmint {manifest['toolmint']}
-- tokens: {manifest['tokens']['prompt']} prompt, {manifest['tokens']['completion']} generated
+- tokens: {manifest['tokens']['prompt']} prompt, {manifest['tokens']['completion']} generated{batch_line(manifest)}
 
 | config | rows |
 | --- | --- |

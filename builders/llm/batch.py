@@ -11,6 +11,9 @@ samples each sequence with its own sampler chain (the same chain and parameters 
 `Llama.create_chat_completion`, grammar included), so callers see what `builders.llm.Engine` gives
 (the `LLM` interface).
 
+A caller that stops waiting (KeyboardInterrupt, a partition torn down) cancels its request: the
+driver drops it before its next step and empties its sequence, so the other callers go on.
+
 The KV cache is not unified (`kv_unified=False`): each sequence has its own KV stream laid out as
 if it ran alone, so a sequence's logits do not depend on what the others hold. Measured on the
 135M model: greedy completions in a batch equal the same prompts run alone (tests/test_batch.py).
@@ -52,6 +55,9 @@ class _Request:
     text: bytes = b""
     finish_reason: str = "length"
     error: BaseException | None = None
+    cancelled: bool = False  # its caller stopped waiting (`BatchEngine._await`): the driver drops it
+    steps: int = 0  # generation steps that decoded it
+    share: float = 0.0  # its share of them: 1/width of each (summed over calls, their count of steps)
 
 
 @dataclass
@@ -70,7 +76,7 @@ class _Slot:
 
 class BatchEngine(ChatJSON):
     """The `LLM` interface for up to `sequences` threads at once. A thread's first call claims a
-    free slot (a slot of a thread that ended is free again)."""
+    free slot (a slot of a thread that ended, or of a call its caller gave up, is free again)."""
 
     def __init__(self, model_path: str, n_ctx: int = 2048, n_threads: int = 1, chat_format: str | None = None,
                  sequences: int = 4):
@@ -126,6 +132,34 @@ class BatchEngine(ChatJSON):
         slot.owner, slot.forget, slot.used = me, True, next(self._clock)
         self._local.slot = slot
         return slot
+
+    def _claim(self) -> _Slot:
+        """This thread's slot for a new request; call with the lock held. A request this thread gave
+        up (`_await`) stays on its slot until the driver has dropped it, so wait for that: two
+        requests on one slot would cross."""
+        while True:
+            slot = self._slot()
+            if slot.request is None:
+                return slot
+            self._cv.wait()
+
+    def _await(self, request: _Request) -> None:
+        """Wait for the driver to finish `request`, and raise its error if it had one.
+
+        A caller that stops waiting (KeyboardInterrupt, an exception raised into its thread) cancels
+        its request: left alone, the driver would decode it to its end for nobody, widening every
+        step, and the slot would stay taken meanwhile. Marked cancelled, it is dropped before the
+        driver's next step, its sequence emptied and its slot freed (`_drop`)."""
+        try:
+            request.done.wait()
+        except BaseException:
+            with self._cv:  # done is set under the lock: either the driver finished it, or it will drop it
+                if not request.done.is_set():
+                    request.cancelled = True
+                    self._cv.notify_all()
+            raise
+        if request.error is not None:
+            raise request.error
 
     def forget_prefix(self) -> None:
         """This thread's next call starts from an empty KV sequence."""
@@ -203,7 +237,7 @@ class BatchEngine(ChatJSON):
     def _generate(self, prompt: list[int], stop: list[bytes], max_tokens: int, sampler: GrammarLast, start: float,
                   messages: list[dict] | None = None, pin: int = 0) -> Completion:
         with self._cv:  # claimed and given its request at once: no other thread can take it in between
-            slot = self._slot()
+            slot = self._claim()
             if slot.forget:  # this call starts a partition: no earlier reply counts
                 slot.replies.clear()
             if messages is not None:
@@ -215,15 +249,13 @@ class BatchEngine(ChatJSON):
                 max_tokens = self.n_ctx - len(prompt)
             request = _Request(prompt, stop, max_tokens, sampler, start,
                                pinned(self.llama, messages, pin, prompt) if messages is not None else [])
-            slot.request = request
+            slot.request = request  # from here the driver owns the sampler and frees it
             self._cv.notify_all()
-        request.done.wait()
-        request.sampler.close()
-        if request.error is not None:
-            raise request.error
+        self._await(request)
         return Completion(text=request.text.decode("utf-8", errors="ignore"), prompt_tokens=len(prompt),
                           completion_tokens=len(request.generated), seconds=time.perf_counter() - start,
-                          finish_reason=request.finish_reason, cached_tokens=request.cached)
+                          finish_reason=request.finish_reason, cached_tokens=request.cached,
+                          decode_steps=request.steps, step_share=request.share)
 
     def choose(self, messages: list[dict], options: list[str], *, pin: int = 0) -> Completion:
         """As `Engine.choose`: a request that ends after its prompt, evaluated alone like any prompt
@@ -232,7 +264,7 @@ class BatchEngine(ChatJSON):
         first = first_tokens(self.llama, options)
         prompt, _ = prompt_of(self.llama, messages)
         with self._cv:
-            slot = self._slot()
+            slot = self._claim()
             if slot.forget:
                 slot.replies.clear()
             prompt = slot.replies.splice(self.llama, prompt, messages)
@@ -241,9 +273,7 @@ class BatchEngine(ChatJSON):
             request = _Request(prompt, [], 0, None, start, pinned(self.llama, messages, pin, prompt), options=first)
             slot.request = request
             self._cv.notify_all()
-        request.done.wait()
-        if request.error is not None:
-            raise request.error
+        self._await(request)
         return chosen(options, dict(zip(options, request.scores)), len(prompt), time.perf_counter() - start,
                       request.cached)
 
@@ -254,7 +284,12 @@ class BatchEngine(ChatJSON):
             with self._cv:
                 while not any(s.request for s in self.slots):
                     self._cv.wait()
+                for slot in self.slots:
+                    if slot.request is not None and slot.request.cancelled:
+                        self._drop(slot)
                 active = [s for s in self.slots if s.request is not None]
+            if not active:
+                continue
             try:
                 self._step(active)
             except BaseException as exc:  # noqa: BLE001 - every waiting caller gets the error
@@ -262,6 +297,17 @@ class BatchEngine(ChatJSON):
                     if slot.request is not None:
                         self._finish(slot, error=exc)
                     slot.forget = True
+
+    def _drop(self, slot: _Slot) -> None:
+        """A request whose caller stopped waiting: its sequence is emptied (KV, stored prefixes,
+        replies) and the slot is free for whichever thread calls next, its former owner included,
+        which then starts from an empty sequence like any newcomer."""
+        self.ctx.kv_cache_seq_rm(slot.seq, 0, -1)
+        slot.tokens, slot.forget, slot.owner = [], True, None
+        slot.prefixes.clear()
+        slot.replies.clear()
+        slot.request.finish_reason = "cancelled"
+        self._release(slot)
 
     def _begin(self, slot: _Slot) -> None:
         """A new request on this slot: keep the KV of the longest common prefix, drop the rest."""
@@ -329,6 +375,9 @@ class BatchEngine(ChatJSON):
             self.widest = max(self.widest, len(generating))
             self.steps += 1
             self.stepped += len(generating)
+            for slot in generating:  # each caller's part of the step, so partitions can sum their width
+                slot.request.steps += 1
+                slot.request.share += 1 / len(generating)
             self._decode([(slot, slot.pending[:1]) for slot in generating])
 
     def _decode(self, work: list[tuple[_Slot, list[int]]]) -> None:
@@ -386,11 +435,18 @@ class BatchEngine(ChatJSON):
             slot.prefixes.keep(self.ctx.ctx, slot.tokens, slot.seq)
             if reason == "stop":
                 slot.replies.add(self.llama, request.text.decode("utf-8", errors="ignore"), request.generated)
+        self._release(slot)
+
+    def _release(self, slot: _Slot) -> None:
+        """The slot's request is over: its sampler freed here, where it was used, and its caller woken."""
+        request = slot.request
+        if request.sampler is not None:
+            request.sampler.close()
         slot.pending, slot.logits_at = [], -1
-        with self._cv:
+        with self._cv:  # done is set under the lock (see `_await`)
             slot.request = None
+            request.done.set()
             self._cv.notify_all()
-        request.done.set()
 
 
 def get_batch_engine(model_path: str, n_ctx: int = 2048, n_threads: int = 1, chat_format: str | None = None,

@@ -27,6 +27,7 @@ from pathlib import Path
 from builders.llm.protocol import LLM, ChatJSON, Completion
 
 VERSION = 1  # bump when what a key means changes
+NOT_STORED = ("from_cache", "cached_tokens", "decode_steps", "step_share")  # how a call ran, not what it gave
 
 
 def default_path() -> str:
@@ -68,7 +69,7 @@ class CallCache:
 
     def put(self, key: str, completion: Completion) -> None:
         # a chat's value is parsed again from its text; a choice's (its options' log-probabilities) is kept
-        data = {k: v for k, v in asdict(completion).items() if k not in ("from_cache", "cached_tokens")
+        data = {k: v for k, v in asdict(completion).items() if k not in NOT_STORED
                 and (k != "value" or completion.finish_reason == "choice")}
         self.db.execute("INSERT OR REPLACE INTO calls (key, completion) VALUES (?, ?)", (key, json.dumps(data)))
 

@@ -196,13 +196,20 @@ class Engine(ChatJSON):
                 self.prefixes.keep(self.llama._ctx.ctx, held, 0)
                 if choice.get("finish_reason") == "stop":  # cut off, its last token is not in the KV cache
                     self.replies.add(self.llama, text, held[prompt_tokens:])
+            finish = choice.get("finish_reason") or "stop"
+            generated = usage.get("completion_tokens", 0)
+            # one sequence per step: every token after the prompt's first is a step of width 1 (the
+            # last one is not decoded when max_tokens cut it off)
+            steps = max(0, generated - (finish == "length"))
             return Completion(
                 text=text,
                 prompt_tokens=prompt_tokens,
-                completion_tokens=usage.get("completion_tokens", 0),
+                completion_tokens=generated,
                 seconds=time.perf_counter() - start,
-                finish_reason=choice.get("finish_reason") or "stop",
+                finish_reason=finish,
                 cached_tokens=common_prefix(before, prompt) - evaluated,
+                decode_steps=steps,
+                step_share=float(steps),
             )
 
     def choose(self, messages: list[dict], options: list[str], *, pin: int = 0) -> Completion:

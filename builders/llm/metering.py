@@ -23,11 +23,16 @@ class Usage:
 
 class ModelWork(Usage):
     """What the model itself did: calls answered by the LLM-call cache count as hits only, and
-    `cached_tokens` are the prompt tokens served from the KV cache of the call before."""
+    `cached_tokens` are the prompt tokens served from the KV cache of the call before.
+    `sequence_steps` / `generation_steps` is the mean batch width of its generation steps: each call
+    brings the steps that decoded it and its share of them (`Completion.decode_steps`, `step_share`),
+    so partitions batched together in one context sum to the context's steps without counting
+    a shared step twice."""
 
     def __init__(self):
         super().__init__()
-        self.cached_tokens = self.cache_hits = 0
+        self.cached_tokens = self.cache_hits = self.sequence_steps = 0
+        self.generation_steps = 0.0
 
     def add(self, completion: Completion) -> Completion:
         if completion.from_cache:
@@ -35,6 +40,8 @@ class ModelWork(Usage):
             self.calls += 1
             return completion
         self.cached_tokens += completion.cached_tokens
+        self.sequence_steps += completion.decode_steps
+        self.generation_steps += completion.step_share
         return super().add(completion)
 
 

@@ -22,6 +22,10 @@ class Completion:
     value: object = None  # the parsed JSON, for chat_json; None when it did not parse
     cached_tokens: int = 0  # prompt tokens whose KV came from the previous call (not evaluated again)
     from_cache: bool = False  # answered by the LLM-call cache (builders/llm/callcache.py), no model time
+    # how widely it was batched: the generation steps that decoded it, and its share of them (1/width
+    # of each; summed over calls, the number of steps), so mean batch width = decode_steps / step_share
+    decode_steps: int = 0
+    step_share: float = 0.0
 
     @property
     def parsed(self) -> bool:

@@ -206,6 +206,18 @@ def prompt_cache(summaries: list[dict]) -> dict:
     return {"prompt_tokens": prompt, "cached_tokens": cached, "share": round(cached / prompt, 4) if prompt else None}
 
 
+def batching(plan: Plan, ran: list[dict]) -> dict:
+    """How full the batch was: the sequences decoded together in a generation step, on average over
+    the steps of the partitions this run computed, beside the sequences a worker holds. A mean well
+    below them says the work did not fill the batch (too few partitions at once, or sequences
+    waiting while prompts are read); None when no step was metered (every call from the cache)."""
+    steps = sum(s.get("generation_steps", 0) for s in ran)
+    decoded = sum(s.get("sequence_steps", 0) for s in ran)
+    return {"sequences": sorted({s["sequences"] for s in ran if "sequences" in s}) if plan.remote else plan.sequences,
+            "mean_width": round(decoded / steps, 2) if steps else None,
+            "generation_steps": round(steps), "sequence_steps": decoded}
+
+
 def outside_llm_share(ran: list[dict]) -> float | None:
     """The share of the workers' partition time not spent inside llama.cpp calls."""
     busy = sum(s["seconds"] for s in ran)
@@ -263,6 +275,7 @@ def build_manifest(plan: Plan, summaries: list[dict], combined: dict, wall: floa
         "tokens": {"prompt": sum(s["prompt_tokens"] for s in summaries),
                    "completion": sum(s["completion_tokens"] for s in summaries)},
         "prompt_cache": prompt_cache(summaries),
+        "batch": batching(plan, ran),
         "llm_cache": {"enabled": plan.llm_cache is not None, "hits": sum(s.get("llm_cache_hits", 0) for s in ran),
                       "calls": sum(s.get("llm_calls", 0) for s in ran)},
         "timings": {

@@ -81,6 +81,7 @@ def run_partition(spec: tuple, settings: Settings) -> dict:
         "prompt_tokens": engine.usage.prompt_tokens, "completion_tokens": engine.usage.completion_tokens,
         "llm_calls": engine.usage.calls, "llm_cache_restarted": restarted, "llm_seconds": round(engine.usage.seconds, 3),
         "prompt_cached_tokens": engine.usage.cached_tokens, "llm_cache_hits": engine.usage.cache_hits,
+        "generation_steps": round(engine.usage.generation_steps, 4), "sequence_steps": engine.usage.sequence_steps,
         "seconds": round(time.perf_counter() - start, 3), "setup_seconds": round(setup, 3),
         "model_loads_in_process": loaded_engines(), "sandboxes_in_process": sandboxes_made(),
         "llama_threads": worker_threads(settings.runtime_spec.n_threads), "sequences": worker_sequences(settings.runtime_spec.sequences),

@@ -9,6 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from builders.errors import UserError
+from builders.llm import ChatJSON
 from builders.methods import REGISTRY, register
 from builders.recipe import recipe_from_dict
 from builders.run import make_plan, run
@@ -146,18 +147,36 @@ def test_partitions_run_at_once_as_sequences_write_the_rows_of_one_at_a_time(tmp
     assert made[3] == made[1] and len(made[1]) == 27
 
 
-def test_a_failing_partition_is_reported_and_the_others_are_kept(tmp_path):
+def test_a_partition_failing_half_way_writes_nothing_the_others_are_kept_and_a_rerun_completes_it(tmp_path, llm):
+    moon = []
+
     def flaky(messages, schema, seed):
         if "moon" in messages[0]["content"]:
-            raise RuntimeError("the model fell over")
+            moon.append(seed)
+            if len(moon) == 2:  # its second unit: one row of the partition is made, none may be written
+                raise RuntimeError("the model fell over")
         return verse(messages, schema, seed)
 
     out = tmp_path / "out"
+    plan = plan_of(out)
     with pytest.raises(UserError) as err:
-        run(plan_of(out), runtime=ScriptedRuntime(ScriptedLLM(rule=flaky)))
+        run(plan, runtime=ScriptedRuntime(ScriptedLLM(rule=flaky)))
     text = "\n".join(err.value.problems)
     assert "partition 2 of 3 failed: RuntimeError: the model fell over" in text and "2 of 3 partitions" in text
-    assert (out / "haiku" / "train-00002-of-00003.parquet").exists()  # the one after it still ran
+    assert written_partitions(out, plan) == [0, 2]  # the one after it still ran; nothing of the failed one
+
+    again = run(plan_of(out), runtime=ScriptedRuntime(llm))
+    assert again["timings"]["partitions_resumed"] == 2 and again["timings"]["partitions_run"] == 1
+    assert written_partitions(out, plan) == [0, 1, 2]
+    assert again["configs"] == run(plan_of(tmp_path / "whole"), runtime=ScriptedRuntime(llm))["configs"]
+
+
+def written_partitions(out, plan) -> list[int]:
+    """The partitions that have a marker; every shard on disk must belong to one of them."""
+    marked = sorted(int(p.stem) for p in (out / ".parts" / plan.run_key).glob("*.json"))
+    shards = {int(p.name.split("-")[1]) for p in out.glob("*/*.parquet")}
+    assert shards <= set(marked), f"shards of unfinished partitions: {sorted(shards - set(marked))}"
+    return marked
 
 
 def test_test_fraction_splits_by_group(tmp_path, llm):
@@ -282,3 +301,99 @@ def test_a_second_local_cluster_on_the_machine_starts_without_a_port_warning():
     finally:
         taken.close()
     assert not [w for w in seen if "already in use" in str(w.message)]
+
+
+class Threads:
+    """An executor running every partition at once on threads of this process, as a Dask worker's
+    threads run them (without a cluster to start)."""
+
+    name, dashboard, layout = "threads", None, None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def map(self, fn, items):
+        from concurrent.futures import ThreadPoolExecutor, as_completed
+
+        with ThreadPoolExecutor(len(items)) as pool:
+            futures = {pool.submit(fn, item): item for item in items}
+            for future in as_completed(futures):
+                error = future.exception()
+                yield futures[future], None if error else future.result(), error and f"{type(error).__name__}: {error}"
+
+
+class GivesUp(ChatJSON):
+    """The real engine behind a front whose moon partition fails at its second call while `failing`
+    (its method raising half-way); with a `gate`, each partition's first call waits there, so the
+    partitions' calls start together and share generation steps."""
+
+    def __init__(self, engine, failing: bool, gate=None):
+        import threading
+
+        self.engine, self.failing, self.gate, self.moon = engine, failing, gate, 0
+        self.local = threading.local()
+
+    def chat(self, messages, **kw):
+        if self.gate is not None and not getattr(self.local, "passed", False):
+            self.local.passed = True
+            self.gate.wait(timeout=300)
+        if self.failing and "moon" in messages[0]["content"]:
+            self.moon += 1
+            if self.moon == 2:
+                raise RuntimeError("the method fell over")
+        return self.engine.chat(messages, max_tokens=48, **{k: v for k, v in kw.items() if k != "max_tokens"})
+
+    def choose(self, messages, options, *, pin=0):
+        return self.engine.choose(messages, options, pin=pin)
+
+    def forget_prefix(self):
+        self.engine.forget_prefix()
+
+    def begin_partition(self, from_cache=True):
+        self.engine.begin_partition(from_cache)
+
+
+@pytest.mark.model
+def test_batched_partitions_of_the_real_model_survive_one_failing_half_way_and_report_their_width(tmp_path, model_path,
+                                                                                                  monkeypatch):
+    """Three partitions at once through one BatchEngine on the 135M model, as a worker's threads run
+    them; the moon partition fails at its second call while the others are batched beside it. They
+    are written, nothing of it is, and the engine is not held up. The rerun computes the moon
+    partition alone: one caller, so the manifest's mean batch width is exactly 1; a run of three
+    partitions at once has it above 1, and says so in the card and the run's summary."""
+    import re
+    import threading
+
+    from rich.console import Console
+
+    from builders.cli import run as cli_run
+    from builders.llm.batch import BatchEngine
+
+    engine = BatchEngine(model_path, n_threads=2, sequences=3)
+    batched = {"scheduler": "local", "workers": 1, "sequences": 3}
+    out = tmp_path / "out"
+    plan = plan_of(out, method={**RECIPE["method"], "per_topic": 2}, dask=batched)
+    with pytest.raises(UserError) as err:
+        run(plan, runtime=ScriptedRuntime(GivesUp(engine, True, threading.Barrier(3))), executor=Threads())
+    assert "partition 2 of 3 failed: RuntimeError: the method fell over" in "\n".join(err.value.problems)
+    assert written_partitions(out, plan) == [0, 2]
+    assert all(s.request is None for s in engine.slots)
+
+    again = run(plan, runtime=ScriptedRuntime(GivesUp(engine, False)), executor=Threads())
+    assert again["timings"]["partitions_run"] == 1 and written_partitions(out, plan) == [0, 1, 2]
+    assert again["summary"]["units"] == 6
+    assert again["batch"]["mean_width"] == 1 and again["batch"]["sequences"] == 3
+
+    whole = run(plan_of(tmp_path / "whole", dask=batched),
+                runtime=ScriptedRuntime(GivesUp(engine, False, threading.Barrier(3))), executor=Threads())
+    batch = whole["batch"]
+    assert 1 < batch["mean_width"] <= 3 and batch["sequence_steps"] > batch["generation_steps"] > 0
+    width = f"{batch['mean_width']:.2f} on average per generation step, of 3 per worker"
+    assert f"- sequences decoded together: {width}" in (tmp_path / "whole" / "README.md").read_text()
+    monkeypatch.setattr(cli_run, "console", Console(width=200))
+    with cli_run.console.capture() as shown:
+        cli_run.print_summary(whole, tmp_path / "whole", 1.0)
+    assert re.search(rf"sequences decoded together +│ {width}", shown.get())
