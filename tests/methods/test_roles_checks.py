@@ -347,3 +347,7 @@ def test_a_conversion_is_served_by_its_target_not_by_its_input(sandbox):
                    "The increase from 200 to 300 is 50%, which is L in Roman numerals.", names=names)
     assert coverage(query, [s for s in whole.steps if s.next == "caller"]).met_at == 1
     assert judged(whole).accepted, whole.reasons
+    other = "What is the percentage increase from 50 to 150, and what is that percentage converted into a Roman numeral?"
+    one = record(sandbox, other, [("I compute the change.", "percent_change", {"old": 50, "new": 150})],
+                 "The increase is 200%, CC in Roman numerals.", min_calls=1, names=names)
+    assert coverage(other, [s for s in one.steps if s.next == "caller"]).unserved == ["what is that percentage converted into a Roman numeral"]

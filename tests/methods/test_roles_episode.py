@@ -62,6 +62,11 @@ def test_failed_then_corrected_call_concludes_and_slices(sandbox):
     # the request are served, conclude
     enums = [c["schema"]["properties"]["next"]["enum"] for c in llm.calls if "thought" in json.dumps(c["schema"])]
     assert enums == [["caller"], ["caller", "give up"], ["caller"], ["conclusion"]]
+    # the planner is shown the parts of the request no call has served yet; none once it must conclude
+    plans = [c["messages"][-1]["content"] for c in llm.calls if "thought" in json.dumps(c["schema"])]
+    assert "still to do:\n- Convert 5 km to miles\n- multiply that distance by 3" in plans[0]
+    assert "still to do:\n- multiply that distance by 3 for my weekly runs\n" in plans[2]
+    assert "still to do" not in plans[3]
     # the chat form keeps the training path only: the two calls that ran, then the answer
     assert [m["role"] for m in traj.messages] == ["user", "assistant", "tool", "assistant", "tool", "assistant"]
     assert traj.messages[1]["tool_calls"][0]["function"]["arguments"]["to_unit"] == "mi"
@@ -273,7 +278,7 @@ def test_a_repeated_call_after_enough_calls_is_cut_and_the_planner_concludes(san
     (kept in `candidates` as repeated_call_cut) and the planner is asked again, to conclude. (Needs
     detection is switched off here: it would have made the planner conclude one step earlier.)"""
     from builders.methods.roles import episode
-    monkeypatch.setattr(episode, "coverage", lambda *a, **k: SimpleNamespace(met_at=None))
+    monkeypatch.setattr(episode, "coverage", lambda *a, **k: SimpleNamespace(met_at=None, unserved=[]))
     llm = ScriptedLLM([
         {"query": "Convert 5 km to miles, and work out 3.106856 times 3 for my weekly running plan."},
         {"thought": "First I convert 5 km to miles.", "next": "caller"},

@@ -38,9 +38,9 @@ def run_episode(ctx: Context, unit: Unit, memory: list[str], method: str = "role
         about = {t.name: t.description for t in tools}
         for i in range(max_steps):
             seed = unit.seed + 100 * (i + 1)
-            met = coverage(query, [s for s in steps if s.next == "caller"], about).met_at is not None
-            choices = planner.options(steps, i, max_steps, min_calls, needs_met=met)
-            planned = planner.plan(ctx, query, tools, steps, choices, seed, usage)
+            needs = coverage(query, [s for s in steps if s.next == "caller"], about)
+            choices = planner.options(steps, i, max_steps, min_calls, needs_met=needs.met_at is not None)
+            planned = planner.plan(ctx, query, tools, steps, choices, seed, usage, needs.unserved)
             if planned is None:
                 reasons.append("malformed_output")
                 break

@@ -38,7 +38,7 @@ _REFERENCE = re.compile(r"\b(?:of|for|on|from|in|to|at)\s+(?:that|this|the|its|t
                         r"(?:\s+\w+)?\s*$", re.I)
 # "convert that percentage into a Roman numeral" demands the Roman numeral: the percentage it converts
 # is its input, and a result's `percent` field does not serve it (a 1.5B planner was made to conclude so)
-_CONVERTED = re.compile(r"^.*?\b(?:convert|express|turn|translate|change|write|represent)\b.*?\b(?:into|to|as|in)\s+", re.I)
+_CONVERTED = re.compile(r"^.*?\b(?:convert|express|turn|translate|change|write|represent)(?:s|ed|ing)?\b.*?\b(?:into|to|as|in)\s+", re.I)
 _FILLER = set("please help need want know like thanks thank could would also then tell give find calculate compute "
               "determine what which how when where show work figure out check count convert list".split())
 

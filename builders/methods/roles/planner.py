@@ -79,9 +79,14 @@ def plan_schema(choices: list[str]) -> dict:
 
 
 def plan(ctx, query: str, tools, steps: list[Step], choices: list[str], seed: int,
-         usage: Usage) -> tuple[str, str] | None:
-    """(thought, next), or None when the output did not parse."""
+         usage: Usage, pending: list[str] | None = None) -> tuple[str, str] | None:
+    """(thought, next), or None when the output did not parse. `pending`: the parts of the request
+    no call has served yet (needs.py), shown so the next call serves one of them; without that list
+    the 1.5B planner converted results back (°C → °F → °C), repeated calls and left parts unserved."""
+    todo = ("Parts of the request still to do:\n" + "\n".join(f"- {c}" for c in pending) + "\n\n"
+            if pending and "caller" in choices else "")
     prompt = (f"Tools:\n{prompts.briefs(tools)}\n\nRequest: {query}\n\nCalls so far:\n{prompts.results(steps)}\n\n"
+              + todo
               + ("The results answer every part of the request. Write one sentence saying what they found. "
                  if choices == ["conclusion"] and steps and steps[-1].status == "ok" else "")
               + "Write your thought about the next step in one sentence. Then choose next: "
