@@ -351,3 +351,30 @@ def test_a_conversion_is_served_by_its_target_not_by_its_input(sandbox):
     one = record(sandbox, other, [("I compute the change.", "percent_change", {"old": 50, "new": 150})],
                  "The increase is 200%, CC in Roman numerals.", min_calls=1, names=names)
     assert coverage(other, [s for s in one.steps if s.next == "caller"]).unserved == ["what is that percentage converted into a Roman numeral"]
+
+
+@pytest.mark.parametrize("thought,cut", [
+    # real 1.5B conclusions the 200-character grammar closed mid-sentence
+    ("The result of the calculation (16.666666666666668) is correct, as it matches the expected result from "
+     "the given arithmetic expression. The day calculation (3 days after February 27, 2024) is also the.", True),
+    ("To convert 5 kilometers to miles, I will use the convert Units tool with the values 5, km, and mi. After "
+     "converting, I will use the convert Units tool again with the same values but in the opposite (.", True),
+    ("The percentage change from 200 to 300 is 50%, which is written as L in Roman numerals. The results "
+     "answer the request.", False),
+    ("Both results are known, so I can answer.", False),
+])
+def test_a_thought_closed_by_the_length_bound_is_cut(thought, cut):
+    assert checks.forced_stop(thought) is cut
+
+
+def test_the_concluding_rationale_is_held_to_the_results(sandbox):
+    """Real 1.5B episode: the calculator gave 165, the planner's rationale for concluding said 160."""
+    names = ("percent_change", "calculator")
+    traj = record(sandbox, "What is the percent increase from 100 to 150? If the result is less than 10%, then "
+                           "calculate 10% of the original value and add that to 150.", [
+        ("I compute the increase.", "percent_change", {"old": 100, "new": 150}),
+        ("I add 10% of 150 to 150.", "calculator", {"expression": "150 + 10 * 150 / 100"})],
+        "The increase is 50%, and adding 10% of 150 to 150 gives 165.", names=names)
+    assert checks.answer(traj) is None
+    said = replace(traj.steps[-1], thought="The increase is 50%, so 10% of 100 is added to 150, resulting in 160.")
+    assert checks.answer(replace(traj, steps=traj.steps[:-1] + [said])) == "answer_unfaithful"

@@ -20,11 +20,12 @@ def test_real_model_episodes_execute_every_call(model_path):
     engine.forget_prefix()  # the process's engine may hold another test's KV cache, which changes what it samples
     units = [Unit(key="0", group="cross_domain:calculator+convert_units", seed=11,
                   data={"kind": "cross_domain", "tools": ["calculator", "convert_units"]}),
-             Unit(key="1", group="one_tool:calculator", seed=12, data={"kind": "one_tool", "tools": ["calculator"]})]
+             Unit(key="1", group="one_tool:calculator", seed=12, data={"kind": "one_tool", "tools": ["calculator"]}),
+             Unit(key="2", group="one_tool:convert_units", seed=13, data={"kind": "one_tool", "tools": ["convert_units"]})]
     with Sandbox(Limits(wall_s=5)) as sandbox:
         ctx = context(engine, sandbox, tools, max_steps=4)
         made = [judged(r) for r in Roles().run(units, ctx)]
-    assert len(made) == 2 and all(isinstance(t, Trajectory) for t in made)
+    assert len(made) == 3 and all(isinstance(t, Trajectory) for t in made)
     for traj in made:
         print(traj.id, traj.outcome, traj.reasons, traj.query)
         assert traj.prompt_tokens > 0 and (traj.query or "malformed_output" in traj.reasons)
