@@ -364,7 +364,7 @@ def test_a_conversion_is_served_by_its_target_not_by_its_input(sandbox):
     ("Both results are known, so I can answer.", False),
 ])
 def test_a_thought_closed_by_the_length_bound_is_cut(thought, cut):
-    assert checks.forced_stop(thought) is cut
+    assert planner.forced_stop(thought) is cut
 
 
 def test_the_concluding_rationale_is_held_to_the_results(sandbox):
@@ -378,3 +378,13 @@ def test_the_concluding_rationale_is_held_to_the_results(sandbox):
     assert checks.answer(traj) is None
     said = replace(traj.steps[-1], thought="The increase is 50%, so 10% of 100 is added to 150, resulting in 160.")
     assert checks.answer(replace(traj, steps=traj.steps[:-1] + [said])) == "answer_unfaithful"
+
+
+def test_a_cut_thought_keeps_its_whole_sentences():
+    cut = ("To calculate the percentage increase from 200 to 300, we need to subtract the old value from the new "
+           "value, divide by the old value, multiply by 100, and then round to the nearest whole number. This .")
+    assert planner.whole_sentences(cut) == cut[:cut.index(" This .")]
+    one = ("To convert 5 kilometers to miles, I will use the convert Units tool with the values 5, km, and mi "
+           "and after converting I will use the convert Units tool again with the same values but in the opposite (.")
+    assert planner.whole_sentences(one) == one                          # nothing whole to keep: rejected later
+    assert planner.whole_sentences("I add 3 days. Then I look up.") == "I add 3 days. Then I look up."

@@ -213,6 +213,16 @@ def test_invented_argument_and_repeated_call_are_rejected(sandbox):
     assert "repeated_call" in traj.reasons
 
 
+def test_a_thought_the_bound_cut_is_kept_to_its_whole_sentences(sandbox):
+    llm = concluded_script()
+    long = ("First I convert 5 km to miles with the units tool. Then I will multiply the miles by three, which "
+            "gives the weekly distance that the request asks for, and after that I will check whether the.")
+    llm.replies[1] = {"thought": long, "next": "caller"}
+    traj = judged(run_episode(context(llm, sandbox, TOOLS), unit("cross_domain", ["calculator", "convert_units"]), []))
+    assert traj.steps[0].thought == "First I convert 5 km to miles with the units tool."
+    assert traj.accepted, traj.reasons
+
+
 def test_a_repeated_call_is_sampled_again_and_recorded(sandbox):
     """Best of n: a call that repeats a successful one is discarded (kept in `candidates`) and sampled again."""
     llm = concluded_script()

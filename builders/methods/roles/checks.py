@@ -41,7 +41,7 @@ from builders.methods.grounding import MONTHS, result_value, stated_dates
 from builders.methods.grounding import numbers as stated_numbers
 from builders.methods.roles.invariants import row_problems
 from builders.methods.roles.needs import coverage, typed_values, undated
-from builders.methods.roles.planner import THOUGHT_CHARS
+from builders.methods.roles import planner
 from builders.methods.roles.query import DEMO_QUERY
 from builders.methods.roles.records import RoleRow, Trajectory
 
@@ -316,20 +316,6 @@ _STILL_TO_DO = re.compile(r"\b(next step|need to (?:use|call|calculate|find|dete
                          r"will (?:use|call|now)|let me|I should (?:use|call))\b", re.I)
 
 
-# the last word of a sentence the grammar closed mid-way ("…is also the.", "…in the opposite (.")
-_DANGLING = set("a an the to of and or but with for in on at by from as into than which who "
-                "is are was be will would can we i its their our your my if".split())
-
-
-def forced_stop(thought: str) -> bool:
-    """The thought reached the grammar's length bound, which then closed it with a full stop: it
-    ends on a word that cannot end a sentence, on an open bracket or a comma, or at the bound itself."""
-    body = thought.rstrip()[:-1].rstrip()
-    last = re.findall(r"[A-Za-z']+$", body)
-    return (len(thought.strip()) >= THOUGHT_CHARS or body.endswith(("(", ",", ":", ";", "-"))
-            or bool(last) and last[0].lower() in _DANGLING)
-
-
 def thoughts(t: Trajectory) -> str | None:
     """Usable rationales: not degenerate, not cut off (a planner target ends its sentence), and a
     conclusion's rationale does not announce a step still to do ("The next step would be to …")."""
@@ -337,7 +323,7 @@ def thoughts(t: Trajectory) -> str | None:
         words = s.thought.split()
         if len(words) < 3 or s.thought.lstrip().startswith(("{", "[")) or len(set(words)) < len(words) / 3:
             return "thought_degenerate"
-        if not s.thought.rstrip().endswith((".", "!", "?")) or forced_stop(s.thought):
+        if not s.thought.rstrip().endswith((".", "!", "?")) or planner.forced_stop(s.thought):
             return "thought_cut"
         if s.next == "conclusion" and _STILL_TO_DO.search(s.thought):
             return "thought_contradicts_next"

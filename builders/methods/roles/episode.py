@@ -8,6 +8,8 @@ generation failures are in `reasons`; the checks (checks.py) judge the rest.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from builders import chat
 from builders.llm import Usage
 from builders.methods.base import Context, Unit
@@ -74,6 +76,8 @@ def run_episode(ctx: Context, unit: Unit, memory: list[str], method: str = "role
                 reasons.append("malformed_output")
         elif outcome == "give_up":
             final_answer = planner.give_up_answer(steps)
+    # a thought the length bound cut keeps its whole sentences: the rows teach those, not the fragment
+    steps = [replace(s, thought=planner.whole_sentences(s.thought)) if s.next != "give up" else s for s in steps]
     tid = trajectory_id(ctx, unit)
     specs = [t.spec() for t in tools]
     return Trajectory(

@@ -10,6 +10,8 @@ too_few_calls instead of being padded with calls nobody asked for).
 
 from __future__ import annotations
 
+import re
+
 from builders.llm import Usage
 from builders.methods.roles import prompts
 from builders.methods.roles.records import Step
@@ -45,6 +47,32 @@ def may_conclude(steps: list[Step], min_calls: int) -> bool:
 # ("…which was calculated to be"), and a cut thought is a planner target (checks.thoughts rejects it).
 THOUGHT_CHARS = 200
 THOUGHT = {"type": "string", "pattern": r'^[A-Z][^{}\[\]<>_=|\\"`\n]{9,%d}[.]$' % (THOUGHT_CHARS - 2)}
+
+
+# the last word of a sentence the grammar closed mid-way ("…is also the.", "…in the opposite (.")
+_DANGLING = set("a an the to of and or but with for in on at by from as into than which who "
+                "is are was be will would can we i its their our your my if".split())
+
+
+def forced_stop(thought: str) -> bool:
+    """The thought reached the grammar's length bound, which then closed it with a full stop: it
+    ends on a word that cannot end a sentence, on an open bracket or a comma, or at the bound itself."""
+    body = thought.rstrip()[:-1].rstrip()
+    last = re.findall(r"[A-Za-z']+$", body)
+    return (len(thought.strip()) >= THOUGHT_CHARS or body.endswith(("(", ",", ":", ";", "-"))
+            or bool(last) and last[0].lower() in _DANGLING)
+
+
+def whole_sentences(thought: str) -> str:
+    """A thought the bound closed mid-sentence, cut back to the whole sentences before the fragment
+    ("… to the nearest whole number. This ." → "… to the nearest whole number."); the 1.5B writes
+    two or three sentences and the bound cuts the last. A single cut sentence stays as it is (and is
+    rejected as thought_cut): there is nothing whole to keep."""
+    if not forced_stop(thought):
+        return thought
+    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", thought.strip())
+    kept = " ".join(sentences[:-1])
+    return kept if len(sentences) > 1 and len(kept) >= 10 else thought
 
 
 def give_up_thought(steps: list[Step]) -> str:
