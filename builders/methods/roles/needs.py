@@ -29,7 +29,8 @@ _ISO = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # words that begin a new demand after "and" ("…, and what is its weekday", "and count the days …")
 _DEMAND = ("what which how when where who whose is are does do can could count calculate compute find determine "
-           "convert tell give get list check show work figure also then its the their express say").split()
+           "convert tell give get list check show work figure also then its the their express say add subtract "
+           "multiply divide round write").split()
 # a demand named in other words than the result's field
 ALIASES = {r"\bday of (?:the )?week\b": "weekday", r"\bhow far\b": "distance", r"\bhow many days\b": "days",
            r"\bweek number\b": "week"}
@@ -168,13 +169,17 @@ def coverage(query: str, calls: list, about: dict[str, str] | None = None) -> Co
         for i, clause in enumerate(cov.clauses):
             if cov.served_by[i] is not None:
                 continue
-            if i in pending:
-                if uses_result(call, calls[pending[i]]):
+            if i in pending:  # adjusted: a call that takes the count and gives something else
+                if uses_result(call, calls[pending[i]]) and call.observation != calls[pending[i]].observation:
                     cov.served_by[i] = k
                 continue
             has_values = any(stated_values(clause)) or stated_texts(clause)
-            if takes(call.arguments, clause) if has_values else any(
-                    names_result(clause, c) for c in calls[:k + 1] if c.status == "ok"):
+            if refers_back(clause) and not has_values:
+                served = names_result(clause, call) and any(uses_result(call, c) for c in calls[:k] if c.status == "ok")
+            else:
+                served = takes(call.arguments, clause) if has_values else any(
+                    names_result(clause, c) for c in calls[:k + 1] if c.status == "ok")
+            if served:
                 if qualifier_ignored(clause, call, about.get(call.name, "")):
                     pending[i] = k
                 else:
@@ -184,10 +189,21 @@ def coverage(query: str, calls: list, about: dict[str, str] | None = None) -> Co
     return cov
 
 
+# "convert that result to Roman numerals": the clause acts on an earlier result, so only a call that
+# passes a value of an earlier result serves it (a 1.5B caller passed the request's 12, not the 2839 ml)
+_BACK = re.compile(r"\b(?:that|this|the|its|the resulting|the new)\s+(?:result|value|number|percentage|percent|"
+                   r"amount|total|sum|answer|difference|change|distance|count|figure|output)\b|\bit\b", re.I)
+
+
+def refers_back(clause: str) -> bool:
+    return bool(_BACK.search(clause))
+
+
 def uses_result(call, earlier) -> bool:
-    """`call` passes a number that `earlier` returned."""
-    results = {n for n, _ in numbers(undated(earlier.observation))}
-    return bool(results & {n for n, _ in numbers(undated(json.dumps(call.arguments)))})
+    """`call` passes a number that `earlier` returned, or that number rounded to the decimals it is
+    written with (2839 from 2839.058838 ml: int_to_roman takes a whole number)."""
+    results = [n for n, _ in numbers(undated(earlier.observation))]
+    return any(abs(round(r, d) - x) < 1e-9 for x, d in numbers(undated(json.dumps(call.arguments))) for r in results)
 
 
 def qualifier_ignored(clause: str, call, description: str) -> bool:

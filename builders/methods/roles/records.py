@@ -36,6 +36,7 @@ class Trajectory(Record):
     the summarizer's answer (or the planner giving up)."""
 
     config = "trajectories"
+    request = "query"  # the run's dedup stage compares these; a removed one takes its role rows along
     accepted_schema = {"query": {"minLength": 1}, "outcome": {"enum": list(OUTCOMES)}, "steps": {"minItems": 2}}
 
     kind: str = column("how the tools were grouped", enum=list(KINDS))
