@@ -418,3 +418,18 @@ def test_a_qualified_count_is_not_adjusted_by_a_call_that_gives_the_same_result(
                       "42 is XLII, and there are 7 days from February 27 to March 4, inclusive.",
                       names=names + ("calculator",))
     assert checks.requests_served(adjusted) is None
+
+
+def test_a_conditional_request_is_rejected(sandbox):
+    """Real 1.5B episode: 50 % was found "less than 10%" and 10 % of 100 added to 150."""
+    names = ("percent_change", "calculator")
+    traj = record(sandbox, "What is the percent increase from 100 to 150? If the result is less than 10%, then "
+                           "calculate 10% of the original value and add that to 150.", [
+        ("I compute the increase.", "percent_change", {"old": 100, "new": 150}),
+        ("I add 10% of 100 to 150.", "calculator", {"expression": "150 + 10 * 100 / 100"})],
+        "The increase is 50%, and adding 10% of 100 to 150 gives 160.", names=names)
+    assert checks.query_conditional(traj) == "query_conditional"
+    plain = replace(traj, query="What is the percent increase from 100 to 150, and what is 150 plus 10% of 100?")
+    assert checks.query_conditional(plain) is None
+    assert checks.query_conditional(replace(traj, query="Tell me what the weekday is, and if possible the week.")) \
+        == "query_conditional"

@@ -55,6 +55,7 @@ class Roles(Method):
     records = (Trajectory, BackboneRow, PlannerRow, CallerRow, SummarizerRow)
     checks = (
         Check("query_unnatural", checks.query_unnatural, (Trajectory,)),
+        Check("query_conditional", checks.query_conditional, (Trajectory,)),
         Check("call_not_executed", checks.calls_executed, (Trajectory,)),
         Check("unfinished", checks.finished, (Trajectory,)),
         Check("concluded_well", checks.concluded_well, (Trajectory,)),

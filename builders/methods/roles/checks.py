@@ -18,6 +18,8 @@
     thought_degenerate   a planner turn without a usable rationale; thought_cut: it stops mid-sentence;
     thought_contradicts_next: a conclusion whose rationale announces a step still to do
     give_up_unclear      a give-up whose message does not say which call failed and why
+    query_conditional    a request with a condition ("If the result is less than 10%, then …") the checks
+                         cannot verify
     role_format          a role row breaks α-UMi's format (invariants.py)
 
 `argument_unfounded` is how "later calls use earlier results where the query needs it" is checked:
@@ -115,6 +117,16 @@ def query_unnatural(t: Trajectory) -> str | None:
     if not q:
         return None  # generation failed; its reason is already there
     return "query_unnatural" if unnatural(q, t.tool_names) else None
+
+
+_CONDITION = re.compile(r"(?:^|[.?!,;]\s*|\band\s+)(?:if|unless|in case|only if|otherwise)\b", re.I)
+
+
+def query_conditional(t: Trajectory) -> str | None:
+    """A request whose later part depends on a condition ("If the result is less than 10%, then …"):
+    whether a call should have been made at all is a judgement these checks cannot verify, and the
+    1.5B got it wrong (it added 10 % to 150 after finding a 50 % increase "less than 10%")."""
+    return "query_conditional" if _CONDITION.search(t.query or "") else None
 
 
 def calls_executed(t: Trajectory) -> str | None:
