@@ -433,3 +433,22 @@ def test_a_conditional_request_is_rejected(sandbox):
     assert checks.query_conditional(plain) is None
     assert checks.query_conditional(replace(traj, query="Tell me what the weekday is, and if possible the week.")) \
         == "query_conditional"
+
+
+def test_a_difference_of_two_earlier_dates_serves_its_clause(sandbox):
+    """Real 1.5B episode, right but rejected: the third call took both dates the first two returned."""
+    query = ("Calculate the date 20 days after April 1, 2023 and the date 5 days before May 2, 2023, and then find "
+             "the difference in days between those two dates.")
+    traj = record(sandbox, query, [
+        ("I add 20 days.", "date_arithmetic", {"start": "2023-04-01", "days": 20}),
+        ("I go back 5 days.", "date_arithmetic", {"start": "2023-05-02", "days": -5}),
+        ("I count the days between them.", "date_arithmetic", {"start": "2023-04-21", "end": "2023-04-27"})],
+        "20 days after April 1, 2023 is April 21, 2023; 5 days before May 2, 2023 is April 27, 2023; they are "
+        "6 days apart.", names=("date_arithmetic",))
+    assert checks.requests_served(traj) is None
+    unused = record(sandbox, query, [
+        ("I add 20 days.", "date_arithmetic", {"start": "2023-04-01", "days": 20}),
+        ("I go back 5 days.", "date_arithmetic", {"start": "2023-05-02", "days": -5}),
+        ("I count the days.", "date_arithmetic", {"start": "2023-04-01", "end": "2023-05-02"})],
+        "They are 31 days apart.", names=("date_arithmetic",))
+    assert checks.requests_served(unused) == "subrequest_unserved"   # it counted the request's own dates

@@ -174,7 +174,8 @@ def coverage(query: str, calls: list, about: dict[str, str] | None = None) -> Co
                     cov.served_by[i] = k
                 continue
             has_values = any(stated_values(clause)) or stated_texts(clause)
-            if refers_back(clause) and not has_values:
+            back = refers_back(clause) and not re.search(r"\d", clause)  # "those two dates": two counts them
+            if back:
                 served = names_result(clause, call) and any(uses_result(call, c) for c in calls[:k] if c.status == "ok")
             else:
                 served = takes(call.arguments, clause) if has_values else any(
@@ -192,7 +193,8 @@ def coverage(query: str, calls: list, about: dict[str, str] | None = None) -> Co
 # "convert that result to Roman numerals": the clause acts on an earlier result, so only a call that
 # passes a value of an earlier result serves it (a 1.5B caller passed the request's 12, not the 2839 ml)
 _BACK = re.compile(r"\b(?:that|this|the|its|the resulting|the new)\s+(?:result|value|number|percentage|percent|"
-                   r"amount|total|sum|answer|difference|change|distance|count|figure|output)\b|\bit\b", re.I)
+                   r"amount|total|sum|answer|difference|change|distance|count|figure|output)\b|\bit\b|"
+                   r"\b(?:those|these|both)\s+(?:\w+\s+)?(?:dates|results|values|numbers|days|amounts)\b", re.I)
 
 
 def refers_back(clause: str) -> bool:
@@ -200,9 +202,13 @@ def refers_back(clause: str) -> bool:
 
 
 def uses_result(call, earlier) -> bool:
-    """`call` passes a number that `earlier` returned, or that number rounded to the decimals it is
-    written with (2839 from 2839.058838 ml: int_to_roman takes a whole number)."""
-    results = [n for n, _ in numbers(undated(earlier.observation))]
+    """`call` passes a date or a number that `earlier` returned, the number maybe rounded to the
+    decimals it is written with (2839 from 2839.058838 ml: int_to_roman takes a whole number)."""
+    given, echoed = json.dumps(call.arguments), json.dumps(earlier.arguments)   # a result echoes its inputs
+    if (set(stated_dates(given)) & set(stated_dates(earlier.observation))) - set(stated_dates(echoed)):
+        return True
+    inputs = {n for n, _ in numbers(undated(echoed))}
+    results = [n for n, _ in numbers(undated(earlier.observation)) if n not in inputs]
     return any(abs(round(r, d) - x) < 1e-9 for x, d in numbers(undated(json.dumps(call.arguments))) for r in results)
 
 
