@@ -11,7 +11,9 @@ asked for) or concludes with half a request served; these are the facts the chec
     served        by a successful call whose arguments take all of its values (a number as a negative
                   offset where the clause goes back: "10 days before" wants -10); a sub-request that
                   states no value ("what is its weekday", "read that file back") by a result that
-                  has the field it names, or by a call to a tool its words name (read_file)
+                  has the field it names, or by a call to a tool its words name (read_file); one that refers
+                  back to an earlier result ("convert that result to Roman numerals", "the difference
+                  between those two dates") only by a call that passes a value an earlier call returned
 """
 
 from __future__ import annotations
@@ -209,7 +211,7 @@ def uses_result(call, earlier) -> bool:
         return True
     inputs = {n for n, _ in numbers(undated(echoed))}
     results = [n for n, _ in numbers(undated(earlier.observation)) if n not in inputs]
-    return any(abs(round(r, d) - x) < 1e-9 for x, d in numbers(undated(json.dumps(call.arguments))) for r in results)
+    return any(abs(round(r, d) - x) < 1e-9 for x, d in numbers(undated(given)) for r in results)
 
 
 def qualifier_ignored(clause: str, call, description: str) -> bool:
