@@ -165,6 +165,8 @@ def coverage(query: str, calls: list, about: dict[str, str] | None = None) -> Co
     cov = Coverage(clauses(query))
     cov.served_by = [None] * len(cov.clauses)
     pending: dict[int, int] = {}            # clause → the call that counted it without its qualifier
+    has_values = [bool(any(stated_values(c)) or stated_texts(c)) for c in cov.clauses]
+    back = [refers_back(c) and not re.search(r"\d", c) for c in cov.clauses]  # "those two dates": two counts them
     for k, call in enumerate(calls):
         if call.status != "ok":
             continue
@@ -175,12 +177,10 @@ def coverage(query: str, calls: list, about: dict[str, str] | None = None) -> Co
                 if uses_result(call, calls[pending[i]]) and call.observation != calls[pending[i]].observation:
                     cov.served_by[i] = k
                 continue
-            has_values = any(stated_values(clause)) or stated_texts(clause)
-            back = refers_back(clause) and not re.search(r"\d", clause)  # "those two dates": two counts them
-            if back:
+            if back[i]:
                 served = names_result(clause, call) and any(uses_result(call, c) for c in calls[:k] if c.status == "ok")
             else:
-                served = takes(call.arguments, clause) if has_values else any(
+                served = takes(call.arguments, clause) if has_values[i] else any(
                     names_result(clause, c) for c in calls[:k + 1] if c.status == "ok")
             if served:
                 if qualifier_ignored(clause, call, about.get(call.name, "")):
