@@ -367,14 +367,18 @@ def test_a_thought_closed_by_the_length_bound_is_cut(thought, cut):
     assert planner.forced_stop(thought) is cut
 
 
-def test_the_concluding_rationale_is_held_to_the_results(sandbox):
-    """Real 1.5B episode: the calculator gave 165, the planner's rationale for concluding said 160."""
-    names = ("percent_change", "calculator")
-    traj = record(sandbox, "What is the percent increase from 100 to 150? If the result is less than 10%, then "
+def conditional(sandbox, added: str, answer: str) -> Trajectory:
+    """Real 1.5B episodes of one conditional request: the increase, then 10 % of `added` added to 150."""
+    return record(sandbox, "What is the percent increase from 100 to 150? If the result is less than 10%, then "
                            "calculate 10% of the original value and add that to 150.", [
         ("I compute the increase.", "percent_change", {"old": 100, "new": 150}),
-        ("I add 10% of 150 to 150.", "calculator", {"expression": "150 + 10 * 150 / 100"})],
-        "The increase is 50%, and adding 10% of 150 to 150 gives 165.", names=names)
+        (f"I add 10% of {added} to 150.", "calculator", {"expression": f"150 + 10 * {added} / 100"})],
+        answer, names=("percent_change", "calculator"))
+
+
+def test_the_concluding_rationale_is_held_to_the_results(sandbox):
+    """Real 1.5B episode: the calculator gave 165, the planner's rationale for concluding said 160."""
+    traj = conditional(sandbox, "150", "The increase is 50%, and adding 10% of 150 to 150 gives 165.")
     assert checks.answer(traj) is None
     said = replace(traj.steps[-1], thought="The increase is 50%, so 10% of 100 is added to 150, resulting in 160.")
     assert checks.answer(replace(traj, steps=traj.steps[:-1] + [said])) == "answer_unfaithful"
@@ -422,12 +426,7 @@ def test_a_qualified_count_is_not_adjusted_by_a_call_that_gives_the_same_result(
 
 def test_a_conditional_request_is_rejected(sandbox):
     """Real 1.5B episode: 50 % was found "less than 10%" and 10 % of 100 added to 150."""
-    names = ("percent_change", "calculator")
-    traj = record(sandbox, "What is the percent increase from 100 to 150? If the result is less than 10%, then "
-                           "calculate 10% of the original value and add that to 150.", [
-        ("I compute the increase.", "percent_change", {"old": 100, "new": 150}),
-        ("I add 10% of 100 to 150.", "calculator", {"expression": "150 + 10 * 100 / 100"})],
-        "The increase is 50%, and adding 10% of 100 to 150 gives 160.", names=names)
+    traj = conditional(sandbox, "100", "The increase is 50%, and adding 10% of 100 to 150 gives 160.")
     assert checks.query_conditional(traj) == "query_conditional"
     plain = replace(traj, query="What is the percent increase from 100 to 150, and what is 150 plus 10% of 100?")
     assert checks.query_conditional(plain) is None
