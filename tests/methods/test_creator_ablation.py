@@ -18,7 +18,7 @@ def test_each_variant_changes_one_setting():
     assert ablation.overrides("no_rectification") == {"max_rounds": 0}
     assert ablation.overrides("no_transfer") == {"transfer": False, "library": ""}
     assert ablation.overrides("no_grammar") == {"grammar": False}
-    assert ablation.overrides("best_of_4") == {"candidates": 4}
+    assert ablation.overrides("best_of_4") == {"candidates": 4, "select": "correct"}
     with pytest.raises(ValueError, match="unknown ablation 'no_judge'"):
         ablation.overrides("no_judge")
     assert ablation.ordered(["best_of_4", "no_grammar", "best_of_1", "no_rectification"]) == \

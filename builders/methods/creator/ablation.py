@@ -8,7 +8,10 @@ sample:
     no_rectification   max_rounds 0: the first execution's answer is final
     no_transfer        no tool reuse: neither a group's earlier tool nor the library
     no_grammar         free-form replies (creation, decision and rectification unconstrained)
-    best_of_N          N candidate tools (candidates N; 1..10), `select` as the recipe says
+    best_of_N          up to N candidate tools until one is right (candidates N, select correct;
+                       N 1..10): rejection sampling on the gold, which never enters a prompt. With
+                       `select: answer` it would change nothing in grammar mode, where every
+                       decision prints an answer.
 
 A variant's rows go to the `ablation` config (and `rejected`), each naming its `variant`; the
 `creator` config and the library hold the full method's rows only. `figures` turns the rows into
@@ -41,7 +44,7 @@ def overrides(variant: str) -> dict:
         return dict(NAMED[variant])
     m = BEST_OF.match(variant)
     if m:
-        return {"candidates": int(m.group(1))}
+        return {"candidates": int(m.group(1)), "select": "correct"}
     raise ValueError(f"unknown ablation {variant!r}: one of {', '.join(NAMED)}, best_of_N (N 1..10)")
 
 
