@@ -207,6 +207,31 @@ def test_a_one_tool_request_that_one_call_serves_is_sampled_again():
     assert query_problems(two, tool, "one_tool") == []
 
 
+def test_requests_the_1_5b_repeated_or_read_off_the_prompt_are_sampled_again():
+    """From the 80-episode run: date_arithmetic's documented example (start 2024-02-27) came back as
+    "5 days after February 27, 2024" 9 times; one group held "12 cups … Roman numerals" 14 times."""
+    from builders.methods.roles.query import query_problems
+    dates = [TOOLS["date_arithmetic"], TOOLS["date_info"]]
+    copied = "What is the date 5 days after February 27, 2024, and what day of the week is it?"
+    assert "query_copies_example" in query_problems(copied, dates, "domain")
+    own = "What is the date 45 days after June 3, 2025, and what day of the week is it?"
+    assert query_problems(own, dates, "domain") == []
+    calc = [TOOLS["calculator"], TOOLS["percent_change"]]
+    assert "query_copies_example" in query_problems("What is 12.5 times 4, and by what percent does 40 grow "
+                                                    "to 50?", calc, "domain")
+    assert "query_copies_example" not in query_problems("What is 12 times 4, and by what percent does 40 grow "
+                                                        "to 50?", calc, "domain")
+
+    roman = [TOOLS["convert_units"], TOOLS["int_to_roman"]]
+    first = "Convert 12 cups to milliliters and then convert that result to Roman numerals."
+    again = "How many milliliters are 12 cups? Then write that number in Roman numerals."
+    assert query_problems(again, roman, "cross_domain", memory=[first]) == ["query_repeated"]
+    assert query_problems("How many milliliters are 3 cups? Then write that number in Roman numerals.", roman,
+                          "cross_domain", memory=[first]) == []
+    assert query_problems("Convert 30 km to miles. If the result is more than 15, write it in Roman numerals.",
+                          roman, "cross_domain") == ["query_conditional"]
+
+
 BEFORE = ("What is the date 2 days after February 27, 2024? What is the weekday? What is the date 10 days before "
           "February 27, 2024? What is the weekday?")
 

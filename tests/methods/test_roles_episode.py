@@ -263,6 +263,26 @@ def test_a_request_without_values_is_sampled_again(sandbox):
                                 "today.", "reasons": ["query_lacks_values"]}]
 
 
+def test_a_request_that_repeats_its_group_is_sampled_again_then_ends_the_episode(sandbox):
+    """The 1.5B wrote "12 cups … Roman numerals" 14 times in one group: a request with the values of an
+    earlier one is sampled again; when every candidate repeats, no planner or caller runs."""
+    earlier = ["Convert 8 km to miles and then multiply that distance by 2."]
+    llm = concluded_script()
+    llm.replies.insert(0, {"query": "Convert 8 kilometers into miles, then multiply the result by 2."})
+    traj = judged(run_episode(context(llm, sandbox, TOOLS, candidates=2),
+                              unit("cross_domain", ["convert_units", "calculator"]), list(earlier)))
+    assert traj.candidates[0]["reasons"] == ["query_repeated"]
+    assert traj.query.startswith("Convert 5 km to miles, then") and traj.accepted, traj.reasons
+
+    memory = list(earlier)
+    llm = ScriptedLLM([{"query": "Convert 8 kilometers into miles, then multiply the result by 2."}] * 2)
+    traj = judged(run_episode(context(llm, sandbox, TOOLS, candidates=2),
+                              unit("cross_domain", ["convert_units", "calculator"]), memory))
+    assert not traj.accepted and "query_repeated" in traj.reasons
+    assert traj.steps == [] and not llm.replies and len(llm.calls) == 2   # two requests, nothing after
+    assert memory[-1] == traj.query                                       # the next episode sees it too
+
+
 def test_once_the_needs_are_met_the_planner_must_conclude(sandbox):
     """Issue 22's first trajectory: the weekday was in the first result. The planner is not offered another
     call (it added a day nobody asked for); one call is too few, so it is rejected without padding."""

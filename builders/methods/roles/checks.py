@@ -122,11 +122,15 @@ def query_unnatural(t: Trajectory) -> str | None:
 _CONDITION = re.compile(r"(?:^|[.?!,;]\s*|\band\s+)(?:if|unless|in case|only if|otherwise)\b", re.I)
 
 
-def query_conditional(t: Trajectory) -> str | None:
+def conditional(query: str) -> bool:
     """A request whose later part depends on a condition ("If the result is less than 10%, then …"):
     whether a call should have been made at all is a judgement these checks cannot verify, and the
     1.5B got it wrong (it added 10 % to 150 after finding a 50 % increase "less than 10%")."""
-    return "query_conditional" if _CONDITION.search(t.query or "") else None
+    return bool(_CONDITION.search(query or ""))
+
+
+def query_conditional(t: Trajectory) -> str | None:
+    return "query_conditional" if conditional(t.query) else None
 
 
 def calls_executed(t: Trajectory) -> str | None:

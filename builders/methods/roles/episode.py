@@ -15,7 +15,7 @@ from builders.llm import Usage
 from builders.methods.base import Context, Unit
 from builders.methods.roles import caller, planner, summarizer
 from builders.methods.roles.needs import coverage
-from builders.methods.roles.query import imagine_query
+from builders.methods.roles.query import ENDS, imagine_query
 from builders.methods.roles.records import Step, Trajectory
 from builders.record import split_of
 from builders.tools import environment
@@ -31,11 +31,13 @@ def run_episode(ctx: Context, unit: Unit, memory: list[str], method: str = "role
     max_steps, min_calls = settings.get("max_steps", 6), settings.get("min_calls", 2)
     usage, reasons, steps, discarded = Usage(), [], [], []
     final_answer, outcome = "", ""
-    query = imagine_query(ctx, unit.data["kind"], tools, memory, unit.seed, usage, discarded)
-    if query is None:
-        reasons.append("malformed_output")
-    else:
+    query, problems = imagine_query(ctx, unit.data["kind"], tools, memory, unit.seed, usage, discarded)
+    if query is not None:
         memory.append(query)
+    ends = [p for p in problems if p in ENDS or p == "malformed_output"]
+    if query is None or ends:  # rejected at imagination: no planner or caller runs for it
+        reasons.extend(ends or ["malformed_output"])
+    else:
         calls = environment.Episode(ctx.sandbox)  # one environment instance per episode
         about = {t.name: t.description for t in tools}
         for i in range(max_steps):

@@ -3,6 +3,15 @@
 The hint says how the calls relate (one tool several times, tools in sequence, an environment's
 methods on the same data); the episode's earlier requests over the same tools are shown so the
 next one differs (STE's short-term memory, here per tool group).
+
+A candidate request with a problem (`query_problems`) is sampled again, up to `candidates` times.
+When the last one still has a problem of `ENDS`, the episode ends there, rejected for it: a request
+that repeats an earlier one's values, copies a tool's documented example, hangs on a condition or
+reads unnaturally makes a trajectory no one should train on, and running its planner and caller would
+only cost time. The other problems are heuristics on values (an id such as kb-999 is no value they
+see), so such a last candidate still runs and the trajectory's checks decide.
+The 1.5B wrote "convert 12 cups to … Roman numerals" 14 times in one group of an 80-episode run,
+and "5 days after February 27, 2024" (date_arithmetic's documented example) 9 times.
 """
 
 from __future__ import annotations
@@ -43,17 +52,21 @@ def task_hint(kind: str, tools, calls: int) -> str:
     return f"The request needs {', then '.join(names)}; a later call may use an earlier result."
 
 
+ENDS = ("query_unnatural", "query_conditional", "query_repeated", "query_copies_example")
+
+
 def imagine_query(ctx, kind: str, tools, memory: list[str], seed: int, usage: Usage,
-                  discarded: list | None = None) -> str | None:
-    """The request, or None when the reply did not parse; discarded candidates go to `discarded`."""
+                  discarded: list | None = None) -> tuple[str | None, list[str]]:
+    """The request (None when no reply parsed) and its problems ([] for a good one); discarded
+    candidates go to `discarded`."""
     discarded = discarded if discarded is not None else []
     examples = prompts.example_calls(tools)
-    seen = "".join(f"\n- {q}" for q in memory[-5:])
+    seen = "".join(f"\n- {q}" for q in memory[-8:])
     prompt = (f"Tools:\n{prompts.briefs(tools)}\n"
               + (f"Example calls:\n" + "\n".join(examples) + "\n" if examples else "")
               + f"\n{task_hint(kind, tools, max(2, ctx.settings.get('min_calls', 2)))} "
-              "Write one request a user could send. Give the concrete values (numbers, names, dates) in it. "
-              "Do not name the tools."
+              "Write one request a user could send. Give the concrete values (numbers, names, dates) in it, "
+              "your own, not the example calls' values. Do not name the tools."
               + (f"\nRequests already written (write a different one):{seen}" if memory else "")
               + '\nReply in JSON: {"query": "..."}')
     messages = [{"role": "system", "content": "You write realistic requests that users send to an assistant with tools."},
@@ -65,21 +78,71 @@ def imagine_query(ctx, kind: str, tools, memory: list[str], seed: int, usage: Us
                                              max_tokens=ctx.settings.get("max_tokens", 160)))
         query = out.value.get("query", "").strip() if isinstance(out.value, dict) else ""
         calls = max(2, ctx.settings.get("min_calls", 2))
-        problems = query_problems(query, tools, kind, calls) if query else ["malformed_output"]
+        problems = query_problems(query, tools, kind, calls, memory) if query else ["malformed_output"]
         if not problems or i == n - 1:
-            return query or None
+            return (query or None), problems
         discarded.append({"stage": "query", "text": query or out.text, "reasons": problems})
+    return None, ["malformed_output"]
 
 
-def query_problems(query: str, tools, kind: str = "", calls: int = 2) -> list[str]:
+def values(text: str) -> frozenset[str]:
+    """The dates, numbers and quoted texts a request states: what makes it this request."""
+    from builders.methods.roles.needs import stated_texts, stated_values
+
+    dates, nums = stated_values(text)
+    return frozenset([*dates, *(f"{v:g}" for v, _ in nums), *stated_texts(text)])
+
+
+def repeats(query: str, memory: list[str]) -> bool:
+    """The request states the same values as an earlier one of its group: the same request reworded."""
+    mine = values(query)
+    return bool(mine) and any(values(q) == mine for q in memory)
+
+
+def _small(number: str) -> bool:
+    return number.isdigit() and int(number) <= 12
+
+
+def copies_example(query: str, tools) -> bool:
+    """The request states a documented example call's date, or most of its numbers (two of two, two
+    of three, as STE's check) and not only small whole ones ("add 2 and 3, multiply 4 by 5" shares
+    the 4 and 3 of "(12.5 * 4) / 3" by chance): read off the prompt, not imagined."""
+    from builders.methods.roles.needs import stated_values
+
+    dates, nums = stated_values(query)
+    said = {f"{v:g}" for v, _ in nums}
+    for tool in tools:
+        for ex in tool.examples[:1]:
+            args = ex.get("arguments") if isinstance(ex, dict) else None
+            if not isinstance(args, dict):
+                continue
+            shown = " ".join(str(v) for v in args.values())
+            ex_dates, ex_nums = stated_values(shown)
+            ex_said = {f"{v:g}" for v, _ in ex_nums}
+            shared = ex_said & said
+            if ex_dates & dates or (len(ex_said) >= 2 and len(shared) >= max(2, -(-2 * len(ex_said) // 3))
+                                    and not all(_small(v) for v in shared)):
+                return True
+    return False
+
+
+def query_problems(query: str, tools, kind: str = "", calls: int = 2, memory: list[str] = ()) -> list[str]:
     """A request that is not natural, or that states no value for a required parameter of the first
     tool (later tools may take theirs from earlier results): its first call could only make one up.
     A one-tool request needs `calls` sub-requests that state their own values (needs.py): "the date 4
-    days from 2024-01-05, and its weekday" is one call, which min_calls would reject after the episode."""
-    from builders.methods.roles.checks import unnatural  # checks imports this module's worked example
+    days from 2024-01-05, and its weekday" is one call, which min_calls would reject after the episode.
+    One that hangs on a condition (checks.query_conditional), repeats an earlier request of its group
+    (`memory`) or copies a documented example call is not worth an episode either."""
+    from builders.methods.roles.checks import conditional, unnatural  # checks imports this module's example
     from builders.methods.roles.needs import clauses, stated_texts, stated_values
 
     problems = ["query_unnatural"] if unnatural(query, [t.name for t in tools]) else []
+    if conditional(query):
+        problems.append("query_conditional")
+    if repeats(query, memory):
+        problems.append("query_repeated")
+    if copies_example(query, tools):
+        problems.append("query_copies_example")
     props = tools[0].parameters.get("properties", {})
     if any(ground_value(n, props.get(n, {}), query) is None for n in tools[0].parameters.get("required", [])):
         problems.append("query_lacks_values")
