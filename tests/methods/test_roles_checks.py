@@ -207,6 +207,26 @@ def test_a_one_tool_request_that_one_call_serves_is_sampled_again():
     assert query_problems(two, tool, "one_tool") == []
 
 
+def test_a_roman_numeral_the_results_did_not_give_contradicts_them(sandbox):
+    """roles-56 of the 80-episode run, accepted: int_to_roman gave "CC" for 200, the concluding thought
+    said "the Roman numeral 'C'" (its 100 is the result's `change`, so the numbers passed)."""
+    query = "What is the percentage increase from 50 to 150, and what is that percentage converted into a Roman numeral?"
+    calls = [("I calculate the percentage increase from 50 to 150.", "percent_change", {"old": 50, "new": 150}),
+             ("I convert the percentage to a Roman numeral.", "int_to_roman", {"number": 200})]
+    names = ("percent_change", "int_to_roman")
+    right = record(sandbox, query, calls, "The percentage increase from 50 to 150 is 200%, which is CC in Roman "
+                                          "numerals.", names=names)
+    assert checks.answer_matches_results(right) is None and judged(right).accepted, judged(right).reasons
+    said = ("The percentage increase from 50 to 150 is 100%, which is converted into the Roman numeral 'C'. "
+            "Both parts of the request are answered by the functions.")
+    wrong = replace(right, steps=[*right.steps[:-1], replace(right.steps[-1], thought=said)])
+    assert checks.answer_matches_results(wrong) == "answer_contradicts"
+    assert "answer_contradicts" in judged(wrong).reasons
+    assert checks.answer_matches_results(replace(right, final_answer="The increase is 200%, which is XC in Roman "
+                                                                      "numerals.")) == "answer_contradicts"
+    assert checks.romans("I think CC is LCD-free, and 'C' is a hundred; MIX is 1009") == {"CC", "C", "MIX"}
+
+
 def test_requests_the_1_5b_repeated_or_read_off_the_prompt_are_sampled_again():
     """From the 80-episode run: date_arithmetic's documented example (start 2024-02-27) came back as
     "5 days after February 27, 2024" 9 times; one group held "12 cups … Roman numerals" 14 times."""

@@ -273,20 +273,50 @@ def month_days(text: str) -> set[str]:
             if 1 <= int(m.group(2)) <= 31}
 
 
+_ROMAN = re.compile(r"""(?<![A-Za-z'"])([MDCLXVI]{2,})(?![A-Za-z'"])|['"]([MDCLXVI]+)['"]""")
+_ROMAN_VALUES = (("M", 1000), ("CM", 900), ("D", 500), ("CD", 400), ("C", 100), ("XC", 90), ("L", 50),
+                 ("XL", 40), ("X", 10), ("IX", 9), ("V", 5), ("IV", 4), ("I", 1))
+
+
+def _roman(n: int) -> str:
+    out = ""
+    for letters, value in _ROMAN_VALUES:
+        out += letters * (n // value)
+        n %= value
+    return out
+
+
+def romans(text: str) -> set[str]:
+    """The Roman numerals a text writes: a word of two or more numeral letters in canonical form
+    ("CC", not "LCD"), or a quoted one ('C'; a bare "I" is the pronoun)."""
+    found = set()
+    for m in _ROMAN.finditer(text):
+        numeral = m.group(1) or m.group(2)
+        value, rest = 0, numeral
+        for letters, v in _ROMAN_VALUES:
+            while rest.startswith(letters):
+                value, rest = value + v, rest[len(letters):]
+        if not rest and 0 < value < 4000 and _roman(value) == numeral:
+            found.add(numeral)
+    return found
+
+
 def answer_matches_results(t: Trajectory) -> str | None:
-    """Every date and weekday the answer — and the planner's rationale for concluding — states is
-    one the results it rests on gave (or the request or the calls stated): '2024-03-04, a Monday' for
-    an observed 2024-03-01, Friday is a contradiction, and so is 'March 2nd' (no year) for an observed
-    2024-02-29. A planner row teaches its rationale as much as a summarizer row its answer."""
+    """Every date, weekday and Roman numeral the answer — and the planner's rationale for concluding
+    — states is one the results it rests on gave (or the request or the calls stated): '2024-03-04,
+    a Monday' for an observed 2024-03-01, Friday is a contradiction, and so is 'March 2nd' (no year)
+    for an observed 2024-02-29, and "the Roman numeral 'C'" where int_to_roman gave "CC". A planner
+    row teaches its rationale as much as a summarizer row its answer."""
     if t.outcome != "conclusion" or not t.final_answer.strip():
         return None
     rest = resting_calls(t)
     known = t.query + "".join("\n" + s.observation + "\n" + json.dumps(s.arguments) for s in rest)
     seen_dates, seen_days = typed_values(known)
     seen_month_days = {d[5:] for d in seen_dates} | month_days(known)
+    seen_romans = romans(known)
     for text in [t.final_answer, *(s.thought for s in t.steps if s.next == "conclusion")]:
         dates, days = typed_values(text)
-        if dates - seen_dates or days - seen_days or month_days(text) - seen_month_days:
+        if dates - seen_dates or days - seen_days or month_days(text) - seen_month_days or romans(text) - seen_romans:
             return "answer_contradicts"
     return None
 
