@@ -41,6 +41,10 @@ def cmd_calibrate(args) -> int:
         raise UserError(f"{recipe.path}: method {plan.method.name!r} has no LLM judge to calibrate "
                         "(STE with `method.judge: true` has one)")
     console.print(calibration_table(result))
+    t = result.get("together") or {}
+    if t.get("questions"):
+        console.print(f"asked together, as a row is judged: {t['pass']:.0%} of {t['sound']} sound exchanges passed, "
+                      f"{t['catch']:.0%} of {t['flawed']} flawed caught (held out)")
     for warning in result["warnings"]:
         console.print(f"[yellow]warning:[/yellow] {warning}", soft_wrap=True)
     return 1 if result["dropped"] else 0

@@ -39,9 +39,14 @@ def calibration_line(manifest: dict) -> str:
                    f"{f['sound']} / {f['flawed']} | {'dropped' if q in c.get('dropped', []) else 'used'} |"
                    for q, f in c["questions"].items())
     line = (f"\n\nJudge calibration ({c['judge']}, {len(c['cases'])} exchanges whose verdict is known; each "
-            "question scored as log p(yes) − log p(no), its threshold chosen on one half, figures from the "
-            "other):\n\n| question | threshold | AUC | sound passed | flawed caught | held out (sound / flawed) | "
+            "question scored as log p(yes) − log p(no), its threshold the one that catches most flawed exchanges "
+            "of one half while passing 95 % of its sound ones, figures from the other):\n\n| question | threshold | AUC | sound passed | flawed caught | held out (sound / flawed) | "
             "in the run |\n| --- | --- | --- | --- | --- | --- | --- |" + rows)
+    t = c.get("together")
+    if t and t.get("questions"):
+        line += (f"\n\nThe asked questions together, as a row is judged (rejected when any says no), on the held-out "
+                 f"half: {t['pass']:.0%} of {t['sound']} sound exchanges passed, {t['catch']:.0%} of {t['flawed']} "
+                 "flawed ones caught.")
     return line + "".join(f"\n\nWarning: {w}." for w in c.get("warnings", []))
 
 

@@ -10,8 +10,15 @@ recipes/tools/workshop.py's stateful FileSystem), so a case's result is the tool
 Per question, its sound cases are the positives and the flawed cases that name it the negatives (a
 flawed case is not counted for the questions it does not name: its right answer there can be argued).
 The cases are split in two halves, stratified by kind and deterministic: the threshold is the one that
-best separates the first half (balanced accuracy), and the figures reported — AUC, the pass rate of
-sound cases and the catch rate of flawed ones — are the second half's, which chose nothing.
+catches most flawed cases of the first half while passing at least PASS_TARGET of its sound ones, and
+the figures reported — AUC, the pass rate of sound cases and the catch rate of flawed ones, per
+question and for the questions asked together — are the second half's, which chose nothing.
+
+Why a pass target and not the best balanced accuracy: a row is rejected when any asked question says
+no, and the validity checks already reject the flaws they can name. Cut at balanced accuracy the
+1.5B's three questions together passed 9 of 15 held-out sound exchanges, and in a real
+`recipes/ste.yaml` run 8 of the 13 rows only the judge rejected were right (a correct 15.7 × 2.3,
+Paris–Tokyo 9712.5 km three times). At 95 % per question: 12 of 15 sound passed, 12 of 17 flawed caught.
 
 A question whose held-out AUC is under MIN_AUC is dropped from the run's verdict with a warning: its
 score orders exchanges little better than chance. Calibration depends only on the judge model, the cases
@@ -36,6 +43,7 @@ from builders.methods.ste.filtering import QUESTIONS, exchange_text, prompt_dige
 from builders.tools import environment
 
 MIN_AUC = 0.7
+PASS_TARGET = 0.95  # share of the tuning half's sound exchanges a question's threshold must pass
 VERSION = 1  # bump when what a stored calibration means changes
 WORKSHOP = Path(__file__).resolve().parents[3] / "recipes" / "tools" / "workshop.py"
 
@@ -237,17 +245,16 @@ def auc(positive: list[float], negative: list[float]) -> float | None:
     return round(wins / (len(positive) * len(negative)), 4)
 
 
-def threshold(positive: list[float], negative: list[float]) -> float:
-    """The cut (score ≥ cut is "yes") with the best balanced accuracy on these scores; among equally
-    good cuts the middle one, so the choice is deterministic and not at an edge."""
+def threshold(positive: list[float], negative: list[float], target: float | None = None) -> float:
+    """The cut (score ≥ cut is "yes") that catches most of the flawed scores while passing at least
+    `target` of the sound ones; among equally good cuts the middle one, so the choice is
+    deterministic and not at an edge."""
     values = sorted(set(positive) | set(negative))
     cuts = [values[0] - 1.0, *[(a + b) / 2 for a, b in zip(values, values[1:])], values[-1] + 1.0]
-
-    def balanced(cut):
-        return rates(positive, negative, cut)[0] + rates(positive, negative, cut)[1]
-
-    best = max(balanced(c) for c in cuts)
-    good = [c for c in cuts if balanced(c) == best]
+    target = PASS_TARGET if target is None else target
+    allowed = [c for c in cuts if rates(positive, negative, c)[0] >= target - 1e-9] or cuts[:1]
+    best = max(rates(positive, negative, c)[1] for c in allowed)
+    good = [c for c in allowed if rates(positive, negative, c)[1] == best]
     return round(good[len(good) // 2], 4)
 
 
@@ -261,19 +268,44 @@ def rates(positive: list[float], negative: list[float], cut: float) -> tuple[flo
 def figures(cases, case_scores: list[dict]) -> dict:
     """Per question: the threshold chosen on the tuning half and the held-out half's AUC, pass and
     catch rates (and the tuning half's AUC, for comparison)."""
-    tune, held = halves(cases)
+    return from_rows(rows_of(cases, case_scores))[0]
+
+
+def rows_of(cases, case_scores: list[dict]) -> list[dict]:
+    tune, _ = halves(cases)
+    return [{"query": c.query, "answer": c.answer, "tool": c.tool, "kind": c.kind, "flaws": list(c.flaws),
+             "half": "tune" if i in tune else "held_out", "scores": s}
+            for i, (c, s) in enumerate(zip(cases, case_scores))]
+
+
+def together(rows: list[dict], thresholds: dict, dropped: list) -> dict:
+    """The held-out half judged as a run judges a row: a sound exchange passes when every asked
+    question says yes, a flawed one is caught when any says no."""
+    asked = [q for q in thresholds if q not in dropped]
+    held = [r for r in rows if r["half"] == "held_out"]
+    sound = [r for r in held if not r["flaws"]]
+    flawed = [r for r in held if r["flaws"]]
+    says_no = lambda r: any(r["scores"][q] < thresholds[q] for q in asked)  # noqa: E731
+    return {"questions": asked, "sound": len(sound), "flawed": len(flawed),
+            "pass": round(sum(not says_no(r) for r in sound) / len(sound), 4) if sound else 0.0,
+            "catch": round(sum(says_no(r) for r in flawed) / len(flawed), 4) if flawed else 0.0}
+
+
+def from_rows(rows: list[dict]) -> tuple[dict, list]:
+    """Per-question figures and the dropped questions from scored case rows (half, flaws, scores):
+    a stored calibration is re-cut with the current rule, without scoring the cases again."""
     out = {}
     for q in QUESTIONS:
-        def split(indices):
-            pos = [case_scores[i][q] for i in indices if not cases[i].flaws]
-            neg = [case_scores[i][q] for i in indices if q in cases[i].flaws]
+        def split(half):
+            pos = [r["scores"][q] for r in rows if r["half"] == half and not r["flaws"]]
+            neg = [r["scores"][q] for r in rows if r["half"] == half and q in r["flaws"]]
             return pos, neg
-        (tp, tn), (hp, hn) = split(tune), split(held)
-        cut = threshold(tp, tn)
+        (tp, tn), (hp, hn) = split("tune"), split("held_out")
+        cut = threshold(tp, tn) if tp or tn else 0.0
         passed, caught = rates(hp, hn, cut)
         out[q] = {"threshold": cut, "auc": auc(hp, hn), "pass": passed, "catch": caught, "sound": len(hp),
                   "flawed": len(hn), "auc_tune": auc(tp, tn)}
-    return out
+    return out, [q for q, f in out.items() if f["auc"] is None or f["auc"] < MIN_AUC]
 
 
 @dataclass
@@ -304,8 +336,13 @@ class Calibration:
             out.append("no judge question is asked: only the validity checks decide")
         return out
 
+    @property
+    def together(self) -> dict:
+        return together(self.cases, self.thresholds, self.dropped)
+
     def as_dict(self) -> dict:
-        return {**asdict(self), "thresholds": self.thresholds, "warnings": self.warnings}
+        return {**asdict(self), "thresholds": self.thresholds, "together": self.together,
+                "warnings": self.warnings}
 
 
 def cases_digest(cases=CASES) -> str:
@@ -373,7 +410,9 @@ def calibrate(ctx, judge_name: str, judge_sha256: str = "", cases=CASES) -> Cali
         fcntl.flock(lock, fcntl.LOCK_EX)
         if found := stored(key):
             found = {k: v for k, v in found.items() if k in Calibration.__dataclass_fields__}
-            return Calibration(**{**found, "judge": judge_name, "from_cache": True})
+            questions, dropped = from_rows(found["cases"])  # the scores are stored; the cut is today's
+            return Calibration(**{**found, "questions": questions, "dropped": dropped, "judge": judge_name,
+                                  "from_cache": True})
         return measure(ctx, judge_name, key, cases)
 
 
@@ -382,12 +421,9 @@ def measure(ctx, judge_name: str, key: str, cases) -> Calibration:
     start = time.perf_counter()
     engine = ctx.judge or ctx.engine
     tools, usage = case_tools(), Usage()
-    tune, _ = halves(cases)
     case_scores = [scores(engine, case_exchange(tools, ctx.sandbox, case), usage) for case in cases]
-    questions = figures(cases, case_scores)
-    dropped = [q for q, f in questions.items() if f["auc"] is None or f["auc"] < MIN_AUC]
-    rows = [{"query": c.query, "answer": c.answer, "tool": c.tool, "kind": c.kind, "flaws": list(c.flaws),
-             "half": "tune" if i in tune else "held_out", "scores": s} for i, (c, s) in enumerate(zip(cases, case_scores))]
+    rows = rows_of(cases, case_scores)
+    questions, dropped = from_rows(rows)
     result = Calibration(judge=judge_name, questions=questions, cases=rows, dropped=dropped,
                          prompt_tokens=usage.prompt_tokens, seconds=round(time.perf_counter() - start, 1), key=key)
     if key:

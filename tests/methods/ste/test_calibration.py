@@ -110,8 +110,10 @@ def test_auc(pos, neg, want):
 def test_the_threshold_separates_and_the_rates_follow():
     assert threshold([2.0, 3.0], [-1.0, 0.0]) == 1.0            # the middle of the gap
     assert rates([2.0, 3.0], [-1.0, 0.0], 1.0) == (1.0, 1.0)
-    # overlap: the best balanced accuracy, middle of the equally good cuts
+    # overlap: the most flawed caught while passing the target share of the sound ones
     cut = threshold([0.0, 2.0, 4.0], [1.0, -2.0, -3.0])
+    assert rates([0.0, 2.0, 4.0], [1.0, -2.0, -3.0], cut) == (1.0, pytest.approx(2 / 3, abs=1e-4))
+    cut = threshold([0.0, 2.0, 4.0], [1.0, -2.0, -3.0], target=0.6)   # one sound case may go
     assert rates([0.0, 2.0, 4.0], [1.0, -2.0, -3.0], cut) == (pytest.approx(2 / 3, abs=1e-4), 1.0)
     assert threshold([5.0, 6.0], [5.0, 6.0]) in (4.0, 5.5, 7.0)
 
@@ -149,6 +151,9 @@ def test_a_judge_that_knows_the_cases_is_calibrated_perfectly():
         assert (f["auc"], f["pass"], f["catch"], f["threshold"]) == (1.0, 1.0, 1.0, 0.0), q
         assert f["sound"] + f["flawed"] == sum(i in halves()[1] and (not c.flaws or q in c.flaws)
                                                for i, c in enumerate(CASES))
+    assert result.together == {"questions": list(QUESTIONS), "pass": 1.0, "catch": 1.0,
+                               "sound": sum(not CASES[i].flaws for i in halves()[1]),
+                               "flawed": sum(bool(CASES[i].flaws) for i in halves()[1])}
     assert result.dropped == [] and result.warnings == []
     assert {c["half"] for c in result.cases} == {"tune", "held_out"}
 
@@ -179,10 +184,14 @@ def test_a_judge_that_says_yes_to_everything_is_dropped():
     assert "no judge question is asked" in result.warnings[-1]
 
 
-def test_calibration_is_stored_by_the_judge_and_not_computed_again():
+def test_calibration_is_stored_by_the_judge_and_not_computed_again(monkeypatch):
     first = run(known(lambda c, q: -1.0 if q in c.flaws else 1.0), sha="a" * 64)
     again = run(ScriptedLLM(), sha="a" * 64)  # no scores: it would fail if asked
     assert again.from_cache and again.questions == first.questions and again.key == first.key
+    # the stored scores are cut again with today's rule: a changed pass target needs no re-scoring
+    monkeypatch.setattr(cal, "PASS_TARGET", 1.01)
+    recut = run(ScriptedLLM(), sha="a" * 64)
+    assert recut.from_cache and all(f["threshold"] < -1.0 and f["catch"] == 0.0 for f in recut.questions.values())
     with pytest.raises(AssertionError):
         run(ScriptedLLM(), sha="b" * 64)      # another judge: computed
     with pytest.raises(AssertionError):
