@@ -80,7 +80,16 @@ def query_problem(query: str, finish: str = "stop") -> str | None:
         return "query_incomplete"
     if degenerate(q):
         return "query_degenerate"
+    if UNSTATED.search(q):
+        return "query_unstated_content"
     return None
+
+
+# "with the text I just wrote", "the note you gave me": content the request refers to and never states;
+# its call can only make the text up (the 1.5B wrote text="just wrote", 6 write_file rows of one run)
+UNSTATED = re.compile(r"\b(?:text|note|content|contents|message|words|sentence|list|data)\s+(?:that\s+)?"
+                      r"(?:I|you|we)\s+(?:just\s+|previously\s+|already\s+|have\s+|had\s+)?"
+                      r"(?:wrote|written|typed|gave|given|said|mentioned|provided|entered|shared|sent)\b", re.I)
 
 
 def names_tool(query: str, tools: list[dict]) -> bool:

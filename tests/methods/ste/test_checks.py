@@ -125,8 +125,14 @@ def test_query_shapes():
     assert query_problem("Please multiply 7 by 6.") is None
     for bad, code in [("{\"expression\": \"2+2\"}", "query_code"), ("print(2+2)", "query_code"),
                       ("SELECT * FROM books;", "query_code"), ("See www.example.com for the numbers.", "query_url"),
-                      ("2021-01-01 14:30:12", "query_not_words"), ("Repeat repeat repeat repeat repeat.", "query_degenerate")]:
+                      ("2021-01-01 14:30:12", "query_not_words"), ("Repeat repeat repeat repeat repeat.", "query_degenerate"),
+                      # the 1.5B's write_file requests of one run, written as text="just wrote"
+                      ("I want to append a note to the file /notes/todo.txt with the text I just wrote.",
+                       "query_unstated_content"),
+                      ("How can I add a new note with the text I just wrote to the /notes/todo.txt file?",
+                       "query_unstated_content")]:
         assert query_problem(bad) == code, bad
+    assert query_problem("Append the note 'buy eggs' I just wrote down to /notes/todo.txt.") is None  # stated
 
 
 def test_identifiers_and_pasted_docs():
