@@ -1,4 +1,5 @@
-"""JSON Schemas shipped with toolmint: recipe, tool, trajectory and dataset rows."""
+"""JSON Schemas shipped with toolmint: the recipe and the tool (dataset rows are described by their
+record dataclasses, builders/record.py, and docs/dataset.md)."""
 
 from __future__ import annotations
 
