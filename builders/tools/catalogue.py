@@ -5,6 +5,7 @@ A recipe's `tools` entries:
     {python: FILE_OR_MODULE, include: [names]}    typed, documented functions; classes = stateful environments
     {openai: FILE.json|yaml, implementation: FILE_OR_MODULE}
     {openapi: FILE, base_url: URL, include: [operationIds]}
+    {library: FOLDER_OR_PARQUET, include: [names], top: N}   a CREATOR run's verified tools
 """
 
 from __future__ import annotations
@@ -96,7 +97,8 @@ def load_toolset(entries: list, source: str = "recipe", *, base_dir: str | Path 
             found, found_problems = load_openai(entry["openai"], entry.get("implementation"), base_dir)
         elif isinstance(entry, dict) and "library" in entry:
             try:
-                found = load_library_tools(_beside(entry["library"], base_dir))
+                found = load_library_tools(_beside(entry["library"], base_dir), include=entry.get("include"),
+                                           top=entry.get("top"))
             except UserError as exc:  # one line per faulty library row, like the other loaders' problems
                 found_problems = exc.problems
         elif isinstance(entry, dict) and "openapi" in entry:

@@ -99,13 +99,23 @@ def _cache_folder(rows: list[dict]) -> Path:
     return base / digest
 
 
-def load_library_tools(path: str | Path, folder: str | Path | None = None) -> list:
+def load_library_tools(path: str | Path, folder: str | Path | None = None, include: list[str] | None = None,
+                       top: int | None = None) -> list:
     """The library at `path` as builders.tools.Tool objects. Each tool's code is written to
     `folder`/<name>.py (default: a cache folder named after the library's content), and its
-    target points there, so the sandbox runs it like any user's Python tool."""
+    target points there, so the sandbox runs it like any user's Python tool. `include` picks tools
+    by name; `top` keeps the N that solved most problems (`uses`, then name): a library of a full
+    run holds dozens, and a recipe exploring them may want the proven ones."""
     from builders.tools.spec import Tool, check_definition
 
     found = _library_rows(path)
+    if include is not None:
+        missing = sorted(set(include) - {row.get("name") for _, _, row in found})
+        if missing:
+            raise UserError(f"{path}: include names tools the library does not have: {', '.join(missing)}")
+        found = [f for f in found if f[2].get("name") in set(include)]
+    if top is not None:
+        found = sorted(found, key=lambda f: (-int(f[2].get("uses") or 0), str(f[2].get("name"))))[:top]
     folder = Path(folder) if folder else _cache_folder([row for _, _, row in found])
     folder.mkdir(parents=True, exist_ok=True)
     tools, problems = [], []

@@ -142,6 +142,15 @@ def test_library_loads_as_tools_the_sandbox_runs(box, tmp_path):
     assert [t.to_dict() for t in again] == [t.to_dict() for t in tools]
 
 
+def test_a_recipe_picks_library_tools_by_name_or_by_use(tmp_path):
+    folder = write_library(tmp_path / "run1")   # compound solved 3 problems, the two days_between 1 each
+    assert [t.name for t in load_library_tools(folder, tmp_path / "py", top=1)] == ["compound"]
+    assert [t.name for t in load_library_tools(folder, tmp_path / "py", top=2)] == ["compound", "days_between"]
+    assert [t.name for t in load_library_tools(folder, tmp_path / "py", include=["days_between"])] == ["days_between"]
+    with pytest.raises(UserError, match="does not have: nope"):
+        load_library_tools(folder, tmp_path / "py", include=["nope"])
+
+
 # ----------------------------------------------------------------------------- behaviour, tests, provenance
 
 from builders.methods.creator import behaviour, chatform  # noqa: E402
