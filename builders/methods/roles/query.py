@@ -21,6 +21,7 @@ import json
 from builders.llm import Usage
 from builders.methods.grounding import ground_value
 from builders.methods.roles import prompts
+from builders.methods.roles.needs import clauses, stated_texts, stated_values
 
 QUERY_SCHEMA = {
     "type": "object",
@@ -87,8 +88,6 @@ def imagine_query(ctx, kind: str, tools, memory: list[str], seed: int, usage: Us
 
 def values(text: str) -> frozenset[str]:
     """The dates, numbers and quoted texts a request states: what makes it this request."""
-    from builders.methods.roles.needs import stated_texts, stated_values
-
     dates, nums = stated_values(text)
     return frozenset([*dates, *(f"{v:g}" for v, _ in nums), *stated_texts(text)])
 
@@ -107,8 +106,6 @@ def copies_example(query: str, tools) -> bool:
     """The request states a documented example call's date, or most of its numbers (two of two, two
     of three, as STE's check) and not only small whole ones ("add 2 and 3, multiply 4 by 5" shares
     the 4 and 3 of "(12.5 * 4) / 3" by chance): read off the prompt, not imagined."""
-    from builders.methods.roles.needs import stated_values
-
     dates, nums = stated_values(query)
     said = {f"{v:g}" for v, _ in nums}
     for tool in tools:
@@ -134,7 +131,6 @@ def query_problems(query: str, tools, kind: str = "", calls: int = 2, memory: li
     One that hangs on a condition (checks.query_conditional), repeats an earlier request of its group
     (`memory`) or copies a documented example call is not worth an episode either."""
     from builders.methods.roles.checks import conditional, unnatural  # checks imports this module's example
-    from builders.methods.roles.needs import clauses, stated_texts, stated_values
 
     problems = ["query_unnatural"] if unnatural(query, [t.name for t in tools]) else []
     if conditional(query):
