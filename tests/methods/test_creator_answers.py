@@ -17,13 +17,15 @@ SAME = [
     ("2024-03-05 00:00:00", "2024-03-05"), ("Tuesday, March 5, 2024", "2024-03-05"),
     ("Tuesday", "tuesday"), ("It is Tuesday.", "Tuesday"), ("True", "yes"), ("three", "3"),
     ("3, 2", "2 and 3"), ("x = 5", "5"), ("The answer is 42 apples.", "42"), ("The total is $12.50.", "12.5"),
-    ("**7**", "7"), ("-8", "-8"),
+    ("**7**", "7"), ("-8", "-8"), ("(2.0, 3.0)", "2 and 3"),
 ]
 DIFFERENT = [
     ("5.1", "5"), ("43", "42"), ("68 euros", "$68"), ("1157.6", "1157.63"), ("1500 kg", "1.5 km"),
     ("2024-03-06", "2024-03-05"), ("Monday", "Tuesday"), ("Monday or Tuesday, or maybe Wednesday", "Tuesday"),
     ("", "42"), (None, "42"), ("no idea", "42"), ("5/0", "5"), ("3", "2 and 3"), ("0.3", "3"),
     ("2.5%", "25%"), ("8", "-8"),
+    # the 1.5B's linear-system tool printed (x, y) with x wrong; the last number matched the gold x
+    ("(-4.0, 4.0)", "4"), ("(-8.0, 8.0)", "8"), ("[3, 4]", "4"),
 ]
 
 

@@ -189,6 +189,10 @@ def test_select_correct_goes_on_past_a_wrong_answer(box):
     ("    return 200.7\n", "it reads none of its parameters"),
     ("    x = 223 * 0.9\n    return round(x, 2)\n", "it reads none of its parameters"),
     ("    if price < 0:\n        return 0\n    return price * (1 - percent_off / 100)\n", None),
+    # the 1.5B's "solve for x" tool overwrote its parameters before reading them (called with x=4)
+    ("    price = 223\n    percent_off = 10\n    return price * (1 - percent_off / 100)\n",
+     "it reads none of its parameters"),
+    ("    price = price * 100\n    return price * (1 - percent_off / 100)\n", None),
 ])
 def test_hard_coded_tools_are_found(body, reason):
     code = TOOL.split("    cut")[0] + body

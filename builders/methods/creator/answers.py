@@ -234,6 +234,9 @@ _FIND_NUMBER = re.compile(rf"[$€£¥]?\s*(?:{_NUM}|[-−]?\d+/\d+)\s*(?:%|perc
                           re.I)
 
 
+_SEVERAL = re.compile(r"^[(\[][^()\[\]]*,[^()\[\]]*[)\]]$")  # "(a, b)", "[a, b, c]": a printed tuple or list
+
+
 def parse_prediction(text) -> Answer | None:
     """The answer a model's output states: exact when it can be read whole, otherwise the last date
     or number (with its unit) in it, or its words."""
@@ -242,6 +245,11 @@ def parse_prediction(text) -> Answer | None:
     exact = parse_answer(text)
     if exact is not None:
         return exact
+    if _SEVERAL.match(str(text).strip()):
+        # a tuple or list of values ("(-4.0, 4.0)" for "what is x?"): which one answers is the tool's
+        # to say, not the last number's; the 1.5B's linear-system tool printed (x, y) with x wrong
+        items = [_number(p) for p in re.split(r"\s*,\s*", str(text).strip()[1:-1]) if p]
+        return Answer("list", tuple(items)) if items and all(items) else None
     text = _clean(str(text))
     for sep in ("=", ":", " is "):
         if sep in text:

@@ -134,8 +134,8 @@ def hard_coded(code: str, name: str) -> str | None:
         return None
     a = fn.args
     params = {p.arg for p in [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg] if p is not None}
-    read = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-    if params and not params & read:
+    read = _read_before_written(fn, params)
+    if params and not read:
         return "it reads none of its parameters"
     if not params:
         return "it takes no parameters"  # a tool's answer must follow from its arguments
@@ -143,6 +143,20 @@ def hard_coded(code: str, name: str) -> str | None:
     if returns and all(_constant(v) for v in returns):
         return "it returns a constant"
     return None
+
+
+def _read_before_written(fn, params: set[str]) -> set[str]:
+    """The parameters whose value the body reads before any assignment replaces it: `x = (-45 - 21) / 6;
+    return x` (the 1.5B's "solve for x" tool, called with x=4) reads its parameter `x` in no way that
+    matters. Statements are taken in order; a read inside a statement counts before its own write."""
+    live, read = set(params), set()
+    for stmt in fn.body:
+        loads = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        read |= loads & live
+        stores = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)):  # an unconditional top-level rebinding
+            live -= stores
+    return read
 
 
 def _constant(node: ast.expr) -> bool:
