@@ -199,6 +199,19 @@ def test_hard_coded_tools_are_found(body, reason):
     assert programs.hard_coded(code, "sale_price") == reason
 
 
+@pytest.mark.parametrize("body,reason", [
+    # the 1.5B's table tools of the full run, accepted and put in the library before this check
+    ("    return values['Chloe'] - values['Jonas']\n", "it reads fixed keys of its parameter"),
+    ("    change = values['2013'] - values['2010']\n    return change / 3\n", "it reads fixed keys of its parameter"),
+    ("    return max(values.values()) - min(values.values())\n", None),
+    ("    return values[first] - values[second]\n", None),
+])
+def test_table_tools_that_name_their_problems_rows_are_hard_coded(body, reason):
+    code = ('def table_difference(values: dict[str, float], first: str, second: str) -> float:\n'
+            '    """Difference between two rows of a table."""\n' + body)
+    assert programs.hard_coded(code, "table_difference") == reason
+
+
 def test_a_hard_coded_tool_is_rejected_even_when_right(box):
     constant = TOOL.split("    cut")[0] + "    return 200.7\n"
     ctx = ctx_for(box, [constant, 'print("Final Answer:", sale_price(price=223, percent_off=10))'])

@@ -122,9 +122,10 @@ def without_function(code: str, name: str) -> str:
 
 
 def hard_coded(code: str, name: str) -> str | None:
-    """Why function `name` is no general tool, or None: it reads none of its parameters, or every
+    """Why function `name` is no general tool, or None: it reads none of its parameters, every
     return gives a bare constant (its answer does not follow from its arguments; a guard such as
-    `if not xs: return 0` beside a computed return is fine)."""
+    `if not xs: return 0` beside a computed return is fine), or it looks up fixed names in a
+    parameter (its problem's table rows)."""
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError):
@@ -142,6 +143,11 @@ def hard_coded(code: str, name: str) -> str | None:
     returns = [n.value for n in ast.walk(fn) if isinstance(n, ast.Return) and n.value is not None]
     if returns and all(_constant(v) for v in returns):
         return "it returns a constant"
+    if any(isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) and n.value.id in params
+           and isinstance(n.slice, ast.Constant) and isinstance(n.slice.value, str) for n in ast.walk(fn)):
+        # values['Chloe'] - values['Jonas'], values['2013'] - values['2010']: the 1.5B's table tools
+        # named their problem's rows; on another table they raise or answer another question
+        return "it reads fixed keys of its parameter"
     return None
 
 
