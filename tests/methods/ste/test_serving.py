@@ -126,8 +126,10 @@ def fs_tools():
 
 
 @pytest.mark.parametrize("query, text, reasons", [
-    ("Please append a note to /notes.txt with the text I just wrote.", "just wrote", ["argument_filler"]),    # real
-    ("Please append a note to /notes.txt with the text I just wrote.", "the text I", ["argument_filler"]),
+    ("Please append a note to /notes.txt with the text I just wrote.", "just wrote",
+     ["query_unstated_content", "argument_filler"]),    # real: the request states no text, the call copied the reference
+    ("Please append a note to /notes.txt with the text I just wrote.", "the text I",
+     ["query_unstated_content", "argument_filler"]),
     ("Please append the text buy milk to /notes.txt.", "buy milk", []),
 ])
 def test_argument_lifted_from_filler_words(box, fs_tools, query, text, reasons):
