@@ -110,10 +110,11 @@ def load_library_tools(path: str | Path, folder: str | Path | None = None, inclu
 
     found = _library_rows(path)
     if include is not None:
-        missing = sorted(set(include) - {row.get("name") for _, _, row in found})
+        wanted = set(include)
+        missing = sorted(wanted - {row.get("name") for _, _, row in found})
         if missing:
             raise UserError(f"{path}: include names tools the library does not have: {', '.join(missing)}")
-        found = [f for f in found if f[2].get("name") in set(include)]
+        found = [f for f in found if f[2].get("name") in wanted]
     if top is not None:
         found = sorted(found, key=lambda f: (-int(f[2].get("uses") or 0), str(f[2].get("name"))))[:top]
     folder = Path(folder) if folder else _cache_folder([row for _, _, row in found])

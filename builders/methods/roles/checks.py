@@ -46,6 +46,7 @@ from builders.methods.roles.needs import coverage, typed_values, undated
 from builders.methods.roles import planner
 from builders.methods.roles.query import DEMO_QUERY
 from builders.methods.roles.records import RoleRow, Trajectory
+from builders.tools.builtin.units import roman_to_int
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _GROUPED = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
@@ -274,16 +275,6 @@ def month_days(text: str) -> set[str]:
 
 
 _ROMAN = re.compile(r"""(?<![A-Za-z'"])([MDCLXVI]{2,})(?![A-Za-z'"])|['"]([MDCLXVI]+)['"]""")
-_ROMAN_VALUES = (("M", 1000), ("CM", 900), ("D", 500), ("CD", 400), ("C", 100), ("XC", 90), ("L", 50),
-                 ("XL", 40), ("X", 10), ("IX", 9), ("V", 5), ("IV", 4), ("I", 1))
-
-
-def _roman(n: int) -> str:
-    out = ""
-    for letters, value in _ROMAN_VALUES:
-        out += letters * (n // value)
-        n %= value
-    return out
 
 
 def romans(text: str) -> set[str]:
@@ -292,12 +283,10 @@ def romans(text: str) -> set[str]:
     found = set()
     for m in _ROMAN.finditer(text):
         numeral = m.group(1) or m.group(2)
-        value, rest = 0, numeral
-        for letters, v in _ROMAN_VALUES:
-            while rest.startswith(letters):
-                value, rest = value + v, rest[len(letters):]
-        if not rest and 0 < value < 4000 and _roman(value) == numeral:
-            found.add(numeral)
+        try:
+            found.add(roman_to_int(numeral)["roman"])  # the built-in tool's reader: canonical form only
+        except ValueError:
+            pass
     return found
 
 
