@@ -38,9 +38,10 @@ def calibration_line(manifest: dict) -> str:
     rows = "".join(f"\n| {q} | {f['threshold']:+.2f} | {_fig(f['auc'])} | {f['pass']:.0%} | {f['catch']:.0%} | "
                    f"{f['sound']} / {f['flawed']} | {'dropped' if q in c.get('dropped', []) else 'used'} |"
                    for q, f in c["questions"].items())
+    cut = (f"its threshold the one that catches most flawed exchanges of one half while passing "
+           f"{c['pass_target']:.0%} of its sound ones" if c.get("pass_target") else "its threshold chosen on one half")
     line = (f"\n\nJudge calibration ({c['judge']}, {len(c['cases'])} exchanges whose verdict is known; each "
-            "question scored as log p(yes) − log p(no), its threshold the one that catches most flawed exchanges "
-            "of one half while passing 95 % of its sound ones, figures from the other):\n\n| question | threshold | AUC | sound passed | flawed caught | held out (sound / flawed) | "
+            f"question scored as log p(yes) − log p(no), {cut}, figures from the other):\n\n| question | threshold | AUC | sound passed | flawed caught | held out (sound / flawed) | "
             "in the run |\n| --- | --- | --- | --- | --- | --- | --- |" + rows)
     t = c.get("together")
     if t and t.get("questions"):

@@ -342,7 +342,7 @@ class Calibration:
 
     def as_dict(self) -> dict:
         return {**asdict(self), "thresholds": self.thresholds, "together": self.together,
-                "warnings": self.warnings}
+                "pass_target": PASS_TARGET, "warnings": self.warnings}
 
 
 def cases_digest(cases=CASES) -> str:
