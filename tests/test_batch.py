@@ -1,6 +1,7 @@
 """The batching engine on the embedded model: several threads at once get what each would get alone
 (the test that catches crossed sequences), grammar-valid JSON, and KV prefix reuse per slot."""
 
+import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -204,7 +205,7 @@ def test_prompts_waiting_together_are_all_read_before_the_next_generation_step(m
     assert sum(r.share for r in requests) == pytest.approx(engine.steps)
 
 
-COUNT = [{"role": "user", "content": "List the numbers from 1 to 200 separated by commas."}]  # 121 tokens, greedy
+STORY = [{"role": "user", "content": "Write a long story about a dragon, at least 1000 words."}]  # greedy: runs to any max_tokens
 
 
 def interrupt_when_generating(engine, thread, tokens: int = 4) -> list:
@@ -244,13 +245,21 @@ def test_a_call_given_up_mid_generation_frees_its_slot_and_the_others_finish_as_
         gate.wait()
         return ask(engine, call, temperature=0)
 
-    with ThreadPoolExecutor(2) as pool:
-        futures = [pool.submit(other, call) for call in others]
-        given_up = interrupt_when_generating(engine, main)
-        gate.wait()
-        with pytest.raises(KeyboardInterrupt):
-            engine.chat(COUNT, temperature=0, max_tokens=120)
-        together = [f.result().text for f in futures]
+    # Ctrl-C must raise KeyboardInterrupt whatever an earlier test of the session installed; and the
+    # interrupted call is long (300 tokens, about 15 s) so a watcher starved of the GIL for a while still
+    # catches it mid-generation (a 69-token call once finished first in a full-suite run)
+    handler = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            futures = [pool.submit(other, call) for call in others]
+            given_up = interrupt_when_generating(engine, main)
+            gate.wait()
+            with pytest.raises(KeyboardInterrupt):
+                reply = engine.chat(STORY, temperature=0, max_tokens=300)
+                pytest.fail(f"the call ended ({reply.finish_reason}, {reply.completion_tokens} tokens) before the watcher interrupted it")
+            together = [f.result().text for f in futures]
+    finally:
+        signal.signal(signal.SIGINT, handler)
     [request] = given_up
     assert request.done.wait(60) and request.finish_reason == "cancelled"
     assert together == alone
