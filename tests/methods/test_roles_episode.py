@@ -330,3 +330,28 @@ def test_a_repeated_call_after_enough_calls_is_cut_and_the_planner_concludes(san
             "reasons": ["repeated_call_cut"]} in traj.candidates
     enums = [c["schema"]["properties"]["next"]["enum"] for c in llm.calls if "thought" in json.dumps(c["schema"])]
     assert enums[-1] == ["conclusion"]
+
+
+def test_a_tool_groups_episodes_run_in_chains_of_at_most_chain_episodes():
+    """80 episodes over 6 tools: the one_tool and domain groups recur, and one group held 15 episodes
+    in order, the batch's tail; chains of 4 cut them, each episode in exactly one chain."""
+    from collections import Counter
+
+    tools = [TOOLS[n] for n in ("calculator", "percent_change", "convert_units", "int_to_roman", "date_arithmetic",
+                                "date_info")]  # recipes/roles.yaml's
+
+    class Recipe:
+        seed = 0
+        method = {"name": "roles", "episodes": 80, "tools_per_episode": 2, "chain_episodes": 4,
+                  "kinds": ["one_tool", "domain", "cross_domain"]}
+
+    units = Roles().units(Recipe, tools)
+    sizes = Counter(u.group for u in units)
+    assert len(units) == 80 and max(sizes.values()) <= 4
+    assert any("#" in g for g in sizes)  # some group was split
+    for name in {g.split("#")[0] for g in sizes}:  # a split group's chains are its tools' episodes, dealt round
+        chains = [g for g in sizes if g.split("#")[0] == name]
+        assert max(sizes[g] for g in chains) - min(sizes[g] for g in chains) <= 1
+        assert all(u.data["kind"] + ":" + "+".join(u.data["tools"]) == name for u in units if u.group in chains)
+    Recipe.method = {**Recipe.method, "chain_episodes": 1000}
+    assert max(Counter(u.group for u in Roles().units(Recipe, tools)).values()) > 4
