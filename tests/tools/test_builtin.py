@@ -220,6 +220,12 @@ def test_geography():
     assert geography.find_city("paris", "france")["matches"][0]["country"] == "FR"
     assert geography.find_city("Valencia, VE")["matches"][0]["country"] == "VE"
     raises(geography.find_city, "no city", name="Atlantis")
+    # the names people use for cities the gazetteer names longer (the 1.5B's STE queries failed on both),
+    # and a near miss is named in the error, so a trial can correct it
+    assert geography.city_distance("Paris", "New York")["to"] == "New York City, US"
+    assert geography.find_city("Frankfurt")["matches"][0]["name"] == "Frankfurt am Main"
+    raises(geography.find_city, "did you mean 'Paris'", name="Pariss")
+    raises(geography.find_city, "no city", name="York")  # a word, not the start of a name
     raises(geography.find_city, "unknown country", name="Paris", country="Narnia")
     assert geography.city_distance("New York City", "Los Angeles", "mi")["distance"] == pytest.approx(2450, abs=30)
     raises(geography.cities_near, "latitude", latitude=95, longitude=0)

@@ -8,6 +8,7 @@ see builders/tools/data/SOURCES.md.
 from __future__ import annotations
 
 import csv
+import difflib
 import math
 import unicodedata
 from functools import lru_cache
@@ -55,10 +56,16 @@ def _find(name: str, country: str | None = None) -> list[dict]:
         name, country = (p.strip() for p in name.rsplit(",", 1))
     code = _country_code(country) if country else None
     key = _fold(name)
-    found = [c for c in _cities() if _fold(c["name"]) == key and (code is None or c["country"] == code)]
+    cities = [c for c in _cities() if code is None or c["country"] == code]
+    found = [c for c in cities if _fold(c["name"]) == key]
+    if not found:  # the name people use for a city whose gazetteer name is longer: "New York" (City), "Frankfurt" (am Main)
+        found = sorted((c for c in cities if _fold(c["name"]).startswith(key + " ")), key=lambda c: -c["population"])
     if not found:
         where = f" in {code}" if code else ""
-        raise ValueError(f"no city named {name!r}{where} in the gazetteer (cities of 500,000 people or more and capitals)")
+        near = difflib.get_close_matches(key, sorted({_fold(c["name"]) for c in cities}), n=3, cutoff=0.75)
+        hint = f"; did you mean {', '.join(repr(n.title()) for n in near)}?" if near else ""
+        raise ValueError(f"no city named {name!r}{where} in the gazetteer (cities of 500,000 people or more and "
+                         f"capitals){hint}")
     return found
 
 
@@ -68,7 +75,7 @@ def _haversine_km(a: dict, b: dict) -> float:
     return 2 * 6371.0088 * math.asin(math.sqrt(h))
 
 
-@tool("1", params={"name": {"minLength": 1, "maxLength": 80}})
+@tool("2", params={"name": {"minLength": 1, "maxLength": 80}})
 def find_city(name: str, country: str | None = None) -> dict:
     """Look up a city (of 500,000 people or more, or a capital) by name: its country, coordinates,
     population and time zone. Fails when no city has that name.
@@ -81,7 +88,7 @@ def find_city(name: str, country: str | None = None) -> dict:
     return {"matches": found[:5], "count": len(found)}
 
 
-@tool("1", params={"from_city": {"minLength": 1}, "to_city": {"minLength": 1}})
+@tool("2", params={"from_city": {"minLength": 1}, "to_city": {"minLength": 1}})
 def city_distance(from_city: str, to_city: str, unit: Literal["km", "mi", "nmi"] = "km") -> dict:
     """The great-circle distance between two cities of the gazetteer; "City, CC" picks the country
     when several cities share a name (otherwise the most populous is used).
