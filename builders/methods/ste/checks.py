@@ -178,6 +178,9 @@ def on_topic(query: str, spec: dict, arguments: dict | None = None) -> bool:
     named = [v for v in (arguments or {}).values() if isinstance(v, str) and re.search(r"[A-Za-z]{3}", v)]
     if any(v.lower() in query.lower() for v in named):
         return True
+    said = stated_words(query)  # a choice the call makes, in the words the user wrote ('miles' for `mi`)
+    if any(isinstance(v, str) and v.lower() in choices and choice_stated(v, said) for v in (arguments or {}).values()):
+        return True
     return any("expression" in k for k in params) and any(w.startswith(ARITHMETIC) for w in words)
 
 

@@ -102,6 +102,10 @@ CASES = [  # (tool, query, call, answer, finish, reasons)
      ["argument_hallucinated"]),
     ("convert_units", "How many inches are 500 ft?", {"name": "convert_units",
      "arguments": {"value": 500, "from_unit": "ft", "to_unit": "in"}}, "500 ft are 6000 inches.", {}, []),
+    # rejected as off topic in a real run: the units are the call's choices in words ('miles' for `mi`)
+    ("convert_units", "How many miles is 5 kilometers?", {"name": "convert_units",
+     "arguments": {"value": 5, "from_unit": "km", "to_unit": "mi"}}, "Five kilometers is approximately 3.106856 miles.",
+     {}, []),
 ]
 
 
