@@ -31,8 +31,8 @@ SHOTS = [("How much is 250 US dollars in euros today?", "amount = 231.5, currenc
           "250 US dollars are 231.5 euros today."),
          ("What does the word ephemeral mean?", "word = ephemeral, meaning = lasting a very short time",
           "Ephemeral means lasting a very short time."),
-         ("How long is a flight from Lisbon to Oslo?", "hours = 3.5, stops = 0",
-          "A flight from Lisbon to Oslo takes about 3.5 hours.")]
+         ("When does the Prado Museum open on Sundays?", "opens = 10:00, closes = 19:00",
+          "On Sundays the Prado Museum opens at 10:00 and closes at 19:00.")]
 PINNED = 1 + 2 * len(SHOTS)  # the system message and the worked exchanges: the same for every answer
 
 

@@ -57,12 +57,14 @@ SYSTEM = ("You write questions that people ask a helpful assistant. Each questio
           "every value it needs.")
 INSTRUCTIONS = 'Write a new question of this kind. Reply in JSON: {"query": "..."}'
 # Worked exchanges for made-up tasks: (task, values, request).
+# No task is near a built-in tool's: with a flight-time exchange, the 1.5B asked city_distance for
+# flight times (6 of the 15 city_distance queries rejected in one run), which a distance does not answer.
 SHOTS = [
     ("Convert an amount of money between currencies.", "amount, from currency, to currency",
      "How much is 250 US dollars in euros today?"),
     ("Look up the meaning of an English word.", "word", "What does the word ephemeral mean?"),
-    ("Estimate the flight time between two airports.", "origin (e.g. Lisbon), destination",
-     "How long is a flight from Lisbon to Oslo?"),
+    ("Find when a museum opens on a given day.", "museum (e.g. the Prado), day of the week",
+     "When does the Prado Museum open on Sundays?"),
     ("Compute the body mass index from a weight and a height.", "weight in kg, height in cm",
      "I weigh 72 kg and I am 180 cm tall. What is my body mass index?"),
     ("Count the words of a text.", "text", "How many words are in the sentence the cat sat on the mat?"),
