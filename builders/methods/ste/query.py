@@ -2,7 +2,7 @@
 that one call can serve — not naming the tool, not pasting its documentation, not solving it.
 
 The grammar fixes the query's shape, which a 135M model does not keep by itself: a request's opening
-word, then 4-22 more words separated by single spaces — words of letters and plain punctuation, or plain
+word, then 4-30 more words separated by single spaces — words of letters and plain punctuation, or plain
 numbers (42, 26.2, 1,500) and ISO dates — no
 braces, brackets, quotes, underscores, '=' or ':' (so no code, JSON, identifier or URL) — ending with
 ? or . Worked exchanges for other tools show the model what a request looks like.
@@ -24,8 +24,10 @@ OPENINGS = "What|How|Which|When|Where|Who|Can|Could|Please|Find|Calculate|Conver
 NUMBER = r"[0-9]{1,6}([.,][0-9]{1,3})?"                 # 42, 26.2, 1,500 — not 30.21.20.2008
 DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 WORD = rf"([A-Za-z/][A-Za-z',.%$!/&+-]{{0,23}}|[$]?{NUMBER}[a-z%]{{0,3}}[,.]?|{DATE}[,.]?)"
-QUERY_PATTERN = rf"^({OPENINGS})( {WORD}){{4,22}}[?.]$"
-NUMBERED_PATTERN = rf"^({OPENINGS})( {WORD}){{1,12}} ({NUMBER}|{DATE})[,]?( {WORD}){{1,12}}[?.]$"
+QUERY_PATTERN = rf"^({OPENINGS})( {WORD}){{4,30}}[?.]$"
+# Room for a long request: at 12 words before the number the 1.5B glued words to fit ('for a measurement
+# inimperial, 1 foot equals …'); a request's length is bounded by the checks, not by the grammar.
+NUMBERED_PATTERN = rf"^({OPENINGS})( {WORD}){{1,20}} ({NUMBER}|{DATE})[,]?( {WORD}){{1,20}}[?.]$"
 QUERY_FIELD = {"type": "string", "pattern": QUERY_PATTERN}
 QUERY_SCHEMA = {"type": "object", "properties": {"query": QUERY_FIELD}, "required": ["query"],
                 "additionalProperties": False}

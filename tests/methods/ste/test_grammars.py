@@ -31,3 +31,7 @@ def test_the_query_grammar_admits_requests_only():
     assert not any(re.match(NUMBERED_PATTERN, q) or re.match(QUERY_PATTERN, q) for q in bad)
     assert re.match(QUERY_PATTERN, "Please save the text milk and eggs as /shopping.txt.")
     assert not re.match(NUMBERED_PATTERN, "How far is Paris from Berlin by road?")  # digits demanded
+    # 12 words before the number were the most the grammar allowed, so the 1.5B glued 'in' to 'imperial'
+    # ('for a measurement inimperial, 1 foot …', four accepted rows of one run); 13 words fit now
+    assert re.match(NUMBERED_PATTERN, "What is the conversion factor from feet to inches for a measurement in "
+                                      "imperial, 1 foot equals how many inches?")
