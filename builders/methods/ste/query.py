@@ -26,7 +26,7 @@ DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 WORD = rf"([A-Za-z/][A-Za-z',.%$!/&+-]{{0,23}}|[$]?{NUMBER}[a-z%]{{0,3}}[,.]?|{DATE}[,.]?)"
 QUERY_PATTERN = rf"^({OPENINGS})( {WORD}){{4,30}}[?.]$"
 # Room for a long request: at 12 words before the number the 1.5B glued words to fit ('for a measurement
-# inimperial, 1 foot equals …'); a request's length is bounded by the checks, not by the grammar.
+# inimperial, 1 foot equals …'); max_tokens and the repetition check bound a rambling one.
 NUMBERED_PATTERN = rf"^({OPENINGS})( {WORD}){{1,20}} ({NUMBER}|{DATE})[,]?( {WORD}){{1,20}}[?.]$"
 QUERY_FIELD = {"type": "string", "pattern": QUERY_PATTERN}
 QUERY_SCHEMA = {"type": "object", "properties": {"query": QUERY_FIELD}, "required": ["query"],
