@@ -48,6 +48,16 @@ def numbers(text: str) -> list[tuple[float, int]]:
     return found
 
 
+WEEKS = re.compile(r"(?<![\d.,])\b(\d{1,3}|" + "|".join(NUMBER_WORDS) + r")(\s+|-)weeks?\b", re.I)
+
+
+def week_days(text: str) -> list[float]:
+    """The days of each count of weeks a request states: '3 weeks before' is a day offset of 21 (date
+    tools count days). Only what a request states: an answer's '4.3 weeks' says no 30.1."""
+    counts = [float(n) if n[0].isdigit() else float(NUMBER_WORDS[n.lower()]) for n, _ in WEEKS.findall(text)]
+    return [7 * n for n in counts if n]
+
+
 # Abbreviations whose word does not begin with them: "metres" is `m`, "feet" `ft`, "pounds" `lb`.
 SPELLED_UNITS = {"m": ("met",), "g": ("gram",), "s": ("sec",), "c": ("cels",), "f": ("fahr",), "k": ("kelv",),
                  "l": ("lit",), "h": ("hour",), "t": ("tonne",), "ft": ("foot", "feet"), "lb": ("pound",),
@@ -239,7 +249,7 @@ def ground_value(name: str, schema: dict, text: str) -> dict | None:
                  or not isinstance(c, str) and c in stated_numbers(text)]
         return {**schema, "enum": named} if named else None
     if kind in ("number", "integer"):
-        values = [v for v in stated_numbers(text) if _fits(v, schema)]
+        values = [v for v in stated_numbers(text) + [plain_number(d) for d in week_days(text)] if _fits(v, schema)]
         if signed(schema) and BACKWARD.search(text):  # "10 days before": the offset may be -10
             values += [-v for v in values if v and _fits(-v, schema)]
         return {k: v for k, v in schema.items() if k not in ("type",)} | {"enum": values} if values else None
@@ -272,11 +282,14 @@ def ground_value(name: str, schema: dict, text: str) -> dict | None:
 def asked_for(name: str, schema: dict, text: str, required: list[str], props: dict) -> bool:
     """Does `text` ask for optional parameter `name`? A choice it names, a word of the parameter's name
     ('45 days' for `days`), or a date beyond those the required parameters take. Otherwise a small
-    model fills it with any number of the query (`contribution_per_period: 5`); the default is right."""
+    model fills it with any number of the query (`contribution_per_period: 5`); the default is right.
+    A count of weeks asks for `days` (its days are among the stated numbers)."""
     if "enum" in schema:
         return True  # ground_value kept only the choices the text names
     words = {w[:4] for w in re.findall(r"[a-z]{4,}", text.lower())}
     if any(part[:4] in words for part in name.lower().split("_") if len(part) >= 4):
+        return True
+    if "days" in name.lower().split("_") and WEEKS.search(text):  # '3 weeks before' asks for days: -21
         return True
     if _is_date(name, schema):
         return len(stated_dates(text)) > sum(_is_date(r, props.get(r, {})) for r in required)

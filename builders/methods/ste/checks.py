@@ -25,7 +25,7 @@ from difflib import SequenceMatcher
 from builders.judge import Check
 from builders.methods.grounding import (_ISO_DATE, _WORD, MONTHS, _fields, _is_date, asked, asked_values,
                                         choice_stated, key_values, numbers, plain_number, result_value,
-                                        stated_dates, stated_numbers, stated_words)
+                                        stated_dates, stated_numbers, stated_words, week_days)
 from builders.methods.grounding import schema_leaves as _leaves
 from builders.methods import qualifiers
 from builders.methods.ste import serving
@@ -244,7 +244,7 @@ def _date_stated(match: re.Match, text: str) -> bool:
 def unstated_values(arguments: dict, parameters: dict, context: str) -> list[str]:
     """Argument values that appear nowhere in `context` (the user's words and earlier results):
     numbers, dates, names, choices the model made up. Booleans and the parameter's default pass."""
-    known = numbers(context)
+    known = numbers(context) + [(d, 0) for d in week_days(context)]
     words = stated_words(context)
     stems = {w[:5] for w in words}
     bad = []

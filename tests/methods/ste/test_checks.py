@@ -102,6 +102,14 @@ CASES = [  # (tool, query, call, answer, finish, reasons)
      ["argument_hallucinated"]),
     ("convert_units", "How many inches are 500 ft?", {"name": "convert_units",
      "arguments": {"value": 500, "from_unit": "ft", "to_unit": "in"}}, "500 ft are 6000 inches.", {}, []),
+    # '3 weeks before' is a day offset of -21: the grammar offered no `days` for it, and the 1.5B called
+    # date_arithmetic with the start date alone (rejected, request_half_served, in a real run)
+    ("date_arithmetic", "What is the date 3 weeks before 2023-04-10 and what is its weekday?",
+     {"name": "date_arithmetic", "arguments": {"start": "2023-04-10", "days": -21}},
+     "The date 3 weeks before 2023-04-10 is 2023-03-20, which is a Monday.", {}, []),
+    ("date_arithmetic", "What is the date 3 weeks before 2023-04-10 and what is its weekday?",
+     {"name": "date_arithmetic", "arguments": {"start": "2023-04-10", "days": 21}},
+     "The date 3 weeks before 2023-04-10 is 2023-05-01, which is a Monday.", {}, ["direction_ignored"]),
     # rejected as off topic in a real run: the units are the call's choices in words ('miles' for `mi`)
     ("convert_units", "How many miles is 5 kilometers?", {"name": "convert_units",
      "arguments": {"value": 5, "from_unit": "km", "to_unit": "mi"}}, "Five kilometers is approximately 3.106856 miles.",

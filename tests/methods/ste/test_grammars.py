@@ -35,3 +35,16 @@ def test_the_query_grammar_admits_requests_only():
     # ('for a measurement inimperial, 1 foot …', four accepted rows of one run); 13 words fit now
     assert re.match(NUMBERED_PATTERN, "What is the conversion factor from feet to inches for a measurement in "
                                       "imperial, 1 foot equals how many inches?")
+
+
+def test_a_count_of_weeks_offers_its_days_to_a_day_offset():
+    """'3 weeks before 2023-04-10': the grammar left `days` out (no word 'days'), so the 1.5B called
+    date_arithmetic with the start alone and stated the start date as the answer."""
+    from builders.methods.grounding import ground_parameters
+    from builders.tools import builtin_tools
+
+    params = builtin_tools()["date_arithmetic"].parameters
+    days = ground_parameters(params, "What is the date 3 weeks before 2023-04-10 and what is its weekday?")["properties"]
+    assert -21 in days["days"]["enum"] and 21 in days["days"]["enum"]
+    assert "days" not in ground_parameters(params, "How many weeks are between 2023-04-10 and 2023-05-10?")["properties"]
+    assert "days" not in ground_parameters(params, "What weekday is 2023-04-10?")["properties"]
