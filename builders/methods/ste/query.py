@@ -100,7 +100,12 @@ def values(tool: Tool) -> str:
 
 
 def task(tool: Tool) -> str:
-    """The tool's purpose in its documentation's first sentence, without its name."""
+    """The tool's purpose in its documentation's first sentence, without its name. A stateful
+    environment's tool keeps all of it: what the environment holds ('The file system starts with
+    /notes/todo.txt, …') is what a request can name; shown the first sentence alone, the 1.5B asked
+    to read files that do not exist (/notes/important.txt, /family: 17 of its 21 read_file rows in one run)."""
+    if tool.environment:
+        return " ".join(tool.description.split())
     return tool.description.split(". ")[0].strip().rstrip(".") + "."
 
 

@@ -231,3 +231,15 @@ def test_a_polite_request_to_write_is_answered_by_a_confirmation(box, fs_tools):
     [row] = explore(SteScript([query], [call], ["The new task 'buy groceries' has been added to your to-do list."]),
                     box, "write_file", fs_tools)
     assert "answer_misses_result" in row.reasons
+
+
+def test_imagination_for_an_environment_shows_what_it_holds(fs_tools):
+    """Shown only 'Read a text file.', the 1.5B asked to read files the file system never had; a
+    stateless tool's task stays its documentation's first sentence."""
+    from builders.methods.ste.query import imagination_prompt
+    from builders.tools import builtin_tools
+
+    asked = imagination_prompt(fs_tools["read_file"], [], "")[-1]["content"]
+    assert "/notes/shopping.txt" in asked and "/docs/readme.txt" in asked
+    calculator = imagination_prompt(builtin_tools()["calculator"], [], "")[-1]["content"]
+    assert calculator.startswith("Task: " + builtin_tools()["calculator"].description.split(". ")[0])
