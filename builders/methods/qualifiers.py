@@ -14,13 +14,17 @@ from __future__ import annotations
 import re
 
 # name → (how a request states it, word beginnings of which one in `known` means the tool knows it)
+# 'including' qualifies a count only when it names the count's ends ("including both dates", "including
+# the end date"); "… for March 1, 2023, including its weekday, ISO week number, …" lists what is asked.
+ENDS = r" (?:both|the (?:start|end|first|last|two)|start|end|today)\b"
 COUNTING = {  # what a count includes (α-UMi's sub-requests: a later call may adjust the count instead)
-    "inclusive": (r"inclusive(?:ly)?|including", ("inclu",)),
-    "exclusive": (r"exclusive(?:ly)?|excluding", ("exclu",)),
+    "inclusive": (rf"inclusive(?:ly)?|including{ENDS}", ("inclu",)),
+    "exclusive": (rf"exclusive(?:ly)?|excluding{ENDS}", ("exclu",)),
 }
 RATE = r"(?! (?:of|at) \d)"  # "plus tax at 20 %": the call can take the stated rate
-QUALIFIERS = {
-    **COUNTING,
+QUALIFIERS = {  # a single call: any 'including' / 'excluding' narrows what it is asked ("excluding books with …")
+    "inclusive": (r"inclusive(?:ly)?|including", ("inclu",)),
+    "exclusive": (r"exclusive(?:ly)?|excluding", ("exclu",)),
     # how a distance is travelled; "walk 5 km at 5 km/h" is arithmetic, not a route, so only these forms
     "by road": (r"by (?:car|road|bus|coach|truck|driving)|(?:driving|road) (?:distance|route)|drive (?:from|to|between)",
                 ("driv", "road", "route")),

@@ -496,3 +496,23 @@ def test_a_difference_of_two_earlier_dates_serves_its_clause(sandbox):
         ("I count the days.", "date_arithmetic", {"start": "2023-04-01", "end": "2023-05-02"})],
         "They are 31 days apart.", names=("date_arithmetic",))
     assert checks.requests_served(unused) == "subrequest_unserved"   # it counted the request's own dates
+
+
+def test_including_that_lists_what_is_asked_is_not_a_counting_qualifier(sandbox):
+    """Real 1.5B episode (roles.yaml, 2026-12-06): date_info served '… for March 1, 2023, including its
+    weekday, ISO week number, …' in full, and the clause waited for a call to 'adjust' an inclusive count."""
+    names = ("int_to_roman", "date_info")
+    query = ("Convert the number 456 into a Roman numeral, and then find out the date information for March 1, 2023, "
+             "including its weekday, ISO week number, day of the year, quarter, whether it's a leap year, and how "
+             "many days its month has.")
+    calls = [("I convert 456.", "int_to_roman", {"number": 456}),
+             ("I look up March 1, 2023.", "date_info", {"date": "2023-03-01"})]
+    traj = record(sandbox, query, calls, "456 is CDLVI. March 1, 2023 is a Wednesday in ISO week 9, day 60 of the "
+                  "year, in quarter 1; 2023 is not a leap year, and March has 31 days.", names=names)
+    assert checks.requests_served(traj) is None
+    counted = ("Convert 456 into a Roman numeral and count the days from 2024-02-27 to 2024-03-04, including both "
+               "dates.")
+    two = record(sandbox, counted, [calls[0], ("I count the days.", "date_arithmetic",
+                                               {"start": "2024-02-27", "end": "2024-03-04"})],
+                 "456 is CDLVI, and there are 6 days.", names=("int_to_roman", "date_arithmetic"))
+    assert checks.requests_served(two) == "subrequest_unserved"
