@@ -516,3 +516,22 @@ def test_including_that_lists_what_is_asked_is_not_a_counting_qualifier(sandbox)
                                                {"start": "2024-02-27", "end": "2024-03-04"})],
                  "456 is CDLVI, and there are 6 days.", names=("int_to_roman", "date_arithmetic"))
     assert checks.requests_served(two) == "subrequest_unserved"
+
+
+def test_a_request_is_imagined_from_the_values_of_earlier_ones_and_retried_warmer():
+    """Shown its group's earlier requests word for word, the 1.5B wrote them again, 3 candidates of 3:
+    the prompt gives their values only, and each re-sample is drawn warmer than the one before."""
+    from builders.llm import Usage
+    from builders.methods.roles.query import RETRY_WARMER, imagine_query
+    from tests.scripted import ScriptedLLM
+
+    roman = [TOOLS["convert_units"], TOOLS["int_to_roman"]]
+    first = "Convert 12 cups to milliliters and then convert that result to Roman numerals."
+    llm = ScriptedLLM([{"query": first}, {"query": first},
+                       {"query": "How many milliliters are 3 cups? Then write that number in Roman numerals."}])
+    query, problems = imagine_query(context(llm, None, TOOLS, candidates=3), "cross_domain", roman, [first], 5, Usage())
+    assert problems == [] and query.startswith("How many milliliters are 3 cups")
+    prompt = llm.calls[0]["messages"][-1]["content"]
+    assert first not in prompt and "Values earlier requests used (choose others): 12" in prompt
+    temperatures = [c["temperature"] for c in llm.calls]
+    assert temperatures == pytest.approx([0.7, 0.7 + RETRY_WARMER, 0.7 + 2 * RETRY_WARMER])

@@ -1,8 +1,8 @@
 """Imagination: a user request that needs several calls of the episode's tools.
 
 The hint says how the calls relate (one tool several times, tools in sequence, an environment's
-methods on the same data); the episode's earlier requests over the same tools are shown so the
-next one differs (STE's short-term memory, here per tool group).
+methods on the same data); the values of the earlier requests over the same tools are shown so
+the next one differs (STE's short-term memory, here per tool group); verbatim, they were copied.
 
 A candidate request with a problem (`query_problems`) is sampled again, up to `candidates` times.
 When the last one still has a problem of `ENDS`, the episode ends there, rejected for it: a request
@@ -55,6 +55,13 @@ def task_hint(kind: str, tools, calls: int) -> str:
 
 ENDS = ("query_unnatural", "query_conditional", "query_repeated", "query_copies_example")
 
+# Each re-sampled request is drawn this much hotter. Shown its group's earlier requests, the 1.5B wrote
+# them again (3 of 3 candidates; 9 of the first 13 episodes of a run rejected as query_repeated): the
+# prompt now lists only their values, and a retry is sampled warmer. (A "user situation" per episode,
+# as persona-seeded generators use, varied them more but led the 1.5B off its tools: prices, "2024-02-31",
+# "excluding weekends" for date and Roman-numeral tools, 5 of 8 requests.)
+RETRY_WARMER = 0.25
+
 
 def imagine_query(ctx, kind: str, tools, memory: list[str], seed: int, usage: Usage,
                   discarded: list | None = None) -> tuple[str | None, list[str]]:
@@ -62,20 +69,20 @@ def imagine_query(ctx, kind: str, tools, memory: list[str], seed: int, usage: Us
     candidates go to `discarded`."""
     discarded = discarded if discarded is not None else []
     examples = prompts.example_calls(tools)
-    seen = "".join(f"\n- {q}" for q in memory[-8:])
+    used = sorted({v for q in memory[-8:] for v in values(q)})
     prompt = (f"Tools:\n{prompts.briefs(tools)}\n"
               + (f"Example calls:\n" + "\n".join(examples) + "\n" if examples else "")
               + f"\n{task_hint(kind, tools, max(2, ctx.settings.get('min_calls', 2)))} "
               "Write one request a user could send. Give the concrete values (numbers, names, dates) in it, "
               "your own, not the example calls' values. Do not name the tools."
-              + (f"\nRequests already written (write a different one):{seen}" if memory else "")
+              + (f"\nValues earlier requests used (choose others): {', '.join(used)}" if used else "")
               + '\nReply in JSON: {"query": "..."}')
     messages = [{"role": "system", "content": "You write realistic requests that users send to an assistant with tools."},
                 *DEMO, {"role": "user", "content": prompt}]
     n = max(1, ctx.settings.get("candidates", 1))
     for i in range(n):  # best of n: the first request without problems, else the last one
         out = usage.add(ctx.engine.chat_json(messages, QUERY_SCHEMA, seed=seed + 7919 * i, pin=1 + len(DEMO),
-                                             temperature=ctx.settings.get("temperature", 0.7),
+                                             temperature=ctx.settings.get("temperature", 0.7) + RETRY_WARMER * i,
                                              max_tokens=ctx.settings.get("max_tokens", 160)))
         query = out.value.get("query", "").strip() if isinstance(out.value, dict) else ""
         calls = max(2, ctx.settings.get("min_calls", 2))
