@@ -518,11 +518,12 @@ def test_including_that_lists_what_is_asked_is_not_a_counting_qualifier(sandbox)
     assert checks.requests_served(two) == "subrequest_unserved"
 
 
-def test_a_request_is_imagined_from_the_values_of_earlier_ones_and_retried_warmer():
-    """Shown its group's earlier requests word for word, the 1.5B wrote them again, 3 candidates of 3:
-    the prompt gives their values only, and each re-sample is drawn warmer than the one before."""
+def test_a_request_is_imagined_around_values_of_its_own_and_retried_warmer():
+    """Shown its group's earlier requests word for word (or their values, to avoid), the 1.5B wrote
+    them again, 3 candidates of 3: the prompt offers values drawn from the episode's seed instead, and
+    each re-sample is drawn warmer than the one before; the earlier requests still reject a repeat."""
     from builders.llm import Usage
-    from builders.methods.roles.query import RETRY_WARMER, imagine_query
+    from builders.methods.roles.query import RETRY_WARMER, imagine_query, suggested_values
     from tests.scripted import ScriptedLLM
 
     roman = [TOOLS["convert_units"], TOOLS["int_to_roman"]]
@@ -532,6 +533,9 @@ def test_a_request_is_imagined_from_the_values_of_earlier_ones_and_retried_warme
     query, problems = imagine_query(context(llm, None, TOOLS, candidates=3), "cross_domain", roman, [first], 5, Usage())
     assert problems == [] and query.startswith("How many milliliters are 3 cups")
     prompt = llm.calls[0]["messages"][-1]["content"]
-    assert first not in prompt and "Values earlier requests used (choose others): 12" in prompt
+    assert first not in prompt and "12 cups" not in prompt
+    offered = suggested_values(5)
+    assert all(v in prompt for v in offered) and suggested_values(5) == offered != suggested_values(6)
+    assert __import__("datetime").date.fromisoformat(offered[3]).year >= 2015
     temperatures = [c["temperature"] for c in llm.calls]
     assert temperatures == pytest.approx([0.7, 0.7 + RETRY_WARMER, 0.7 + 2 * RETRY_WARMER])

@@ -1,8 +1,9 @@
 """Imagination: a user request that needs several calls of the episode's tools.
 
 The hint says how the calls relate (one tool several times, tools in sequence, an environment's
-methods on the same data); the values of the earlier requests over the same tools are shown so
-the next one differs (STE's short-term memory, here per tool group); verbatim, they were copied.
+methods on the same data); values drawn from the episode's seed are offered to build it around, so
+episodes over the same tools ask different things (shown the group's earlier requests, or their values
+to avoid, the 1.5B copied them). The earlier requests still reject a repeat (`query_repeated`).
 
 A candidate request with a problem (`query_problems`) is sampled again, up to `candidates` times.
 When the last one still has a problem of `ENDS`, the episode ends there, rejected for it: a request
@@ -16,7 +17,9 @@ and "5 days after February 27, 2024" (date_arithmetic's documented example) 9 ti
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import random
 
 from builders.llm import Usage
 from builders.methods.grounding import ground_value
@@ -55,11 +58,21 @@ def task_hint(kind: str, tools, calls: int) -> str:
 
 ENDS = ("query_unnatural", "query_conditional", "query_repeated", "query_copies_example")
 
-# Each re-sampled request is drawn this much hotter. Shown its group's earlier requests, the 1.5B wrote
-# them again (3 of 3 candidates; 9 of the first 13 episodes of a run rejected as query_repeated): the
-# prompt now lists only their values, and a retry is sampled warmer. (A "user situation" per episode,
-# as persona-seeded generators use, varied them more but led the 1.5B off its tools: prices, "2024-02-31",
-# "excluding weekends" for date and Roman-numeral tools, 5 of 8 requests.)
+# Values to build the request around, drawn from the episode's seed. Shown its group's earlier requests,
+# the 1.5B wrote them again (3 candidates of 3; 9 of the first 13 episodes of a run rejected as
+# query_repeated); shown only their values "to avoid", it used exactly those ("27 and 90", 3 of 3). Given
+# values of its own, each episode's request differs; the tools' example calls stay the other source.
+# (A "user situation" per episode, as persona-seeded generators use, led the 1.5B off its tools:
+# prices, "2024-02-31", "excluding weekends" for date and Roman-numeral tools, 5 of 8 requests.)
+def suggested_values(seed: int) -> list[str]:
+    """Two whole numbers of different sizes, a decimal and a date, from the seed alone."""
+    rng = random.Random(seed)
+    day = dt.date(2015, 1, 1) + dt.timedelta(days=rng.randrange(16 * 365))
+    return [str(rng.randint(3, 60)), str(rng.randint(61, 3999)), f"{rng.randint(2, 99)}.{rng.randint(1, 9)}",
+            day.isoformat()]
+
+
+# Each re-sampled request is drawn this much hotter: with the same prompt the seeds alone gave the same one.
 RETRY_WARMER = 0.25
 
 
@@ -69,14 +82,13 @@ def imagine_query(ctx, kind: str, tools, memory: list[str], seed: int, usage: Us
     candidates go to `discarded`."""
     discarded = discarded if discarded is not None else []
     examples = prompts.example_calls(tools)
-    used = sorted({v for q in memory[-8:] for v in values(q)})
     prompt = (f"Tools:\n{prompts.briefs(tools)}\n"
               + (f"Example calls:\n" + "\n".join(examples) + "\n" if examples else "")
               + f"\n{task_hint(kind, tools, max(2, ctx.settings.get('min_calls', 2)))} "
               "Write one request a user could send. Give the concrete values (numbers, names, dates) in it, "
-              "your own, not the example calls' values. Do not name the tools."
-              + (f"\nValues earlier requests used (choose others): {', '.join(used)}" if used else "")
-              + '\nReply in JSON: {"query": "..."}')
+              f"not the example calls' values; use some of these where they fit: {', '.join(suggested_values(seed))}. "
+              "Do not name the tools."
+              '\nReply in JSON: {"query": "..."}')
     messages = [{"role": "system", "content": "You write realistic requests that users send to an assistant with tools."},
                 *DEMO, {"role": "user", "content": prompt}]
     n = max(1, ctx.settings.get("candidates", 1))
