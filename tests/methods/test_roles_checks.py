@@ -539,3 +539,42 @@ def test_a_request_is_imagined_around_values_of_its_own_and_retried_warmer():
     assert __import__("datetime").date.fromisoformat(offered[3]).year >= 2015
     temperatures = [c["temperature"] for c in llm.calls]
     assert temperatures == pytest.approx([0.7, 0.7 + RETRY_WARMER, 0.7 + 2 * RETRY_WARMER])
+
+
+def test_a_call_that_serves_nothing_is_rejected_and_a_fact_of_the_found_date_is_served(sandbox):
+    """Real 1.5B trajectories (roles.yaml, 2026-12-06), accepted before this check: the planner looked
+    up the start date first; in one the answer took that date's ISO week (15) for the later date's (22)."""
+    names = ("date_arithmetic", "date_info")
+    query = "Find the date 30 days after 2029-01-23 and the weekday of that date."
+    lookup = ("I need the weekday of the date 30 days later, so I call date-info.", "date_info", {"date": "2029-01-23"})
+    add = ("I add 30 days.", "date_arithmetic", {"start": "2029-01-23", "days": 30})
+    answer = "The date 30 days after 2029-01-23 is 2029-02-22, a Thursday."
+    assert judged(record(sandbox, query, [lookup, add], answer, names=names)).reasons == ["call_unneeded"]
+    then_info = ("I look up the new date.", "date_info", {"date": "2029-02-22"})
+    one = record(sandbox, query, [add], answer, names=names, min_calls=1)  # the same call gives the weekday
+    assert checks.requests_served(one) is None and checks.calls_needed(one) is None
+    # so a second call for the weekday is one nobody asked for (issue 22's first trajectory) ...
+    assert "call_after_needs_met" in judged(record(sandbox, query, [add, then_info], answer, names=names)).reasons
+    # ... and one for what the first call does not give serves its clause
+    iso = "Find the date 30 days after 2029-01-23 and the ISO week number of that date."
+    assert judged(record(sandbox, iso, [add, then_info], "It is 2029-02-22, in ISO week 8.", names=names)).accepted
+
+    week = "Calculate the 51st day from 2024-04-08, and determine its weekday and ISO week number."
+    wrong = record(sandbox, week, [("I look up 2024-04-08.", "date_info", {"date": "2024-04-08"}),
+                                   ("I add 51 days.", "date_arithmetic", {"start": "2024-04-08", "days": 51})],
+                   "The 51st day from 2024-04-08 is 2024-05-29, which is a Wednesday and is the 15th ISO week of 2024.",
+                   names=names)
+    assert "call_unneeded" in judged(wrong).reasons
+
+
+def test_a_give_up_before_trying_every_tool_is_unjustified(sandbox):
+    """Real 1.5B trajectory: four convert_units calls for '2323 kg to Roman numeral', then a give-up
+    without calling int_to_roman, which serves it."""
+    names = ("convert_units", "int_to_roman")
+    query = "Convert 2323 kg to Roman numeral and then convert 33.5 cm to meters."
+    kg = ("I convert 2323 kg.", "convert_units", {"value": 2323, "from_unit": "kg", "to_unit": "cm"})
+    gave_up = record(sandbox, query, [kg, kg], "Sorry, convert_units failed.", outcome="give_up", names=names)
+    assert checks.gave_up_fairly(gave_up) == "give_up_unjustified"
+    roman = ("I try int_to_roman.", "int_to_roman", {"number": -5})
+    tried = record(sandbox, query, [kg, roman, roman], "Sorry, int_to_roman failed.", outcome="give_up", names=names)
+    assert all(s.status != "ok" for s in tried.steps[:3]) and checks.gave_up_fairly(tried) is None

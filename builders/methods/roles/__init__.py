@@ -69,6 +69,7 @@ class Roles(Method):
         Check("call_undoes_earlier", checks.undoes_earlier, (Trajectory,)),
         Check("argument_unfounded", checks.arguments_founded, (Trajectory,)),
         Check("call_after_needs_met", checks.needs_met_last, (Trajectory,)),
+        Check("call_unneeded", checks.calls_needed, (Trajectory,)),
         Check("subrequest_unserved", checks.requests_served, (Trajectory,)),
         Check("thought_degenerate", checks.thoughts, (Trajectory,)),
         Check("answer", checks.answer, (Trajectory,)),

@@ -42,7 +42,7 @@ from difflib import SequenceMatcher
 from builders.methods.grounding import MONTHS, result_value, stated_dates
 from builders.methods.grounding import numbers as stated_numbers
 from builders.methods.roles.invariants import row_problems
-from builders.methods.roles.needs import coverage, typed_values, undated
+from builders.methods.roles.needs import coverage, typed_values, undated, uses_result
 from builders.methods.roles import planner
 from builders.methods.roles.query import DEMO_QUERY
 from builders.methods.roles.records import RoleRow, Trajectory
@@ -156,12 +156,16 @@ def concluded_well(t: Trajectory) -> str | None:
 
 
 def gave_up_fairly(t: Trajectory) -> str | None:
-    """Giving up is right when the tools really failed: the last `give_up_after` calls all failed."""
+    """Giving up is right when the tools really failed: the last `give_up_after` calls all failed, and
+    every tool offered was tried (a 1.5B planner asked convert_units for "2323 kg to Roman numeral" four
+    times and gave up without calling int_to_roman, which serves it)."""
     if t.outcome != "give_up":
         return None
     n = _settings(t).get("give_up_after", 2)
     calls = _calls(t)
-    return None if len(calls) >= n and all(s.status != "ok" for s in calls[-n:]) else "give_up_unjustified"
+    failed = len(calls) >= n and all(s.status != "ok" for s in calls[-n:])
+    untried = set(t.tool_names) - {s.name for s in calls}
+    return None if failed and not untried else "give_up_unjustified"
 
 
 def give_up_plain(t: Trajectory) -> str | None:
@@ -249,6 +253,24 @@ def needs_met_last(t: Trajectory) -> str | None:
     calls = _calls(t)
     met = _coverage(t).met_at
     return "call_after_needs_met" if met is not None and len(calls) > met + 1 else None
+
+
+def calls_needed(t: Trajectory) -> str | None:
+    """Every successful call up to the one that met the request's needs serves a sub-request or gives a
+    later call a value. Real 1.5B trajectories looked up the start date first ("To find the weekday of
+    the date 30 days after 2029-01-23, … date-info" → date_info(2029-01-23)), and one answer took that
+    date's ISO week for the later date's: a planner row a trainer should not learn from."""
+    if t.outcome != "conclusion":
+        return None
+    calls, cov = _calls(t), _coverage(t)
+    if cov.unserved:  # rejected for that already; which call was meant for what is not clear then
+        return None
+    last = cov.met_at if cov.met_at is not None else len(calls) - 1
+    ok = [k for k, s in enumerate(calls) if s.status == "ok"]
+    for k in ok:
+        if k <= last and k not in cov.served_by and not any(uses_result(calls[j], calls[k]) for j in ok if j > k):
+            return "call_unneeded"
+    return None
 
 
 def requests_served(t: Trajectory) -> str | None:

@@ -177,8 +177,10 @@ def coverage(query: str, calls: list, about: dict[str, str] | None = None) -> Co
                 if uses_result(call, calls[pending[i]]) and call.observation != calls[pending[i]].observation:
                     cov.served_by[i] = k
                 continue
-            if back[i]:
-                served = names_result(clause, call) and any(uses_result(call, c) for c in calls[:k] if c.status == "ok")
+            if back[i]:  # by a call on an earlier result, or by the call that served the clause before it
+                served = names_result(clause, call) and (
+                    any(uses_result(call, c) for c in calls[:k] if c.status == "ok")
+                    or i and cov.served_by[i - 1] == k and fact_of_it(clause))
             else:
                 served = takes(call.arguments, clause) if has_values[i] else any(
                     names_result(clause, c) for c in calls[:k + 1] if c.status == "ok")
@@ -197,10 +199,18 @@ def coverage(query: str, calls: list, about: dict[str, str] | None = None) -> Co
 _BACK = re.compile(r"\b(?:that|this|the|its|the resulting|the new)\s+(?:result|value|number|percentage|percent|"
                    r"amount|total|sum|answer|difference|change|distance|count|figure|output)\b|\bit\b|"
                    r"\b(?:those|these|both)\s+(?:\w+\s+)?(?:dates|results|values|numbers|days|amounts)\b", re.I)
+# "the weekday of that date", "determine its weekday": a fact of the one thing the clause before found,
+# which the call that found it may give too (date_arithmetic gives the new date's weekday)
+_FACT_OF_IT = re.compile(r"\b(?:that|this|the resulting|the new|the same)\s+(?:date|day)\b|\bits\s+(?!own\b)\w+",
+                         re.I)
 
 
 def refers_back(clause: str) -> bool:
-    return bool(_BACK.search(clause))
+    return bool(_BACK.search(clause) or _FACT_OF_IT.search(clause))
+
+
+def fact_of_it(clause: str) -> bool:
+    return bool(_FACT_OF_IT.search(clause)) and not _BACK.search(clause)
 
 
 def uses_result(call, earlier) -> bool:
