@@ -565,6 +565,18 @@ def test_a_call_that_serves_nothing_is_rejected_and_a_fact_of_the_found_date_is_
                    "The 51st day from 2024-04-08 is 2024-05-29, which is a Wednesday and is the 15th ISO week of 2024.",
                    names=names)
     assert "call_unneeded" in judged(wrong).reasons
+    # the same slip with the request cut in three: 'find out the weekday' names no date, and 'the ISO week
+    # number of that date' is not given by the call that found the date (answer: week 52 for 2029-01-19)
+    three = "Calculate the date 1484 days after December 27, 2024, and then find out the weekday and the ISO " \
+            "week number of that date."
+    slip = record(sandbox, three, [("I look up the date.", "date_info", {"date": "2024-12-27"}),
+                                   ("I add 1484 days.", "date_arithmetic", {"start": "2024-12-27", "days": 1484})],
+                  "The date is January 19, 2029. The weekday is Friday and the ISO week number is 52.", names=names)
+    assert checks.requests_served(slip) == "subrequest_unserved"
+    right = record(sandbox, three, [("I add 1484 days.", "date_arithmetic", {"start": "2024-12-27", "days": 1484}),
+                                    ("I look up the new date.", "date_info", {"date": "2029-01-19"})],
+                   "The date is January 19, 2029, a Friday, in ISO week 3.", names=names)
+    assert judged(right).accepted, judged(right).reasons
 
 
 def test_a_give_up_before_trying_every_tool_is_unjustified(sandbox):

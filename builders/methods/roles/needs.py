@@ -177,10 +177,10 @@ def coverage(query: str, calls: list, about: dict[str, str] | None = None) -> Co
                 if uses_result(call, calls[pending[i]]) and call.observation != calls[pending[i]].observation:
                     cov.served_by[i] = k
                 continue
-            if back[i]:  # by a call on an earlier result, or by the call that served the clause before it
+            if back[i]:  # by a call on an earlier result, or by the call that served the stated clause before it
                 served = names_result(clause, call) and (
                     any(uses_result(call, c) for c in calls[:k] if c.status == "ok")
-                    or i and cov.served_by[i - 1] == k and fact_of_it(clause))
+                    or i and cov.served_by[i - 1] == k and has_values[i - 1] and fact_of_it(clause))
             else:
                 served = takes(call.arguments, clause) if has_values[i] else any(
                     names_result(clause, c) for c in calls[:k + 1] if c.status == "ok")
