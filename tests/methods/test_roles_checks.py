@@ -313,6 +313,10 @@ def test_a_cut_or_misplaced_rationale_is_rejected(sandbox):
     ahead = replace(made, steps=[*made.steps[:-1], replace(made.steps[-1], thought="The next step would be to "
                                  "calculate the day of the week and the ISO week number for the date.")])
     assert checks.thoughts(ahead) == "thought_contradicts_next"
+    doubt = replace(made, steps=[*made.steps[:-1], replace(made.steps[-1], thought="The first conversion correctly "
+                    "converted 57 meters to miles, but the second conversion resulted in an incorrect answer due to a "
+                    "misunderstanding of the mass unit conversion factor.")])  # a real 1.5B conclusion, both right
+    assert checks.thoughts(doubt) == "thought_contradicts_next"
     assert checks.thoughts(made) is None
 
 

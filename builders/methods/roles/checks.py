@@ -16,7 +16,7 @@
     answer_contradicts   the answer (or the planner's rationale for concluding) states a date or weekday
                          other than those the results it rests on gave
     thought_degenerate   a planner turn without a usable rationale; thought_cut: it stops mid-sentence;
-    thought_contradicts_next: a conclusion whose rationale announces a step still to do
+    thought_contradicts_next: a conclusion whose rationale announces a step still to do or calls a result wrong
     give_up_unclear      a give-up whose message does not say which call failed and why
     query_conditional    a request with a condition ("If the result is less than 10%, then …") the checks
                          cannot verify
@@ -371,18 +371,22 @@ def _decimals(x) -> int:
 
 _STILL_TO_DO = re.compile(r"\b(next step|need to (?:use|call|calculate|find|determine|get|convert|count)|"
                          r"will (?:use|call|now)|let me|I should (?:use|call))\b", re.I)
+# a conclusion whose rationale calls a result wrong ("the second conversion resulted in an incorrect answer
+# due to a misunderstanding", a 1.5B planner's, over two right conversions) teaches concluding on a doubt
+_DOUBT = re.compile(r"\b(incorrect|wrong|mistaken|misunderstand\w*|inaccurate|not (?:correct|right|accurate))\b", re.I)
 
 
 def thoughts(t: Trajectory) -> str | None:
     """Usable rationales: not degenerate, not cut off (a planner target ends its sentence), and a
-    conclusion's rationale does not announce a step still to do ("The next step would be to …")."""
+    conclusion's rationale does not announce a step still to do ("The next step would be to …") nor
+    call a result wrong."""
     for s in t.steps:
         words = s.thought.split()
         if len(words) < 3 or s.thought.lstrip().startswith(("{", "[")) or len(set(words)) < len(words) / 3:
             return "thought_degenerate"
         if not s.thought.rstrip().endswith((".", "!", "?")) or planner.forced_stop(s.thought):
             return "thought_cut"
-        if s.next == "conclusion" and _STILL_TO_DO.search(s.thought):
+        if s.next == "conclusion" and (_STILL_TO_DO.search(s.thought) or _DOUBT.search(s.thought)):
             return "thought_contradicts_next"
     return None
 
