@@ -594,3 +594,17 @@ def test_a_give_up_before_trying_every_tool_is_unjustified(sandbox):
     roman = ("I try int_to_roman.", "int_to_roman", {"number": -5})
     tried = record(sandbox, query, [kg, roman, roman], "Sorry, int_to_roman failed.", outcome="give_up", names=names)
     assert all(s.status != "ok" for s in tried.steps[:3]) and checks.gave_up_fairly(tried) is None
+
+
+def test_a_back_reference_takes_the_field_its_clause_asked_for(sandbox):
+    """Real 1.5B trajectory: 'the percentage increase from 3 to 3937, and then multiply that by 86.5'
+    multiplied the change (3934), not the percentage (131133.3333)."""
+    names = ("percent_change", "calculator")
+    query = "Calculate the percentage increase from 3 to 3937, and then multiply that by 86.5."
+    change = ("I compute the increase.", "percent_change", {"old": 3, "new": 3937})
+    wrong = record(sandbox, query, [change, ("I multiply.", "calculator", {"expression": "86.5 * 3934"})],
+                   "The increase is 131133.3333%, and multiplied by 86.5 it gives 340291.", names=names)
+    assert checks.requests_served(wrong) == "subrequest_unserved"
+    right = record(sandbox, query, [change, ("I multiply.", "calculator", {"expression": "131133.3333 * 86.5"})],
+                   "The increase is 131133.3333%, and multiplied by 86.5 it gives 11343033.33.", names=names)
+    assert checks.requests_served(right) is None

@@ -23,7 +23,8 @@ import re
 from dataclasses import dataclass, field
 
 from builders.methods import qualifiers
-from builders.methods.grounding import BACKWARD, MONTHS, asked, leaves, numbers, plain_number, stated_dates
+from builders.methods.grounding import (BACKWARD, MONTHS, asked, asked_values, leaves, numbers, plain_number,
+                                        stated_dates)
 
 _NAMED_DATE = re.compile(rf"\b(?:(?:{'|'.join(MONTHS)})[a-z]*\.? \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}|"
                          rf"\d{{1,2}}(?:st|nd|rd|th)? (?:{'|'.join(MONTHS)})[a-z]*\.?,? \d{{4}})\b", re.I)
@@ -184,6 +185,10 @@ def coverage(query: str, calls: list, about: dict[str, str] | None = None) -> Co
             else:
                 served = takes(call.arguments, clause) if has_values[i] else any(
                     names_result(clause, c) for c in calls[:k + 1] if c.status == "ok")
+            if served and (refers_back(clause) or _PRONOUN.search(clause)) and any(
+                    takes_unasked(call, calls[j], " ".join(c for c, b in zip(cov.clauses, cov.served_by) if b == j))
+                    for j in range(k) if calls[j].status == "ok"):
+                served = False  # "multiply that by 86.5" after "the percentage increase": the change was passed
             if served:
                 if qualifier_ignored(clause, call, about.get(call.name, "")):
                     pending[i] = k
@@ -222,6 +227,21 @@ def uses_result(call, earlier) -> bool:
     inputs = {n for n, _ in numbers(undated(echoed))}
     results = [n for n, _ in numbers(undated(earlier.observation)) if n not in inputs]
     return any(abs(round(r, d) - x) < 1e-9 for x, d in numbers(undated(given)) for r in results)
+
+
+_PRONOUN = re.compile(r"\b(?:that|this|it)\b", re.I)  # "multiply that by 86.5"
+
+
+def takes_unasked(call, earlier, asked_for: str) -> bool:
+    """`call` passes a value of a field of `earlier`'s result that the clause it served did not ask for,
+    and none it did: "the percentage increase from 3 to 3937, and then multiply that by 86.5" passed the
+    change 3934, not the percent 131133.33 (a 1.5B caller)."""
+    wanted, other = asked_values(earlier.observation, earlier.arguments, asked_for)
+    if not wanted:
+        return False
+    given = {json.dumps(plain_number(f(x))) for x, _ in numbers(undated(json.dumps(call.arguments)))
+             for f in (lambda v: v, lambda v: round(v, 2))}
+    return bool(given & other) and not given & wanted
 
 
 def qualifier_ignored(clause: str, call, description: str) -> bool:
