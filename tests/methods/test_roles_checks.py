@@ -608,3 +608,26 @@ def test_a_back_reference_takes_the_field_its_clause_asked_for(sandbox):
     right = record(sandbox, query, [change, ("I multiply.", "calculator", {"expression": "131133.3333 * 86.5"})],
                    "The increase is 131133.3333%, and multiplied by 86.5 it gives 11343033.33.", names=names)
     assert checks.requests_served(right) is None
+
+
+def test_the_field_a_reference_names_and_a_fact_the_same_call_gave(sandbox):
+    """Real 1.5B trajectories: 'convert the resulting percentage into a Roman numeral' converted the
+    change (2117), not the percent; 'what is that change in percent' was given by the first call, and a
+    second percent_change(18, 2145) nobody asked for followed it."""
+    names = ("percent_change", "int_to_roman")
+    query = "Calculate the percentage change between 31 and 2148, and then convert the resulting percentage into a Roman numeral."
+    change = ("I compute the change.", "percent_change", {"old": 31, "new": 2148})
+    took_change = record(sandbox, query, [change, ("I convert it.", "int_to_roman", {"number": 2117})],
+                         "The change is 6829.0323%, which is MMCXVII in Roman numerals.", names=names)
+    assert checks.requests_served(took_change) == "subrequest_unserved"
+    asked_change = record(sandbox, "What is the percent change from 48 to 2904, and what is that change in Roman "
+                          "numeral form?", [("I compute it.", "percent_change", {"old": 48, "new": 2904}),
+                                            ("I convert the change.", "int_to_roman", {"number": 2856})],
+                          "The percent change is 5950%, and the change, 2856, is MMDCCCLVI.", names=names)
+    assert judged(asked_change).accepted, judged(asked_change).reasons
+
+    temp = "What is the change in temperature from 18 degrees Celsius to 2163 degrees Celsius, and what is that change in percent?"
+    first = ("I compute the change.", "percent_change", {"old": 18, "new": 2163})
+    again = ("Now that change in percent.", "percent_change", {"old": 18, "new": 2145})
+    traj = record(sandbox, temp, [first, again], "The change is 2145 degrees, 11916.67 %.", names=("percent_change",))
+    assert checks.needs_met_last(traj) == "call_after_needs_met"

@@ -179,14 +179,15 @@ def coverage(query: str, calls: list, about: dict[str, str] | None = None) -> Co
                     cov.served_by[i] = k
                 continue
             if back[i]:  # by a call on an earlier result, or by the call that served the stated clause before it
+                # when its result names what is asked ("the weekday of that date", "that change in percent")
                 served = names_result(clause, call) and (
                     any(uses_result(call, c) for c in calls[:k] if c.status == "ok")
-                    or i and cov.served_by[i - 1] == k and has_values[i - 1] and fact_of_it(clause))
+                    or i and cov.served_by[i - 1] == k and has_values[i - 1] and not _PLURAL.search(clause))
             else:
                 served = takes(call.arguments, clause) if has_values[i] else any(
                     names_result(clause, c) for c in calls[:k + 1] if c.status == "ok")
             if served and (refers_back(clause) or _PRONOUN.search(clause)) and any(
-                    takes_unasked(call, calls[j], " ".join(c for c, b in zip(cov.clauses, cov.served_by) if b == j))
+                    takes_unasked(call, calls[j], clause, " ".join(c for c, b in zip(cov.clauses, cov.served_by) if b == j))
                     for j in range(k) if calls[j].status == "ok"):
                 served = False  # "multiply that by 86.5" after "the percentage increase": the change was passed
             if served:
@@ -214,8 +215,8 @@ def refers_back(clause: str) -> bool:
     return bool(_BACK.search(clause) or _FACT_OF_IT.search(clause))
 
 
-def fact_of_it(clause: str) -> bool:
-    return bool(_FACT_OF_IT.search(clause)) and not _BACK.search(clause)
+# "those two dates": a clause about several earlier results needs a call that takes them
+_PLURAL = re.compile(r"\b(?:those|these|both)\b", re.I)
 
 
 def uses_result(call, earlier) -> bool:
@@ -232,16 +233,23 @@ def uses_result(call, earlier) -> bool:
 _PRONOUN = re.compile(r"\b(?:that|this|it)\b", re.I)  # "multiply that by 86.5"
 
 
-def takes_unasked(call, earlier, asked_for: str) -> bool:
-    """`call` passes a value of a field of `earlier`'s result that the clause it served did not ask for,
-    and none it did: "the percentage increase from 3 to 3937, and then multiply that by 86.5" passed the
-    change 3934, not the percent 131133.33 (a 1.5B caller)."""
-    wanted, other = asked_values(earlier.observation, earlier.arguments, asked_for)
+def takes_unasked(call, earlier, clause: str, earlier_clauses: str) -> bool:
+    """`call` passes a value of a field of `earlier`'s result that was not asked for, and none that was:
+    the field `clause` names ("convert the resulting percentage into a Roman numeral" took the change
+    2117, not the percent 6829.03), else the one the clauses `earlier` served name ("the percentage
+    increase from 3 to 3937, and then multiply that by 86.5" passed the change 3934) — both 1.5B callers."""
+    wanted, other = asked_values(earlier.observation, earlier.arguments, clause)
+    if not wanted:
+        wanted, other = asked_values(earlier.observation, earlier.arguments, earlier_clauses)
     if not wanted:
         return False
     given = {json.dumps(plain_number(f(x))) for x, _ in numbers(undated(json.dumps(call.arguments)))
              for f in (lambda v: v, lambda v: round(v, 2))}
-    return bool(given & other) and not given & wanted
+    # a date's parts are not a field's value taken by mistake (month_calendar's 2024 is the date's year,
+    # not date_info's iso_year)
+    parts = {json.dumps(int(p)) for d in stated_dates(json.dumps(earlier.arguments) + earlier.observation)
+             for p in d.split("-")}
+    return bool(given & (other - parts)) and not given & wanted
 
 
 def qualifier_ignored(clause: str, call, description: str) -> bool:
