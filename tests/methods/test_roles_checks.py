@@ -631,3 +631,18 @@ def test_the_field_a_reference_names_and_a_fact_the_same_call_gave(sandbox):
     again = ("Now that change in percent.", "percent_change", {"old": 18, "new": 2145})
     traj = record(sandbox, temp, [first, again], "The change is 2145 degrees, 11916.67 %.", names=("percent_change",))
     assert checks.needs_met_last(traj) == "call_after_needs_met"
+
+
+def test_a_percentage_the_answer_states_is_a_percentage_a_result_gave(sandbox):
+    """Real 1.5B answer: 'The percent change of 50 to 87.2 is 37.2%, which is an increase of 74.4%' —
+    37.2 is the change; every number of it is in the results, so only the % tells it wrong."""
+    names = ("percent_change", "date_arithmetic")
+    query = "What is the percent change of 50 to 87.2 and how many days are between 2022-02-01 and 2025-02-01?"
+    calls = [("I compute the change.", "percent_change", {"old": 50, "new": 87.2}),
+             ("I count the days.", "date_arithmetic", {"start": "2022-02-01", "end": "2025-02-01"})]
+    wrong = record(sandbox, query, calls, "The percent change of 50 to 87.2 is 37.2%, which is an increase of 74.4%. "
+                   "There are 1096 days between 2022-02-01 and 2025-02-01.", names=names)
+    assert checks.answer_matches_results(wrong) == "answer_contradicts"
+    right = record(sandbox, query, calls, "The percent change from 50 to 87.2 is 74.4 % (up 37.2), and there are 1096 "
+                   "days between 2022-02-01 and 2025-02-01.", names=names)
+    assert judged(right).accepted, judged(right).reasons
