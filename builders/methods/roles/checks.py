@@ -5,16 +5,18 @@
     unfinished           the episode ended without conclusion or give up
     too_few_calls        concluded with fewer successful calls than `min_calls`
     last_call_failed     concluded right after a failed call
-    give_up_unjustified  gave up although the last `give_up_after` calls did not all fail
+    give_up_unjustified  gave up although the last `give_up_after` calls did not all fail, or before
+                         every offered tool was tried
     repeated_call        the same successful call twice (a loop, not a plan)
     call_undoes_earlier  a call takes an earlier result and gives back that call's input (°C → °F → °C)
     argument_unfounded   a call's value is in neither the request nor an earlier result
     call_after_needs_met a call made after every sub-request was served (a step nobody asked for)
+    call_unneeded        a successful call before then that serves no sub-request and feeds no later call
     subrequest_unserved  concluded with a sub-request of the query that no call served, or served
                          without its qualifier ("inclusive" to a tool that counts exclusively) (needs.py)
     empty_answer / answer_degenerate / answer_recites_call / answer_unfaithful / answer_ungrounded
-    answer_contradicts   the answer (or the planner's rationale for concluding) states a date or weekday
-                         other than those the results it rests on gave
+    answer_contradicts   the answer (or the planner's rationale for concluding) states a date, weekday,
+                         Roman numeral or percentage other than those the results it rests on gave
     thought_degenerate   a planner turn without a usable rationale; thought_cut: it stops mid-sentence;
     thought_contradicts_next: a conclusion whose rationale announces a step still to do or calls a result wrong
     give_up_unclear      a give-up whose message does not say which call failed and why
