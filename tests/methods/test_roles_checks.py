@@ -526,6 +526,8 @@ def test_a_request_is_imagined_around_values_of_its_own_and_retried_warmer():
     """Shown its group's earlier requests word for word (or their values, to avoid), the 1.5B wrote
     them again, 3 candidates of 3: the prompt offers values drawn from the episode's seed instead, and
     each re-sample is drawn warmer than the one before; the earlier requests still reject a repeat."""
+    import datetime
+
     from builders.llm import Usage
     from builders.methods.roles.query import RETRY_WARMER, imagine_query, suggested_values
     from tests.scripted import ScriptedLLM
@@ -540,7 +542,7 @@ def test_a_request_is_imagined_around_values_of_its_own_and_retried_warmer():
     assert first not in prompt and "12 cups" not in prompt
     offered = suggested_values(5)
     assert all(v in prompt for v in offered) and suggested_values(5) == offered != suggested_values(6)
-    assert __import__("datetime").date.fromisoformat(offered[3]).year >= 2015
+    assert datetime.date.fromisoformat(offered[3]).year >= 2015
     temperatures = [c["temperature"] for c in llm.calls]
     assert temperatures == pytest.approx([0.7, 0.7 + RETRY_WARMER, 0.7 + 2 * RETRY_WARMER])
 
