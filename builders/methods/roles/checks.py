@@ -328,11 +328,12 @@ def answer_matches_results(t: Trajectory) -> str | None:
     seen_month_days = {d[5:] for d in seen_dates} | month_days(known)
     seen_romans = romans(known)
     percents = _percents(rest)
+    known_percents = [(k, 0) for k in percents | _stated_percents(t.query)]
     for text in [t.final_answer, *(s.thought for s in t.steps if s.next == "conclusion")]:
         dates, days = typed_values(text)
         if dates - seen_dates or days - seen_days or month_days(text) - seen_month_days or romans(text) - seen_romans:
             return "answer_contradicts"
-        if percents and any(not _near(p, percents | _stated_percents(t.query)) for p in _stated_percents(text)):
+        if percents and any(not stated((p, _decimals(p)), known_percents) for p in _stated_percents(text)):
             return "answer_contradicts"  # "the percent change of 50 to 87.2 is 37.2%": the change, not the 74.4 %
     return None
 
@@ -348,12 +349,6 @@ def _percents(calls) -> set[float]:
     """The values of the results' percentage fields (percent_change's `percent`, a rate in %)."""
     return {float(v) for s in calls for name, v, _ in _named_leaves(result_value(s.observation))
             if "percent" in name.lower() and isinstance(v, (int, float)) and not isinstance(v, bool)}
-
-
-def _near(value: float, known: set[float]) -> bool:
-    """Equal to a known value as written, or rounded to the value's own decimals."""
-    decimals = len(repr(value).split(".")[1]) if "." in repr(value) and not float(value).is_integer() else 0
-    return any(abs(value - k) < 1e-9 or abs(round(k, decimals) - value) < 1e-9 for k in known)
 
 
 def undoes_earlier(t: Trajectory) -> str | None:
