@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import re
 
-from builders.methods.grounding import BACKWARD, WEEKS, leaves, numbers, proper_name, quantities, schema_leaves, signed, stated_dates
+from builders.methods.grounding import (BACKWARD, leaves, numbers, proper_name, quantities, schema_leaves, signed,
+                                        stated_dates, week_days)
 
 # --- direction ------------------------------------------------------------------------------------
 
@@ -94,7 +95,7 @@ def unserved(request: str, calls: list[dict], parameters: dict, documentation: s
     start of a sentence, nor a word of the tool's `documentation` ("the Great Circle Distance"), is
     a name the call should use."""
     used_numbers, used_text = _used(calls)
-    weeks = {float(n) for n, _ in WEEKS.findall(request) if n.isdigit()}  # '3 weeks' is used as 21 days
+    weeks = {d / 7 for d in week_days(request)}  # '3 weeks' is used as 21 days
     missing = [f"{v:g}" for v in quantities(request)
                if not any(_equal(v, k) or v in weeks and _equal(7 * v, k) for k, _ in used_numbers)]
     missing += [d for d in stated_dates(request) if d not in used_text]
