@@ -9,6 +9,8 @@ executed and judged (episode.py, checks.py); each accepted one is sliced into α
 
 from __future__ import annotations
 
+from collections import Counter
+
 from builders.judge import Check
 from builders.methods.base import Context, Method, Unit, unit_seed
 from builders.methods.roles import checks, groups, rows, single_calls
@@ -93,7 +95,7 @@ class Roles(Method):
         seeds = [unit_seed(seed, "roles", i) for i in range(s["episodes"])]
         planned = groups.plan_groups(list(tools), s["episodes"], s["tools_per_episode"], s["kinds"], seeds) if seeds else []
         names = [f"{kind}:{'+'.join(t.name for t in chosen)}" for kind, chosen in planned]
-        chains = {name: -(-names.count(name) // s["chain_episodes"]) for name in set(names)}
+        chains = {name: -(-n // s["chain_episodes"]) for name, n in Counter(names).items()}
         seen: dict[str, int] = {}
         units = []
         for i, ((kind, chosen), name) in enumerate(zip(planned, names)):
