@@ -648,3 +648,15 @@ def test_a_percentage_the_answer_states_is_a_percentage_a_result_gave(sandbox):
     right = record(sandbox, query, calls, "The percent change from 50 to 87.2 is 74.4 % (up 37.2), and there are 1096 "
                    "days between 2022-02-01 and 2025-02-01.", names=names)
     assert judged(right).accepted, judged(right).reasons
+
+
+def test_a_decrease_said_in_words_states_a_negative_percentage(sandbox):
+    """percent_change gives -20 for 100 → 80; "dropped by 20%" says it, "rose by 20%" does not."""
+    query = "By what percent did the price change from 100 to 80, and what is 80 times 3?"
+    calls = [("I compute the change.", "percent_change", {"old": 100, "new": 80}),
+             ("I multiply.", "calculator", {"expression": "80 * 3"})]
+    names = ("percent_change", "calculator")
+    down = record(sandbox, query, calls, "The price dropped by 20% from 100 to 80, and 80 times 3 is 240.", names=names)
+    assert checks.answer_matches_results(down) is None
+    up = record(sandbox, query, calls, "The price rose by 20% from 100 to 80, and 80 times 3 is 240.", names=names)
+    assert checks.answer_matches_results(up) == "answer_contradicts"

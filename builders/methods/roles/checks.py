@@ -328,14 +328,19 @@ def answer_matches_results(t: Trajectory) -> str | None:
     seen_month_days = {d[5:] for d in seen_dates} | month_days(known)
     seen_romans = romans(known)
     percents = _percents(rest)
-    known_percents = [(k, 0) for k in percents | _stated_percents(t.query)]
     for text in [t.final_answer, *(s.thought for s in t.steps if s.next == "conclusion")]:
         dates, days = typed_values(text)
         if dates - seen_dates or days - seen_days or month_days(text) - seen_month_days or romans(text) - seen_romans:
             return "answer_contradicts"
+        # a decrease is said in words: "dropped by 20%" states a percent of -20
+        worded = {-k for k in percents if k < 0} if _DOWN.search(text) else set()
+        known_percents = [(k, 0) for k in percents | worded | _stated_percents(t.query)]
         if percents and any(not stated((p, _decimals(p)), known_percents) for p in _stated_percents(text)):
             return "answer_contradicts"  # "the percent change of 50 to 87.2 is 37.2%": the change, not the 74.4 %
     return None
+
+
+_DOWN = re.compile(r"\b(decreas|drop|fell|fall|declin|reduc|lower|down|less|shr[iu]nk|lost|loss)", re.I)
 
 
 _PERCENT = re.compile(r"(-?\d[\d,]*(?:\.\d+)?)\s*(?:%|percent\b)", re.I)
