@@ -155,8 +155,11 @@ def without_dates(text: str) -> str:
 def quantities(text: str) -> list[float]:
     """The numbers a request states as quantities: written in digits, not part of a date, a clock
     time or a unit's or function's name ('m3', 'log10', 'sha256')."""
-    found = re.findall(r"(?<![A-Za-z0-9.,])\d+(?:[.,]\d+)*(?![A-Za-z0-9])", without_dates(text))
+    found = QUANTITY.findall(without_dates(text))
     return [v for token in found for v, _ in numbers(token)]
+
+
+QUANTITY = re.compile(r"(?<![A-Za-z0-9.,])\d+(?:[.,]\d+)*(?![A-Za-z0-9])")
 
 
 EDGE_WORDS = set("a an the of in on to from for and or by with at as is are was be me my i you your it this "

@@ -544,6 +544,8 @@ def misses_result(answer: str, observation: str, arguments: dict, request: str) 
         return False
     keys = key_values(observation, arguments, request)
     said, dates, low = numbers(answer), stated_dates(answer), answer.lower()
+    if re.search(r"\babsolute\b", request, re.I) and re.search(r"(?<![\w.-])-\d", answer):
+        return True  # "the absolute difference between 20 and 15 is -5": an absolute value is never negative
     for key in keys:
         if _ISO_DATE.fullmatch(key):
             if key in dates:
@@ -555,7 +557,7 @@ def misses_result(answer: str, observation: str, arguments: dict, request: str) 
             if key.lower() in low:
                 return False
             continue
-        if any(_same(v, d, number) for v, d in said):
+        if any(_same(v, d, abs(number)) for v, d in said):  # the answer's numbers are unsigned: -5 days is "5 days"
             return False
     return bool(keys)
 

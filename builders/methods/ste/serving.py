@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 
-from builders.methods.grounding import (BACKWARD, leaves, numbers, proper_name, quantities, schema_leaves, signed,
-                                        stated_dates, week_days)
+from builders.methods.grounding import (BACKWARD, QUANTITY, leaves, numbers, proper_name, schema_leaves, signed,
+                                        stated_dates, week_days, without_dates)
 
 # --- direction ------------------------------------------------------------------------------------
 
@@ -88,6 +88,21 @@ NOT_NAMES = {"what", "how", "which", "when", "where", "who", "please", "convert"
              "friday", "saturday", "sunday", "celsius", "fahrenheit", "kelvin"}
 
 
+def _measured_quantities(request: str) -> list[float]:
+    """The request's quantities, one per value and measure: '$100' and '100 days' are two, while
+    'between 20 and 15 … between 20 and 15' (one pair said twice) is 20 and 15 once each."""
+    seen, out = set(), []
+    text = without_dates(request)
+    for m in QUANTITY.finditer(text):
+        unit = re.match(rf"\s*({UNIT}|%|percent)\b", text[m.end():], re.I)
+        measure = "$" if text[:m.start()].rstrip().endswith(("$", "€", "£")) else unit.group(1).lower() if unit else ""
+        for v, _ in numbers(m.group(0)):
+            if (v, measure) not in seen:
+                seen.add((v, measure))
+                out.append(v)
+    return out
+
+
 def unserved(request: str, calls: list[dict], parameters: dict, documentation: str = "") -> list[str]:
     """The quantities, dates and names the request states that no call uses: the rest of a
     multi-part request ("…, and 20 g to kilograms") that one call left out. Names count when the
@@ -96,8 +111,13 @@ def unserved(request: str, calls: list[dict], parameters: dict, documentation: s
     a name the call should use."""
     used_numbers, used_text = _used(calls)
     weeks = {d / 7 for d in week_days(request)}  # '3 weeks' is used as 21 days
-    missing = [f"{v:g}" for v in quantities(request)
-               if not any(_equal(v, k) or v in weeks and _equal(7 * v, k) for k, _ in used_numbers)]
+    unused, missing = [k for k, _ in used_numbers], []
+    for v in _measured_quantities(request):  # "$100 … over a 100 days period" needs two uses of 100
+        match = next((i for i, k in enumerate(unused) if _equal(v, k) or v in weeks and _equal(7 * v, k)), None)
+        if match is None:
+            missing.append(f"{v:g}")
+        else:
+            del unused[match]
     missing += [d for d in stated_dates(request) if d not in used_text]
     props = parameters.get("properties", {})
     if any(proper_name(s) for s in props.values() if isinstance(s, dict)):

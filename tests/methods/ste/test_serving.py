@@ -109,6 +109,23 @@ CASES = [  # (tool, query, call, answer, reasons); "real" marks rows a 1.5B run 
      "There are 6 days from 2024-02-27 to 2024-03-04.", ["qualifier_unsupported"]),   # it counts exclusively (α-UMi's too)
     ("calculator", "What is 80 plus tax at 20 percent?", {"name": "calculator", "arguments": {"expression": "80+80*0.20"}},
      "80 plus 20 percent tax is 96.", []),                                               # a stated rate: the call takes it
+    # session 6's run: a quantity stated twice and used once, a negative result said unsigned, an absolute
+    # value said negative
+    ("percent_change", "What is the absolute and percent change from $100 to $1100 in dollars today and in percentages "
+     "terms respectively, considering a 100 days period?", {"name": "percent_change", "arguments": {"old": 100, "new": 1100}},
+     "The absolute change from $100 to $1100 is $1000, and the percent change is 1000.0%.", ["request_half_served"]),  # real
+    ("percent_change", "What is the absolute and percent change from $100 to $1100?",
+     {"name": "percent_change", "arguments": {"old": 100, "new": 1100}},
+     "The absolute change from $100 to $1100 is $1000, and the percent change is 1000.0%.", []),
+    ("date_arithmetic", "How many days are between February 10, 2023, and February 5, 2023?",
+     SPAN("2023-02-10", "2023-02-05"), "There are 5 days between February 10, 2023, and February 5, 2023.", []),   # real
+    ("percent_change", "What is the absolute difference between 20 and 15 and what is the percentage difference between "
+     "20 and 15?", {"name": "percent_change", "arguments": {"old": 20, "new": 15}},
+     "The absolute difference between 20 and 15 is -5, the percentage difference is -25.0%, and the direction is down.",
+     ["answer_misses_result"]),                                                                                   # real
+    ("percent_change", "What is the absolute difference between 20 and 15 and what is the percentage difference between "
+     "20 and 15?", {"name": "percent_change", "arguments": {"old": 20, "new": 15}},
+     "The absolute difference between 20 and 15 is 5, and the value fell by 25%.", []),
 ]
 
 
