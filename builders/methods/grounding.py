@@ -356,6 +356,34 @@ def _fields(value, name: str = ""):
         yield name, value
 
 
+# --- percentages -------------------------------------------------------------------------------------
+
+PERCENT = re.compile(r"(-?\d[\d,]*(?:\.(\d+))?)\s*(?:%|percent\b)", re.I)
+# a decrease said in words: "dropped by 20%" states a percent of -20
+DECREASE = re.compile(r"\b(decreas|drop|fell|fall|declin|reduc|lower|down|less|shr[iu]nk|lost|loss)", re.I)
+
+
+def percent_fields(observation: str) -> set[float]:
+    """The values of a result's percentage fields (percent_change's `percent`, a rate in %)."""
+    return {float(v) for name, v in _fields(result_value(observation))
+            if "percent" in name.lower() and isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+
+def unstated_percents(text: str, percents: set[float], request: str) -> list[str]:
+    """The percentages `text` states that are none of `percents` (the results' percentage fields,
+    rounding allowed) nor the request's: "the percentage change from 50 to 100 is 50%" for a result
+    of 100 %, 50 being the change. A decrease said in words ("fell by 20%") states -20."""
+    known = set(percents) | {float(m.group(1).replace(",", "")) for m in PERCENT.finditer(request)}
+    if DECREASE.search(text):
+        known |= {-k for k in percents if k < 0}
+    wrong = []
+    for m in PERCENT.finditer(text):
+        value, decimals = float(m.group(1).replace(",", "")), len(m.group(2) or "")
+        if not any(abs(value - k) <= 1e-9 * max(1.0, abs(k)) or round(k, decimals) == value for k in known):
+            wrong.append(m.group(0))
+    return wrong
+
+
 # Field names that are also words every request uses: "How far is Lima from Quito?" asks for the
 # distance, not for the result's field `from`.
 FUNCTION_FIELDS = frozenset("from into with than that this what when where which".split())

@@ -41,7 +41,7 @@ import json
 import re
 from difflib import SequenceMatcher
 
-from builders.methods.grounding import MONTHS, result_value, stated_dates
+from builders.methods.grounding import MONTHS, percent_fields, result_value, stated_dates, unstated_percents
 from builders.methods.grounding import numbers as stated_numbers
 from builders.methods.roles.invariants import row_problems
 from builders.methods.roles.needs import coverage, typed_values, undated, uses_result
@@ -327,33 +327,14 @@ def answer_matches_results(t: Trajectory) -> str | None:
     seen_dates, seen_days = typed_values(known)
     seen_month_days = {d[5:] for d in seen_dates} | month_days(known)
     seen_romans = romans(known)
-    percents = _percents(rest)
+    percents = {p for s in rest for p in percent_fields(s.observation)}
     for text in [t.final_answer, *(s.thought for s in t.steps if s.next == "conclusion")]:
         dates, days = typed_values(text)
         if dates - seen_dates or days - seen_days or month_days(text) - seen_month_days or romans(text) - seen_romans:
             return "answer_contradicts"
-        # a decrease is said in words: "dropped by 20%" states a percent of -20
-        worded = {-k for k in percents if k < 0} if _DOWN.search(text) else set()
-        known_percents = [(k, 0) for k in percents | worded | _stated_percents(t.query)]
-        if percents and any(not stated((p, _decimals(p)), known_percents) for p in _stated_percents(text)):
+        if percents and unstated_percents(text, percents, t.query):
             return "answer_contradicts"  # "the percent change of 50 to 87.2 is 37.2%": the change, not the 74.4 %
     return None
-
-
-_DOWN = re.compile(r"\b(decreas|drop|fell|fall|declin|reduc|lower|down|less|shr[iu]nk|lost|loss)", re.I)
-
-
-_PERCENT = re.compile(r"(-?\d[\d,]*(?:\.\d+)?)\s*(?:%|percent\b)", re.I)
-
-
-def _stated_percents(text: str) -> set[float]:
-    return {float(m.group(1).replace(",", "")) for m in _PERCENT.finditer(text)}
-
-
-def _percents(calls) -> set[float]:
-    """The values of the results' percentage fields (percent_change's `percent`, a rate in %)."""
-    return {float(v) for s in calls for name, v, _ in _named_leaves(result_value(s.observation))
-            if "percent" in name.lower() and isinstance(v, (int, float)) and not isinstance(v, bool)}
 
 
 def undoes_earlier(t: Trajectory) -> str | None:

@@ -24,8 +24,9 @@ from difflib import SequenceMatcher
 
 from builders.judge import Check
 from builders.methods.grounding import (_ISO_DATE, _WORD, MONTHS, _fields, _is_date, asked, asked_values,
-                                        choice_stated, key_values, numbers, plain_number, result_value,
-                                        stated_dates, stated_numbers, stated_words, week_days)
+                                        choice_stated, key_values, numbers, percent_fields, plain_number,
+                                        result_value, stated_dates, stated_numbers, stated_words, unstated_percents,
+                                        week_days)
 from builders.methods.grounding import schema_leaves as _leaves
 from builders.methods import qualifiers
 from builders.methods.ste import serving
@@ -217,6 +218,30 @@ def idle_call(arguments: dict, observation: str) -> bool:
     return any(_scalar(result) == _scalar(v) for v in arguments.values() if not isinstance(v, (dict, list)))
 
 
+# words that make a number its own factor: "the square of 7" is 7 * 7
+POWER_WORDS = {"square": 1, "squares": 1, "squared": 1, "cube": 2, "cubes": 2, "cubed": 2, "itself": 1}
+
+
+def padded_expression(arguments: dict, request: str) -> list[str]:
+    """The numbers an expression repeats twice or more beyond what the request says: "10 * 10 + 10 *
+    10" for "the sum of the squares of the first 10 natural numbers", "5 * 5 * 5 * 5" for the area of a
+    circle of radius 5 — the model, limited by the call grammar to the request's numbers, pads one
+    with itself (7 such rows of one run passed the judge). A word that makes a number its own factor
+    (squared, cubed, times itself) allows that many more; one more use is an ordinary expression
+    ("80 + 80 * 0.2" for 80 plus 20 % tax)."""
+    extra = sum(POWER_WORDS.get(w.lower(), 0) for w in _WORD.findall(request))
+    said = [v for v, _ in numbers(request)]
+    padded = []
+    for name, value in arguments.items():
+        if not isinstance(value, str) or not re.search(r"expression|formula", name, re.I):
+            continue
+        used = [v for v, _ in numbers(value)]
+        for v in set(used):
+            if used.count(v) >= said.count(v) + extra + 2:  # once more is a use: "80 + 80 * 0.2" for 80 plus 20 %
+                padded.append(f"{v:g}")
+    return padded
+
+
 def drops_date(query: str, arguments: dict, parameters: dict) -> bool:
     """The request states a date the call does not use while a date parameter of the tool is left out:
     "How many days past the end of 2022 were 2022-03-22 to 2022-03-31?" answered with
@@ -373,6 +398,10 @@ def _idle_call(ex: Example):
     return "call_idle" if ex.action and idle_call(ex.action_input, ex.observation) else None
 
 
+def _padded(ex: Example):
+    return "expression_padded" if ex.action and padded_expression(ex.action_input, ex.query) else None
+
+
 def _no_answer(ex: Example):
     return "empty_answer" if ex.action and not ex.final_answer.strip() else None
 
@@ -432,15 +461,18 @@ WEEKDAYS = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sun
 
 def contradicts_result(answer: str, observation: str, request: str, arguments: dict) -> list[str]:
     """Values of the answer that differ from the result's: a date that is none of the result's, the
-    request's or the call's (each date whole, not its parts); a weekday other than the result's.
-    (Numbers: answer_unfaithful, rounding allowed.)"""
+    request's or the call's (each date whole, not its parts); a weekday other than the result's; a
+    percentage other than the result's percentage field ("the percentage change from 50 to 100 is
+    50%": its numbers are all in the result, only the % makes it wrong). (Numbers: answer_unfaithful,
+    rounding allowed.)"""
     known = set(stated_dates("\n".join([observation, request, json.dumps(arguments)])))
     wrong = [d for d in stated_dates(answer) if d not in known]
     result_days = {d.lower() for d in WEEKDAYS.findall(observation)}
     asked_days = {d.lower() for d in WEEKDAYS.findall(request)}
     if result_days:
         wrong += [d for d in WEEKDAYS.findall(answer) if d.lower() not in result_days | asked_days]
-    return wrong
+    percents = percent_fields(observation)
+    return wrong + (unstated_percents(answer, percents, request) if percents else [])
 
 
 def _answer_contradicts(ex: Example):
@@ -457,7 +489,7 @@ def _direction(ex: Example):
         return None
     params = called_spec(ex).get("parameters", {})
     wrong = serving.ignores_direction(ex.query, ex.action_input, params) or \
-        serving.answer_reverses(ex.query, ex.final_answer)
+        serving.answer_reverses(ex.query, ex.final_answer) or serving.order_reversed(ex.query, ex.action_input)
     return "direction_ignored" if wrong else None
 
 
@@ -590,6 +622,7 @@ CHECKS = (
     Check("argument_hallucinated", _hallucinated, (Example,)),
     Check("argument_missing", _drops_date, (Example,)),
     Check("call_idle", _idle_call, (Example,)),
+    Check("expression_padded", _padded, (Example,)),
     Check("direction_ignored", _direction, (Example,)),
     Check("request_half_served", _half_served, (Example,)),
     Check("unit_kind_mismatch", _unit_kind, (Example,)),

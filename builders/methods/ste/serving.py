@@ -63,6 +63,26 @@ def answer_reverses(request: str, answer: str) -> bool:
 
 
 
+# parameters that take the two ends of "from X to Y", in that order
+ORDERED = (("old", "new"), ("start", "end"), ("from", "to"))
+FROM_TO = re.compile(r"\bfrom\s+\$?(\d[\d,]*(?:\.\d+)?)\b.{0,20}?\bto\s+\$?(\d[\d,]*(?:\.\d+)?)\b", re.I)
+
+
+def order_reversed(request: str, arguments: dict) -> bool:
+    """The request says "from X to Y" and the call takes Y as its start and X as its end: "the
+    percentage change from 0 to 100" called as old=100, new=0."""
+    for m in FROM_TO.finditer(request):
+        x, y = (float(g.replace(",", "")) for g in m.groups())
+        if x == y:
+            continue
+        for first, second in ORDERED:
+            a = next((v for k, v in arguments.items() if k == first or k.startswith(first + "_")), None)
+            b = next((v for k, v in arguments.items() if k == second or k.startswith(second + "_")), None)
+            if isinstance(a, (int, float)) and isinstance(b, (int, float)) and (a, b) == (y, x):
+                return True
+    return False
+
+
 # --- the whole request ------------------------------------------------------------------------------
 
 def _used(calls: list[dict]) -> tuple[list[tuple[float, int]], str]:
@@ -88,9 +108,10 @@ NOT_NAMES = {"what", "how", "which", "when", "where", "who", "please", "convert"
              "friday", "saturday", "sunday", "celsius", "fahrenheit", "kelvin"}
 
 
-def _measured_quantities(request: str) -> list[float]:
-    """The request's quantities, one per value and measure: '$100' and '100 days' are two, while
-    'between 20 and 15 … between 20 and 15' (one pair said twice) is 20 and 15 once each."""
+def _measured_quantities(request: str) -> list[tuple[float, str]]:
+    """The request's quantities with their measures, one per value and measure: '$100' and '100
+    days' are two, while 'between 20 and 15 … between 20 and 15' (one pair said twice) is 20 and 15
+    once each. An ordinal span ('the 20th day before …') has the measure 'ordinal'."""
     seen, out = set(), []
     text = without_dates(request)
     for m in QUANTITY.finditer(text):
@@ -99,8 +120,16 @@ def _measured_quantities(request: str) -> list[float]:
         for v, _ in numbers(m.group(0)):
             if (v, measure) not in seen:
                 seen.add((v, measure))
-                out.append(v)
+                out.append((v, measure))
+    for m in ORDINAL_SPAN.finditer(text):  # "the 20th day before 2022-11-25" is 20 days
+        v = float(m.group(1))
+        if (v, "ordinal") not in seen:
+            seen.add((v, "ordinal"))
+            out.append((v, "ordinal"))
     return out
+
+
+ORDINAL_SPAN = re.compile(r"\b(\d+)(?:st|nd|rd|th)\s+(?:day|week|month|year)s?\b", re.I)
 
 
 def unserved(request: str, calls: list[dict], parameters: dict, documentation: str = "") -> list[str]:
@@ -112,7 +141,12 @@ def unserved(request: str, calls: list[dict], parameters: dict, documentation: s
     used_numbers, used_text = _used(calls)
     weeks = {d / 7 for d in week_days(request)}  # '3 weeks' is used as 21 days
     unused, missing = [k for k, _ in used_numbers], []
-    for v in _measured_quantities(request):  # "$100 … over a 100 days period" needs two uses of 100
+    offsets = [abs(float(v)) for args in calls for v in _values(args) if isinstance(v, (int, float))]
+    for v, measure in _measured_quantities(request):  # "$100 … over a 100 days period" needs two uses of 100
+        if measure == "ordinal":  # a span of days is an offset, not the day of a date: "the 15th day after … 2022-11-15"
+            if not any(_equal(v, k) or _equal(7 * v, k) for k in offsets):
+                missing.append(f"{v:g}")
+            continue
         match = next((i for i, k in enumerate(unused) if _equal(v, k) or v in weeks and _equal(7 * v, k)), None)
         if match is None:
             missing.append(f"{v:g}")

@@ -126,6 +126,33 @@ CASES = [  # (tool, query, call, answer, reasons); "real" marks rows a 1.5B run 
     ("percent_change", "What is the absolute difference between 20 and 15 and what is the percentage difference between "
      "20 and 15?", {"name": "percent_change", "arguments": {"old": 20, "new": 15}},
      "The absolute difference between 20 and 15 is 5, and the value fell by 25%.", []),
+    # session 6's second run (9 episodes per tool): rows it accepted, read and found wrong, with sound neighbours
+    ("percent_change", "What is the percentage change from 50 to 100?", {"name": "percent_change",
+     "arguments": {"old": 50, "new": 100}}, "The percentage change from 50 to 100 is 50% up.",
+     ["answer_contradicts_result"]),                                                              # real: 50 is the change
+    ("percent_change", "What is the percentage change from 50 to 100?", {"name": "percent_change",
+     "arguments": {"old": 50, "new": 100}}, "From 50 to 100 is a 100% increase.", []),
+    ("percent_change", "What is the difference and the percentage change from 200 to 100?", {"name": "percent_change",
+     "arguments": {"old": 200, "new": 100}}, "The difference is -100 and the percentage change is -50.0% (down).", []),  # real
+    ("percent_change", "What is the percentage change from 0 to 100?", {"name": "percent_change",
+     "arguments": {"old": 100, "new": 0}}, "The percentage change from 0 to 100 is -100%, which is a down change.",
+     ["direction_ignored"]),                                                                       # real: from/to swapped
+    ("calculator", "What is the sum of the squares of the first 10 natural numbers?",
+     {"name": "calculator", "arguments": {"expression": "10 * 10 + 10 * 10"}},
+     "The sum of the squares of the first 10 natural numbers is 200.", ["expression_padded"]),      # real: it is 385
+    ("calculator", "What is the area of a circle with a radius of 5 meters?",
+     {"name": "calculator", "arguments": {"expression": "5 * 5 * 5 * 5"}},
+     "The area of a circle with a radius of 5 meters is 625 square meters.", ["query_off_topic", "expression_padded"]),
+    ("calculator", "What is 7 squared?", {"name": "calculator", "arguments": {"expression": "7 * 7"}},
+     "7 squared is 49.", []),
+    ("date_arithmetic", "What is the 20th day before 2022-11-25 and what day it is in the week?",
+     {"name": "date_arithmetic", "arguments": {"start": "2022-11-25"}},
+     "The 20th day before 2022-11-25 is 2022-11-25, which is a Friday.", ["request_half_served"]),    # real
+    ("date_arithmetic", "I want to know when the 15th day after today is and what day it is in the week. Is this "
+     "2022-11-15 and a Tuesday?", {"name": "date_arithmetic", "arguments": {"start": "2022-11-15"}},
+     "The 15th day after today is 2022-11-15, which is a Tuesday.", ["request_half_served"]),          # real: not its day
+    ("date_arithmetic", "What date is the 20th day before 2022-11-25?", DAYS("2022-11-25", -20),
+     "The 20th day before 2022-11-25 is 2022-11-05, a Saturday.", []),
 ]
 
 
