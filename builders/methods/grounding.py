@@ -152,13 +152,8 @@ def without_dates(text: str) -> str:
     return text
 
 
-def quantities(text: str) -> list[float]:
-    """The numbers a request states as quantities: written in digits, not part of a date, a clock
-    time or a unit's or function's name ('m3', 'log10', 'sha256')."""
-    found = QUANTITY.findall(without_dates(text))
-    return [v for token in found for v, _ in numbers(token)]
-
-
+# A number a request states as a quantity: written in digits, not part of a unit's or function's name
+# ('m3', 'log10', 'sha256'); read it in `without_dates(text)` so a date's or clock time's parts are not one.
 QUANTITY = re.compile(r"(?<![A-Za-z0-9.,])\d+(?:[.,]\d+)*(?![A-Za-z0-9])")
 
 
