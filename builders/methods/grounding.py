@@ -351,6 +351,13 @@ def _fields(value, name: str = ""):
         yield name, value
 
 
+def same_number(claimed: tuple[float, int], source: tuple[float, int]) -> bool:
+    """The claimed number is the source's, or the source rounded to the claimed number's decimals
+    (3.11 for 3.106856; never 3.2 for 3)."""
+    (x, dx), (y, _) = claimed, source
+    return abs(x - y) <= 1e-9 * max(1.0, abs(y)) or round(y, dx) == x
+
+
 # --- percentages -------------------------------------------------------------------------------------
 
 PERCENT = re.compile(r"(-?\d[\d,]*(?:\.(\d+))?)\s*(?:%|percent\b)", re.I)
@@ -373,8 +380,8 @@ def unstated_percents(text: str, percents: set[float], request: str) -> list[str
         known |= {-k for k in percents if k < 0}
     wrong = []
     for m in PERCENT.finditer(text):
-        value, decimals = float(m.group(1).replace(",", "")), len(m.group(2) or "")
-        if not any(abs(value - k) <= 1e-9 * max(1.0, abs(k)) or round(k, decimals) == value for k in known):
+        said = float(m.group(1).replace(",", "")), len(m.group(2) or "")
+        if not any(same_number(said, (k, 0)) for k in known):
             wrong.append(m.group(0))
     return wrong
 

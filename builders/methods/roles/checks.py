@@ -41,7 +41,8 @@ import json
 import re
 from difflib import SequenceMatcher
 
-from builders.methods.grounding import MONTHS, percent_fields, result_value, stated_dates, unstated_percents
+from builders.methods.grounding import (MONTHS, percent_fields, result_value, same_number, stated_dates,
+                                        unstated_percents)
 from builders.methods.grounding import numbers as stated_numbers
 from builders.methods.roles.invariants import row_problems
 from builders.methods.roles.needs import coverage, typed_values, undated, uses_result
@@ -61,13 +62,6 @@ def numbers(text: str) -> list[tuple[float, int]]:
     for token in _NUMBER.findall(_GROUPED.sub("", text)):
         out.append((float(token), len(token.split(".")[1]) if "." in token else 0))
     return out
-
-
-def same_number(claimed: tuple[float, int], source: tuple[float, int]) -> bool:
-    """The claimed number is the source's, or the source rounded to the claimed number's decimals
-    (3.11 for 3.106856; never 3.2 for 3)."""
-    (x, dx), (y, _) = claimed, source
-    return abs(x - y) <= 1e-9 * max(1.0, abs(y)) or round(y, dx) == x
 
 
 def stated(value: tuple[float, int], sources: list[tuple[float, int]]) -> bool:
