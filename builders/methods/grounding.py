@@ -102,7 +102,7 @@ def choice_stated(value: str, words: set[str]) -> bool:
 MAX_PHRASE_WORDS = 6
 MAX_CHOICES = 160
 MAX_KEY_VALUES = 12
-_EXPRESSION = re.compile(r"expression|formula", re.I)
+EXPRESSION_NAME = re.compile(r"expression|formula", re.I)  # a parameter that takes an arithmetic expression
 _DATE_NAME = re.compile(r"date|start|end|day", re.I)
 # Function names an expression may use; the user says them in words ("the square root of 81").
 FUNCTIONS = ("sqrt", "log", "exp", "sin", "cos", "tan", "abs", "round", "factorial")
@@ -255,7 +255,7 @@ def ground_value(name: str, schema: dict, text: str) -> dict | None:
         if _is_date(name, schema):
             dates = stated_dates(text)
             return {**schema, "enum": dates} if dates else None
-        if _EXPRESSION.search(name):
+        if EXPRESSION_NAME.search(name):
             values = [v for v in stated_numbers(text) if v >= 0]
             return {"type": "string", "pattern": expression_pattern(values),
                     **{k: schema[k] for k in ("description",) if k in schema}} if values else None

@@ -89,7 +89,8 @@ class Roles(Method):
         share a `group`, so they run in order in one process and remember each other's requests, in
         chains of at most `chain_episodes`: one chain per tool group left 80 episodes in 19 partitions,
         the longest 15 episodes run in order, so the batch held 6.6 sequences of 16 on average as
-        partitions finished (160 episodes in chains of 4: 12.9). Chains come from the recipe alone, so the partitioning is the same on any machine."""
+        partitions finished (160 episodes in chains of 4: 12.9). Chains come from the recipe alone, so
+        the partitioning is the same on any machine."""
         s = self.settings(recipe.method)
         seed = getattr(recipe, "seed", 0)
         seeds = [unit_seed(seed, "roles", i) for i in range(s["episodes"])]

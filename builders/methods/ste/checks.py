@@ -23,10 +23,10 @@ import re
 from difflib import SequenceMatcher
 
 from builders.judge import Check
-from builders.methods.grounding import (_ISO_DATE, _WORD, MONTHS, _fields, _is_date, asked, asked_values,
-                                        choice_stated, key_values, numbers, percent_fields, plain_number,
-                                        result_value, stated_dates, stated_numbers, stated_words, unstated_percents,
-                                        week_days)
+from builders.methods.grounding import (_ISO_DATE, _WORD, EXPRESSION_NAME, MONTHS, _fields, _is_date, asked,
+                                        asked_values, choice_stated, key_values, numbers, percent_fields,
+                                        plain_number, result_value, stated_dates, stated_numbers, stated_words,
+                                        unstated_percents, week_days)
 from builders.methods.grounding import schema_leaves as _leaves
 from builders.methods import qualifiers
 from builders.methods.ste import serving
@@ -233,7 +233,7 @@ def padded_expression(arguments: dict, request: str) -> list[str]:
     said = [v for v, _ in numbers(request)]
     padded = []
     for name, value in arguments.items():
-        if not isinstance(value, str) or not re.search(r"expression|formula", name, re.I):
+        if not isinstance(value, str) or not EXPRESSION_NAME.search(name):
             continue
         used = [v for v, _ in numbers(value)]
         for v in set(used):

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 
-from builders.methods.grounding import (BACKWARD, QUANTITY, leaves, numbers, proper_name, schema_leaves, signed,
-                                        stated_dates, week_days, without_dates)
+from builders.methods.grounding import (BACKWARD, EXPRESSION_NAME, QUANTITY, leaves, numbers, proper_name,
+                                        schema_leaves, signed, stated_dates, week_days, without_dates)
 
 # --- direction ------------------------------------------------------------------------------------
 
@@ -33,7 +33,7 @@ def _signed_numbers(arguments: dict, parameters: dict) -> list[float]:
 
 def _expressions(arguments: dict, parameters: dict) -> list[str]:
     return [str(v) for path, v, _ in schema_leaves(arguments, parameters)
-            if isinstance(v, str) and re.search(r"expression|formula", path, re.I)]
+            if isinstance(v, str) and EXPRESSION_NAME.search(path)]
 
 
 def ignores_direction(request: str, arguments: dict, parameters: dict) -> bool:
