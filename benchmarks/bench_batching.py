@@ -7,7 +7,9 @@ For each model (Qwen2.5-Coder-1.5B, the default, and the 0.5B) this measures
   pipeline  the STE, CREATOR and roles recipes through `run` (Dask, sandbox, checks, Parquet), the
             LLM-call cache off; generated tokens / wall time, model load and cluster start included
   reading   llama.cpp alone: prompt tokens/s, a 512-token chunk into an empty sequence
-and prints pipeline / single and pipeline / batched, one JSON line per model and recipe. Generated
+and prints pipeline / single and pipeline / batched, one JSON line per model and recipe, and where
+the pipeline's wall time went (the manifest's `model_time`: llama.cpp's seconds on prompts and on
+generation steps, and how busy it was). Generated
 tokens/s alone undersells a pipeline whose prompts are most of its work (STE: about five prompt
 tokens evaluated per generated one, after the KV cache), so it also prints the floor: the seconds
 llama.cpp alone would need for the same work (the prompt tokens the pipeline evaluated at the
@@ -61,7 +63,8 @@ def pipeline(recipe_file: str, overrides: list[str], model: str) -> dict:
             "prompt_cache_share": manifest["prompt_cache"]["share"],
             "prompt_cached": manifest["prompt_cache"]["cached_tokens"], "partitions": len(plan.partitions),
             "workers": plan.workers, "threads": plan.threads, "sequences": plan.sequences,
-            "accepted": {c: sum(s.values()) for c, s in manifest["configs"].items()}}
+            "accepted": {c: sum(s.values()) for c, s in manifest["configs"].items()},
+            "model_time": manifest["model_time"], "mean_width": manifest["batch"]["mean_width"]}
 
 
 def main() -> None:
@@ -90,6 +93,11 @@ def main() -> None:
                   f"= {rate:.1f} tok/s; pipeline / single {rate / single['tok_s']:.2f}, "
                   f"pipeline / batched {rate / batched['tok_s']:.2f}; {evaluated} prompt tokens evaluated, so llama.cpp "
                   f"alone needs at least {floor:.0f} s: pipeline wall / floor {got['wall'] / floor:.2f} ({load()})", flush=True)
+            model = got["model_time"]
+            print(f"{key} {name}: where the wall time went: llama.cpp busy {model['busy']:.0%} — prompts "
+                  f"{model['prompt_seconds']:.0f} s ({model['prompt_tokens_per_s']:.0f} tok/s), generation "
+                  f"{model['generation_seconds']:.0f} s ({model['generated_tokens_per_s']:.1f} tok/s at "
+                  f"{got['mean_width']} sequences per step on average)", flush=True)
             print(json.dumps({"bench": f"batching-{key}-{name}", "pipeline_tok_s": round(rate, 2),
                               "single_tok_s": round(single["tok_s"], 2), "batched_tok_s": round(batched["tok_s"], 2),
                               "pipeline_over_single": round(rate / single["tok_s"], 3),
@@ -98,7 +106,9 @@ def main() -> None:
                               "wall_s": round(got["wall"], 1), "generated": got["generated"], "prompt": got["prompt"],
                               "prompt_cache_share": got["prompt_cache_share"], "prompt_tok_s": round(reading["tok_s"], 1),
                               "prompt_evaluated": evaluated, "floor_s": round(floor, 1),
-                              "wall_over_floor": round(got["wall"] / floor, 3), "accepted": got["accepted"]}), flush=True)
+                              "wall_over_floor": round(got["wall"] / floor, 3), "accepted": got["accepted"],
+                              "busy": model["busy"], "prompt_s": model["prompt_seconds"],
+                              "generation_s": model["generation_seconds"], "mean_width": got["mean_width"]}), flush=True)
 
 
 if __name__ == "__main__":

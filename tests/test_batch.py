@@ -270,3 +270,22 @@ def test_a_call_given_up_mid_generation_frees_its_slot_and_the_others_finish_as_
     want = [ask(engine, call, temperature=0).text for call in CALLS[:3]]
     assert [c.text for c in at_once(engine, CALLS[:3], temperature=0)] == want  # three new threads, three slots
     assert all(s.request is None for s in engine.slots)
+
+
+def test_each_call_is_charged_its_own_share_of_the_models_time(batcher):
+    """Four callers at once: each call's prompt time and its share of the shared generation steps
+    fit inside its own wall time, and together inside the driver's, which one thread spends (charging
+    every caller a whole shared step would count it four times)."""
+    import time
+
+    start = time.perf_counter()
+    together = at_once(batcher, CALLS, temperature=0)
+    wall = time.perf_counter() - start
+    assert batcher.widest == len(CALLS)
+    for c in together:
+        assert c.prompt_seconds > 0 and c.generation_seconds > 0
+        assert c.prompt_seconds + c.generation_seconds <= c.seconds
+    assert sum(c.prompt_seconds + c.generation_seconds for c in together) <= wall
+    shared = min(c.generation_seconds / c.completion_tokens for c in together)  # the call that shared most
+    alone = ask(batcher, CALLS[3], temperature=0)  # one sequence: every step its own
+    assert alone.generation_seconds / alone.completion_tokens > 1.5 * shared

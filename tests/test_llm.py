@@ -122,3 +122,25 @@ def test_the_call_cache_returns_the_models_own_completion(engine, tmp_path):
            (made.text, made.value, made.prompt_tokens, made.completion_tokens)
     engine.forget_prefix()
     assert engine.chat_json(messages, schema, seed=3, temperature=1.0, max_tokens=80).text == made.text
+
+
+LONG = [{"role": "system", "content": "You are a careful assistant. " * 40},
+        {"role": "user", "content": "Name a colour."}]
+
+
+def test_a_call_reports_the_models_time_on_its_prompt_and_on_generating(engine):
+    """From llama.cpp's own clocks: a cold prompt of ~300 tokens costs prompt time; the same prompt
+    again (only its last token evaluated) almost none, and the generation time grows with the tokens."""
+    engine.forget_prefix()
+    cold = engine.chat(LONG, max_tokens=4, temperature=0)
+    warm = engine.chat(LONG, max_tokens=40, temperature=0)
+    for c in (cold, warm):
+        assert c.prompt_seconds >= 0 and c.generation_seconds > 0
+        assert c.prompt_seconds + c.generation_seconds <= c.seconds
+    assert warm.cached_tokens == warm.prompt_tokens - 1
+    assert cold.prompt_seconds > 10 * warm.prompt_seconds
+    assert warm.completion_tokens > cold.completion_tokens
+    assert warm.generation_seconds > cold.generation_seconds
+    engine.forget_prefix()
+    choice = engine.choose(LONG, ["red", "blue"])
+    assert 0 < choice.prompt_seconds <= choice.seconds and choice.generation_seconds == 0

@@ -84,6 +84,12 @@ def print_summary(manifest: dict, out_dir, total_seconds: float) -> None:
     width = batch_width(manifest)
     if width:
         table.add_row("sequences decoded together", width)
+    model = manifest.get("model_time")
+    if model:
+        busy = f", busy {model['busy']:.0%} of the wall time" if model.get("busy") is not None else ""
+        table.add_row("model time: prompts / generation",
+                      f"{model['prompt_seconds']:.0f} s ({model['prompt_tokens_evaluated']} tokens evaluated) / "
+                      f"{model['generation_seconds']:.0f} s{busy}")
     if timings.get("outside_llm_share") is not None:
         table.add_row("worker time outside llama.cpp", f"{timings['outside_llm_share']:.0%}")
     table.add_row("wall time", f"{total_seconds:.1f} s (pipeline {timings['wall_seconds']:.1f} s)")

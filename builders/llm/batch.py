@@ -27,7 +27,7 @@ import itertools
 import json
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from builders.llm import loaded
 from builders.llm.engine import _quiet_stderr, first_tokens, pinned, prompt_of
@@ -53,11 +53,14 @@ class _Request:
     cached: int = 0
     started: bool = False
     text: bytes = b""
+    pieces: bytearray = field(default_factory=bytearray)  # the generated tokens' text as it grows
     finish_reason: str = "length"
     error: BaseException | None = None
     cancelled: bool = False  # its caller stopped waiting (`BatchEngine._await`): the driver drops it
     steps: int = 0  # generation steps that decoded it
     share: float = 0.0  # its share of them: 1/width of each (summed over calls, their count of steps)
+    prompt_seconds: float = 0.0  # the driver's time on its prompt: restoring or pinning, its chunks, keeping
+    generation_seconds: float = 0.0  # its share of each generation step's time, and its sampling
 
 
 @dataclass
@@ -255,7 +258,8 @@ class BatchEngine(ChatJSON):
         return Completion(text=request.text.decode("utf-8", errors="ignore"), prompt_tokens=len(prompt),
                           completion_tokens=len(request.generated), seconds=time.perf_counter() - start,
                           finish_reason=request.finish_reason, cached_tokens=request.cached,
-                          decode_steps=request.steps, step_share=request.share)
+                          decode_steps=request.steps, step_share=request.share,
+                          prompt_seconds=request.prompt_seconds, generation_seconds=request.generation_seconds)
 
     def choose(self, messages: list[dict], options: list[str], *, pin: int = 0) -> Completion:
         """As `Engine.choose`: a request that ends after its prompt, evaluated alone like any prompt
@@ -274,8 +278,9 @@ class BatchEngine(ChatJSON):
             slot.request = request
             self._cv.notify_all()
         self._await(request)
-        return chosen(options, dict(zip(options, request.scores)), len(prompt), time.perf_counter() - start,
-                      request.cached)
+        return replace(chosen(options, dict(zip(options, request.scores)), len(prompt), time.perf_counter() - start,
+                              request.cached), prompt_seconds=request.prompt_seconds,
+                       generation_seconds=request.generation_seconds)
 
     # --- the driver's side: the only thread that touches the context -------------------------------
 
@@ -366,7 +371,9 @@ class BatchEngine(ChatJSON):
         run exact."""
         for slot in active:
             if not slot.request.started:
+                started = time.perf_counter()
                 self._begin(slot)
+                slot.request.prompt_seconds += time.perf_counter() - started
         for slot in sorted((s for s in active if not s.request.generated and s.pending),
                            key=lambda s: s.request.start):  # first come, first evaluated
             self._decode([(slot, slot.pending[:N_BATCH])])
@@ -398,43 +405,64 @@ class BatchEngine(ChatJSON):
             slot.tokens.extend(take)
             del slot.pending[: len(take)]
         batch.n_tokens = n
+        started = time.perf_counter()
         code = self._lib.llama_decode(self.ctx.ctx, batch)
         if code != 0:
             raise RuntimeError(f"llama_decode returned {code}")
+        share = (time.perf_counter() - started) / len(work)
+        for slot, _ in work:  # charged now: sampling may hand the request back to its caller
+            if slot.request.generated:
+                slot.request.generation_seconds += share
+            else:  # a prompt chunk (with its first token's logits)
+                slot.request.prompt_seconds += share
         for slot, _ in work:
             if slot.logits_at >= 0:
                 self._sample(slot)
 
     def _sample(self, slot: _Slot) -> None:
-        """The token loop of `Llama._create_completion`: end of generation, stop strings, max_tokens."""
+        """The next token of the slot's request, its sampling time charged to it; the request ends
+        here when that token ends it."""
+        started, request = time.perf_counter(), slot.request
+        reason = self._next_token(slot)
+        request.generation_seconds += time.perf_counter() - started
+        if reason is not None:
+            self._finish(slot, reason)
+
+    def _next_token(self, slot: _Slot) -> str | None:
+        """The token loop of `Llama._create_completion`: end of generation, stop strings, max_tokens.
+        Returns why the request ends, or None when it goes on."""
         request = slot.request
         if request.options is not None:  # a `choose` request: its prompt is in, read the options' logits
             logits = self._lib.llama_get_logits_ith(self.ctx.ctx, slot.logits_at)
             request.scores = [float(logits[token]) for token in request.options]
-            return self._finish(slot, "choice")
+            return "choice"
         token = request.sampler.sample_at(self.ctx.ctx, slot.logits_at)
         slot.logits_at = -1
         if self._lib.llama_token_is_eog(self.vocab, token):
-            request.text = self.llama.detokenize(request.generated, prev_tokens=request.prompt)
-            return self._finish(slot, "stop")
+            request.text = bytes(request.pieces)
+            return "stop"
         request.generated.append(token)
-        text = self.llama.detokenize(request.generated, prev_tokens=request.prompt)
+        request.pieces += self.llama.detokenize([token])  # the text so far: one piece per step, not all again
+        text = bytes(request.pieces)
         hit = [s for s in request.stop if s in text]
         if hit:
             request.text = text[: text.index(hit[0])]
-            return self._finish(slot, "stop")
+            return "stop"
         if len(request.generated) >= request.max_tokens:
             request.text = text
-            return self._finish(slot, "length")
+            return "length"
         slot.pending = [token]
+        return None
 
     def _finish(self, slot: _Slot, reason: str = "stop", error: BaseException | None = None) -> None:
         request = slot.request
         request.finish_reason, request.error = reason, error
         if error is None:
+            started = time.perf_counter()
             slot.prefixes.keep(self.ctx.ctx, slot.tokens, slot.seq)
             if reason == "stop":
                 slot.replies.add(self.llama, request.text.decode("utf-8", errors="ignore"), request.generated)
+            request.prompt_seconds += time.perf_counter() - started  # the KV kept serves later prompts
         self._release(slot)
 
     def _release(self, slot: _Slot) -> None:

@@ -13,6 +13,7 @@ import os
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import replace
 
 from builders.llm import loaded
 from builders.llm.prefixes import Pins, PrefixStore, Replies, common_prefix
@@ -168,7 +169,7 @@ class Engine(ChatJSON):
         if schema is not None and grammar is not None:
             raise ValueError("chat takes a JSON schema or a GBNF grammar, not both")
         with self._lock:
-            start = time.perf_counter()
+            start, clock = time.perf_counter(), self._model_clock()
             grammar = self._grammar(schema) if schema is not None else (
                 self._grammar(gbnf=grammar) if grammar is not None else None)
             evaluated = 0
@@ -201,6 +202,7 @@ class Engine(ChatJSON):
             # one sequence per step: every token after the prompt's first is a step of width 1 (the
             # last one is not decoded when max_tokens cut it off)
             steps = max(0, generated - (finish == "length"))
+            reading, generating = self._model_time(clock)
             return Completion(
                 text=text,
                 prompt_tokens=prompt_tokens,
@@ -210,6 +212,8 @@ class Engine(ChatJSON):
                 cached_tokens=common_prefix(before, prompt) - evaluated,
                 decode_steps=steps,
                 step_share=float(steps),
+                prompt_seconds=reading,
+                generation_seconds=generating,
             )
 
     def choose(self, messages: list[dict], options: list[str], *, pin: int = 0) -> Completion:
@@ -219,7 +223,7 @@ class Engine(ChatJSON):
         import llama_cpp
 
         with self._lock:
-            start = time.perf_counter()
+            start, clock = time.perf_counter(), self._model_clock()
             llama = self.llama
             first = first_tokens(llama, options)
             prompt = prompt_of(llama, messages)[0]
@@ -237,7 +241,22 @@ class Engine(ChatJSON):
             values = {option: float(logits[token]) for option, token in zip(options, first)}
             if self.prefixes is not None:
                 self.prefixes.keep(llama._ctx.ctx, prompt, 0)
-            return chosen(options, values, len(prompt), time.perf_counter() - start, keep - evaluated)
+            reading, generating = self._model_time(clock)
+            return replace(chosen(options, values, len(prompt), time.perf_counter() - start, keep - evaluated),
+                           prompt_seconds=reading + generating)  # a 1-token prompt tail counts as a step in llama.cpp
+
+    def _model_clock(self) -> tuple[float, float]:
+        """llama.cpp's own clocks of this context, in ms: batches of several tokens (prompts) and
+        one-token decodes (generation steps)."""
+        import llama_cpp
+
+        perf = llama_cpp.llama_perf_context(self.llama._ctx.ctx)
+        return perf.t_p_eval_ms, perf.t_eval_ms
+
+    def _model_time(self, since: tuple[float, float]) -> tuple[float, float]:
+        """Seconds spent on prompts and on generation since `since` (`_model_clock`)."""
+        now = self._model_clock()
+        return (now[0] - since[0]) / 1000, (now[1] - since[1]) / 1000
 
 
 def check_grammar(vocab, gbnf: str) -> None:

@@ -27,12 +27,12 @@ class ModelWork(Usage):
     `sequence_steps` / `generation_steps` is the mean batch width of its generation steps: each call
     brings the steps that decoded it and its share of them (`Completion.decode_steps`, `step_share`),
     so partitions batched together in one context sum to the context's steps without counting
-    a shared step twice."""
+    a shared step twice; `prompt_seconds` and `generation_seconds` sum the model's time the same way."""
 
     def __init__(self):
         super().__init__()
         self.cached_tokens = self.cache_hits = self.sequence_steps = 0
-        self.generation_steps = 0.0
+        self.generation_steps = self.prompt_seconds = self.generation_seconds = 0.0
 
     def add(self, completion: Completion) -> Completion:
         if completion.from_cache:
@@ -42,6 +42,8 @@ class ModelWork(Usage):
         self.cached_tokens += completion.cached_tokens
         self.sequence_steps += completion.decode_steps
         self.generation_steps += completion.step_share
+        self.prompt_seconds += completion.prompt_seconds
+        self.generation_seconds += completion.generation_seconds
         return super().add(completion)
 
 

@@ -26,6 +26,11 @@ class Completion:
     # of each; summed over calls, the number of steps), so mean batch width = decode_steps / step_share
     decode_steps: int = 0
     step_share: float = 0.0
+    # where the model's time went: evaluating its prompt (pins included), and its share of the
+    # generation steps that decoded it (each step's time / its width), so partitions batched
+    # together sum to the context's busy time
+    prompt_seconds: float = 0.0
+    generation_seconds: float = 0.0
 
     @property
     def parsed(self) -> bool:

@@ -218,6 +218,25 @@ def batching(plan: Plan, ran: list[dict]) -> dict:
             "generation_steps": round(steps), "sequence_steps": decoded}
 
 
+def model_time(plan: Plan, ran: list[dict], wall: float) -> dict | None:
+    """Where the model's time went, as llama.cpp spent it: evaluating prompts (compute-bound on a
+    CPU, whatever the batch) and generation steps (one token of every generating sequence each).
+    `busy` is their sum over the workers' wall time: near 1, the run goes as fast as its model work
+    allows, and only less of it — fewer prompt tokens evaluated, fewer, wider steps — makes it
+    faster. None when no call reached the model."""
+    reading = sum(s.get("prompt_seconds", 0) for s in ran)
+    generating = sum(s.get("generation_seconds", 0) for s in ran)
+    if not reading + generating:
+        return None
+    evaluated = sum(s["prompt_tokens"] - s.get("prompt_cached_tokens", 0) for s in ran)
+    generated = sum(s["completion_tokens"] for s in ran)
+    return {"prompt_seconds": round(reading, 1), "prompt_tokens_evaluated": evaluated,
+            "prompt_tokens_per_s": round(evaluated / reading, 1) if reading else None,
+            "generation_seconds": round(generating, 1),
+            "generated_tokens_per_s": round(generated / generating, 1) if generating else None,
+            "busy": round((reading + generating) / (wall * plan.workers), 3) if wall and not plan.remote else None}
+
+
 def outside_llm_share(ran: list[dict]) -> float | None:
     """The share of the workers' partition time not spent inside llama.cpp calls."""
     busy = sum(s["seconds"] for s in ran)
@@ -276,6 +295,7 @@ def build_manifest(plan: Plan, summaries: list[dict], combined: dict, wall: floa
                    "completion": sum(s["completion_tokens"] for s in summaries)},
         "prompt_cache": prompt_cache(summaries),
         "batch": batching(plan, ran),
+        "model_time": model_time(plan, ran, wall),
         "llm_cache": {"enabled": plan.llm_cache is not None, "hits": sum(s.get("llm_cache_hits", 0) for s in ran),
                       "calls": sum(s.get("llm_calls", 0) for s in ran)},
         "timings": {

@@ -82,6 +82,8 @@ def run_partition(spec: tuple, settings: Settings) -> dict:
         "llm_calls": engine.usage.calls, "llm_cache_restarted": restarted, "llm_seconds": round(engine.usage.seconds, 3),
         "prompt_cached_tokens": engine.usage.cached_tokens, "llm_cache_hits": engine.usage.cache_hits,
         "generation_steps": round(engine.usage.generation_steps, 4), "sequence_steps": engine.usage.sequence_steps,
+        "prompt_seconds": round(engine.usage.prompt_seconds, 3),
+        "generation_seconds": round(engine.usage.generation_seconds, 3),
         "seconds": round(time.perf_counter() - start, 3), "setup_seconds": round(setup, 3),
         "model_loads_in_process": loaded_engines(), "sandboxes_in_process": sandboxes_made(),
         "llama_threads": worker_threads(settings.runtime_spec.n_threads), "sequences": worker_sequences(settings.runtime_spec.sequences),

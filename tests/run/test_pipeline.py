@@ -393,7 +393,13 @@ def test_batched_partitions_of_the_real_model_survive_one_failing_half_way_and_r
     assert 1 < batch["mean_width"] <= 3 and batch["sequence_steps"] > batch["generation_steps"] > 0
     width = f"{batch['mean_width']:.2f} on average per generation step, of 3 per worker"
     assert f"- sequences decoded together: {width}" in (tmp_path / "whole" / "README.md").read_text()
+    model = whole["model_time"]  # one driver thread did all of it: its time fits in the wall time
+    assert model["prompt_seconds"] > 0 and model["generation_seconds"] > 0 and 0 < model["busy"] <= 1
+    assert model["prompt_tokens_evaluated"] == whole["tokens"]["prompt"] - whole["prompt_cache"]["cached_tokens"]
     monkeypatch.setattr(cli_run, "console", Console(width=200))
     with cli_run.console.capture() as shown:
         cli_run.print_summary(whole, tmp_path / "whole", 1.0)
     assert re.search(rf"sequences decoded together +│ {width}", shown.get())
+    assert re.search(rf"model time: prompts / generation +│ {model['prompt_seconds']:.0f} s "
+                     rf"\({model['prompt_tokens_evaluated']} tokens evaluated\) / {model['generation_seconds']:.0f} s, "
+                     rf"busy {model['busy']:.0%} of the wall time", shown.get())
