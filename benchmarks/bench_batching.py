@@ -93,10 +93,10 @@ def main() -> None:
                   f"= {rate:.1f} tok/s; pipeline / single {rate / single['tok_s']:.2f}, "
                   f"pipeline / batched {rate / batched['tok_s']:.2f}; {evaluated} prompt tokens evaluated, so llama.cpp "
                   f"alone needs at least {floor:.0f} s: pipeline wall / floor {got['wall'] / floor:.2f} ({load()})", flush=True)
-            model = got["model_time"]
-            print(f"{key} {name}: where the wall time went: llama.cpp busy {model['busy']:.0%} — prompts "
-                  f"{model['prompt_seconds']:.0f} s ({model['prompt_tokens_per_s']:.0f} tok/s), generation "
-                  f"{model['generation_seconds']:.0f} s ({model['generated_tokens_per_s']:.1f} tok/s at "
+            spent = got["model_time"]
+            print(f"{key} {name}: where the wall time went: llama.cpp busy {spent['busy']:.0%} — prompts "
+                  f"{spent['prompt_seconds']:.0f} s ({spent['prompt_tokens_per_s']:.0f} tok/s), generation "
+                  f"{spent['generation_seconds']:.0f} s ({spent['generated_tokens_per_s']:.1f} tok/s at "
                   f"{got['mean_width']} sequences per step on average)", flush=True)
             print(json.dumps({"bench": f"batching-{key}-{name}", "pipeline_tok_s": round(rate, 2),
                               "single_tok_s": round(single["tok_s"], 2), "batched_tok_s": round(batched["tok_s"], 2),
@@ -107,8 +107,8 @@ def main() -> None:
                               "prompt_cache_share": got["prompt_cache_share"], "prompt_tok_s": round(reading["tok_s"], 1),
                               "prompt_evaluated": evaluated, "floor_s": round(floor, 1),
                               "wall_over_floor": round(got["wall"] / floor, 3), "accepted": got["accepted"],
-                              "busy": model["busy"], "prompt_s": model["prompt_seconds"],
-                              "generation_s": model["generation_seconds"], "mean_width": got["mean_width"]}), flush=True)
+                              "busy": spent["busy"], "prompt_s": spent["prompt_seconds"],
+                              "generation_s": spent["generation_seconds"], "mean_width": got["mean_width"]}), flush=True)
 
 
 if __name__ == "__main__":
