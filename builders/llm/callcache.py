@@ -27,7 +27,8 @@ from pathlib import Path
 from builders.llm.protocol import LLM, ChatJSON, Completion
 
 VERSION = 1  # bump when what a key means changes
-NOT_STORED = ("from_cache", "cached_tokens", "decode_steps", "step_share", "prompt_seconds", "generation_seconds")  # how a call ran, not what it gave
+NOT_STORED = ("from_cache", "cached_tokens", "decode_steps", "step_share",  # how a call ran, not what it gave
+              "prompt_seconds", "generation_seconds")
 
 
 def default_path() -> str:

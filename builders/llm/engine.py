@@ -247,7 +247,8 @@ class Engine(ChatJSON):
 
     def _model_clock(self) -> tuple[float, float]:
         """llama.cpp's own clocks of this context, in ms: batches of several tokens (prompts) and
-        one-token decodes (generation steps)."""
+        one-token decodes (generation steps; a prompt whose KV cache held all but its last token
+        counts there too). Host copies of stored prefixes are on neither."""
         import llama_cpp
 
         perf = llama_cpp.llama_perf_context(self.llama._ctx.ctx)
