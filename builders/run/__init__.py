@@ -228,7 +228,8 @@ def model_time(plan: Plan, ran: list[dict], wall: float) -> dict | None:
     generating = sum(s.get("generation_seconds", 0) for s in ran)
     if not reading + generating:
         return None
-    evaluated = sum(s["prompt_tokens"] - s.get("prompt_cached_tokens", 0) for s in ran)
+    cache = prompt_cache(ran)
+    evaluated = cache["prompt_tokens"] - cache["cached_tokens"]
     generated = sum(s["completion_tokens"] for s in ran)
     return {"prompt_seconds": round(reading, 1), "prompt_tokens_evaluated": evaluated,
             "prompt_tokens_per_s": round(evaluated / reading, 1) if reading else None,

@@ -71,16 +71,18 @@ FROM_TO = re.compile(r"\bfrom\s+\$?(\d[\d,]*(?:\.\d+)?)\b.{0,20}?\bto\s+\$?(\d[\
 def order_reversed(request: str, arguments: dict) -> bool:
     """The request says "from X to Y" and the call takes Y as its start and X as its end: "the
     percentage change from 0 to 100" called as old=100, new=0."""
+    ends = [(_argument(arguments, first), _argument(arguments, second)) for first, second in ORDERED]
+    ends = [(a, b) for a, b in ends if isinstance(a, (int, float)) and isinstance(b, (int, float))]
     for m in FROM_TO.finditer(request):
         x, y = (float(g.replace(",", "")) for g in m.groups())
-        if x == y:
-            continue
-        for first, second in ORDERED:
-            a = next((v for k, v in arguments.items() if k == first or k.startswith(first + "_")), None)
-            b = next((v for k, v in arguments.items() if k == second or k.startswith(second + "_")), None)
-            if isinstance(a, (int, float)) and isinstance(b, (int, float)) and (a, b) == (y, x):
-                return True
+        if x != y and (y, x) in ends:
+            return True
     return False
+
+
+def _argument(arguments: dict, name: str):
+    """The argument called `name` or `name_…` ("start_date" for start), or None."""
+    return next((v for k, v in arguments.items() if k == name or k.startswith(name + "_")), None)
 
 
 # --- the whole request ------------------------------------------------------------------------------
@@ -112,21 +114,15 @@ def _measured_quantities(request: str) -> list[tuple[float, str]]:
     """The request's quantities with their measures, one per value and measure: '$100' and '100
     days' are two, while 'between 20 and 15 … between 20 and 15' (one pair said twice) is 20 and 15
     once each. An ordinal span ('the 20th day before …') has the measure 'ordinal'."""
-    seen, out = set(), []
+    found = []
     text = without_dates(request)
     for m in QUANTITY.finditer(text):
         unit = re.match(rf"\s*({UNIT}|%|percent)\b", text[m.end():], re.I)
         measure = "$" if text[:m.start()].rstrip().endswith(("$", "€", "£")) else unit.group(1).lower() if unit else ""
-        for v, _ in numbers(m.group(0)):
-            if (v, measure) not in seen:
-                seen.add((v, measure))
-                out.append((v, measure))
-    for m in ORDINAL_SPAN.finditer(text):  # "the 20th day before 2022-11-25" is 20 days
-        v = float(m.group(1))
-        if (v, "ordinal") not in seen:
-            seen.add((v, "ordinal"))
-            out.append((v, "ordinal"))
-    return out
+        found += [(v, measure) for v, _ in numbers(m.group(0))]
+    # "the 20th day before 2022-11-25" is 20 days
+    found += [(float(m.group(1)), "ordinal") for m in ORDINAL_SPAN.finditer(text)]
+    return list(dict.fromkeys(found))  # each (value, measure) once, in the order said
 
 
 ORDINAL_SPAN = re.compile(r"\b(\d+)(?:st|nd|rd|th)\s+(?:day|week|month|year)s?\b", re.I)
